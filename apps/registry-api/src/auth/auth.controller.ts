@@ -1,0 +1,84 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Store } from '@app/db';
+import { actorOf, AuthenticatedUser, CurrentUser, Public, Roles } from './roles';
+import { AuthService, userView } from './auth.service';
+import { CreateAgencyDto, CreateUserDto, LoginDto, SetUserActiveDto } from './auth.dto';
+import { conflict } from '../common/http-errors';
+import { UUID_PARAM } from '../common/validators';
+import { normaliseDepartment } from '@app/registry';
+
+@ApiTags('auth')
+@Controller('v1/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  login(@Body() body: LoginDto) {
+    return this.auth.login(body.username, body.password);
+  }
+
+  @ApiBearerAuth()
+  @Get('me')
+  me(@CurrentUser() user: AuthenticatedUser) {
+    return user;
+  }
+}
+
+@ApiTags('users')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('v1/users')
+export class UsersController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly store: Store,
+  ) {}
+
+  @Get()
+  async list() {
+    return (await this.store.repos.users.list()).map(userView);
+  }
+
+  @Post()
+  create(@Body() body: CreateUserDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.auth.createUser(body, user);
+  }
+
+  @Patch(':id')
+  setActive(@Param('id', UUID_PARAM) id: string, @Body() body: SetUserActiveDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.auth.setActive(id, body.active, user);
+  }
+}
+
+@ApiTags('agencies')
+@ApiBearerAuth()
+@Controller('v1/agencies')
+export class AgenciesController {
+  constructor(private readonly store: Store) {}
+
+  @Get()
+  @Roles('admin', 'registry_clerk', 'enforcement_officer', 'agency_integration')
+  list() {
+    return this.store.repos.agencies.list();
+  }
+
+  @Post()
+  @Roles('admin')
+  create(@Body() body: CreateAgencyDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.store.transaction(async (repos) => {
+      const existing = (await repos.agencies.list()).find((a) => a.code === body.code);
+      if (existing) throw conflict('code', 'an agency with this code exists');
+      const agency = await repos.agencies.create({
+        code: body.code,
+        name: body.name,
+        kind: body.kind,
+        department: body.department ? normaliseDepartment(body.department)! : null,
+      });
+      await repos.audit.record({ actor: actorOf(user), action: 'agency.created', entityType: 'agency', entityId: agency.id, after: agency });
+      return agency;
+    });
+  }
+}

@@ -1,0 +1,132 @@
+import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { MACHINE_CATEGORIES, MACHINE_STATUSES, MIN_MACHINE_YEAR, MachineCategory, MachineStatus } from '@app/registry';
+import { PageQuery } from '../common/pagination';
+import { IsDepartment, IsImei } from '../common/validators';
+
+const MAX_YEAR = new Date().getUTCFullYear() + 1;
+
+export class CreateMachineDto {
+  @ApiProperty({ enum: MACHINE_CATEGORIES })
+  @IsIn(MACHINE_CATEGORIES)
+  category!: MachineCategory;
+
+  @ApiProperty({ example: 'Caterpillar' })
+  @IsString()
+  @Length(1, 100)
+  make!: string;
+
+  @ApiProperty({ example: '320D2' })
+  @IsString()
+  @Length(1, 100)
+  model!: string;
+
+  @ApiProperty({ example: 2019, minimum: MIN_MACHINE_YEAR })
+  @IsInt()
+  @Min(MIN_MACHINE_YEAR)
+  @Max(MAX_YEAR)
+  year!: number;
+
+  @ApiProperty({ example: 'CAT0320DKZBN01234', description: 'Serial number or product identification number (PIN)' })
+  @Matches(/^[A-Za-z0-9-]{4,40}$/, { message: 'serialNumber must be 4-40 letters, digits or dashes' })
+  serialNumber!: string;
+
+  @ApiPropertyOptional({ example: 'C6.4-00123' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9.\-/ ]{2,40}$/, { message: 'engineNumber must be 2-40 letters, digits, dots, dashes or slashes' })
+  engineNumber?: string;
+
+  @ApiPropertyOptional({ example: 'REINFO-17-000123', description: 'Mining formalisation registry (REINFO) reference' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 60)
+  reinfoCode?: string;
+
+  @ApiProperty({ example: 'MADRE DE DIOS', description: 'Department where the machine operates' })
+  @IsDepartment()
+  department!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  ownerId!: string;
+}
+
+export class UpdateMachineDto extends PartialType(
+  PickType(CreateMachineDto, ['make', 'model', 'year', 'engineNumber', 'reinfoCode', 'department'] as const),
+) {}
+
+export class ChangeStatusDto {
+  @ApiProperty({ enum: MACHINE_STATUSES })
+  @IsIn(MACHINE_STATUSES)
+  status!: MachineStatus;
+
+  @ApiProperty({ example: 'Tracker installed and tested by SUTRAN inspector' })
+  @IsString()
+  @Length(3, 1000)
+  reason!: string;
+}
+
+export class TransferOwnershipDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  ownerId!: string;
+
+  @ApiProperty({ example: 'Sale contract notarised 2026-11-02' })
+  @IsString()
+  @Length(3, 1000)
+  reason!: string;
+}
+
+export class BindTrackerDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  trackerId!: string;
+}
+
+export class UnbindTrackerDto {
+  @ApiProperty({ example: 'Tracker faulty, replaced' })
+  @IsString()
+  @Length(3, 1000)
+  reason!: string;
+}
+
+export class MachineQueryDto extends PageQuery {
+  @ApiPropertyOptional({ example: 'MAQ-2026-000123' })
+  @IsOptional()
+  @IsString()
+  registryNumber?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsImei()
+  imei?: string;
+
+  @ApiPropertyOptional({ description: "Owner's DNI, CE or RUC" })
+  @IsOptional()
+  @Matches(/^\d{8,12}$/, { message: 'ownerDocument must be 8 to 12 digits' })
+  ownerDocument?: string;
+
+  @ApiPropertyOptional({ enum: MACHINE_CATEGORIES })
+  @IsOptional()
+  @IsIn(MACHINE_CATEGORIES)
+  category?: MachineCategory;
+
+  @ApiPropertyOptional({ enum: MACHINE_STATUSES })
+  @IsOptional()
+  @IsIn(MACHINE_STATUSES)
+  status?: MachineStatus;
+
+  @ApiPropertyOptional({ example: 'MADRE DE DIOS' })
+  @IsOptional()
+  @IsDepartment()
+  department?: string;
+}
+
+export class ImportQueryDto {
+  @ApiPropertyOptional({ description: 'Validate only; enrol nothing', default: false })
+  @IsOptional()
+  @Type(() => String)
+  @IsIn(['true', 'false'])
+  dryRun?: 'true' | 'false';
+}

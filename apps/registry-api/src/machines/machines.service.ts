@@ -1,0 +1,304 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { MachineRow, MachineWithLinks, Repositories, Store } from '@app/db';
+import {
+  MachineStatus,
+  allowedTransitions,
+  formatRegistryNumber,
+  isAllowedTransition,
+  normaliseDepartment,
+} from '@app/registry';
+import { AuthenticatedUser, actorOf } from '../auth/roles';
+import { conflict, notFound, unprocessable } from '../common/http-errors';
+import { Page, pageWindow, toPage } from '../common/pagination';
+import {
+  ChangeStatusDto,
+  CreateMachineDto,
+  MachineQueryDto,
+  TransferOwnershipDto,
+  UpdateMachineDto,
+} from './machines.dto';
+
+export interface MachineView {
+  id: string;
+  registryNumber: string;
+  category: string;
+  make: string;
+  model: string;
+  year: number;
+  serialNumber: string;
+  engineNumber: string | null;
+  reinfoCode: string | null;
+  department: string;
+  status: string;
+  ownerId: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface MachineSummary extends MachineView {
+  owner: { documentType: string; documentNumber: string; name: string };
+  tracker: { id: string; imei: string } | null;
+}
+
+export function machineView(row: MachineRow): MachineView {
+  return {
+    id: row.id,
+    registryNumber: row.registry_number,
+    category: row.category,
+    make: row.make,
+    model: row.model,
+    year: row.year,
+    serialNumber: row.serial_number,
+    engineNumber: row.engine_number,
+    reinfoCode: row.reinfo_code,
+    department: row.department,
+    status: row.status,
+    ownerId: row.owner_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function machineSummary(row: MachineWithLinks): MachineSummary {
+  return {
+    ...machineView(row),
+    owner: { documentType: row.owner_document_type, documentNumber: row.owner_document_number, name: row.owner_name },
+    tracker: row.tracker_id && row.tracker_imei ? { id: row.tracker_id, imei: row.tracker_imei } : null,
+  };
+}
+
+export type EnrolmentInput = Omit<CreateMachineDto, 'department'> & { department: string };
+
+@Injectable()
+export class MachinesService {
+  constructor(
+    private readonly store: Store,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  create(input: CreateMachineDto, by: AuthenticatedUser): Promise<MachineView> {
+    return this.store.transaction((repos) => this.enrol(repos, input, by, new Date()));
+  }
+
+  /** Enrols one machine inside the caller's transaction; shared by the API and the CSV import. */
+  async enrol(repos: Repositories, input: EnrolmentInput, by: AuthenticatedUser, now: Date): Promise<MachineView> {
+    if (!(await repos.owners.findById(input.ownerId))) throw unprocessable(`owner ${input.ownerId} does not exist`, 'ownerId');
+    if (await repos.machines.findBySerialNumber(input.serialNumber)) {
+      throw conflict('serialNumber', 'a machine with this serial number is already registered');
+    }
+    const year = now.getUTCFullYear();
+    const sequence = await repos.machines.nextRegistrySequence(year);
+    const machine = await repos.machines.create({
+      registry_number: formatRegistryNumber(this.config.registryNumberPrefix, year, sequence),
+      category: input.category,
+      make: input.make.trim(),
+      model: input.model.trim(),
+      year: input.year,
+      serial_number: input.serialNumber,
+      engine_number: input.engineNumber ?? null,
+      reinfo_code: input.reinfoCode ?? null,
+      department: normaliseDepartment(input.department)!,
+      owner_id: input.ownerId,
+      created_at: now,
+      updated_at: now,
+    });
+    const actor = actorOf(by);
+    await repos.machines.recordStatusChange({
+      machineId: machine.id,
+      fromStatus: null,
+      toStatus: machine.status,
+      reason: 'enrolled',
+      changedBy: actor.id,
+    });
+    await repos.machines.recordOwnership({ machineId: machine.id, ownerId: input.ownerId, reason: 'enrolment', recordedBy: actor.id, at: now });
+    const view = machineView(machine);
+    await repos.audit.record({ actor, action: 'machine.enrolled', entityType: 'machine', entityId: machine.id, after: view });
+    return view;
+  }
+
+  async get(id: string): Promise<MachineSummary> {
+    const machine = await this.store.repos.machines.findById(id);
+    if (!machine) throw notFound('machine', id);
+    const result = await this.store.repos.machines.search({ registryNumber: machine.registry_number, limit: 1, offset: 0 });
+    return machineSummary(result.items[0]!);
+  }
+
+  async search(query: MachineQueryDto): Promise<Page<MachineSummary>> {
+    const result = await this.store.repos.machines.search({
+      registryNumber: query.registryNumber,
+      imei: query.imei,
+      ownerDocument: query.ownerDocument,
+      category: query.category,
+      status: query.status,
+      department: query.department ? normaliseDepartment(query.department) : undefined,
+      ...pageWindow(query),
+    });
+    return toPage(query, result, machineSummary);
+  }
+
+  update(id: string, changes: UpdateMachineDto, by: AuthenticatedUser): Promise<MachineView> {
+    return this.store.transaction(async (repos) => {
+      const before = await this.lockedMachine(repos, id);
+      if (before.status === 'decommissioned') throw unprocessable('a decommissioned machine cannot be changed', 'status');
+      const after = machineView(
+        (await repos.machines.update(id, {
+          ...(changes.make !== undefined ? { make: changes.make.trim() } : {}),
+          ...(changes.model !== undefined ? { model: changes.model.trim() } : {}),
+          ...(changes.year !== undefined ? { year: changes.year } : {}),
+          ...(changes.engineNumber !== undefined ? { engine_number: changes.engineNumber } : {}),
+          ...(changes.reinfoCode !== undefined ? { reinfo_code: changes.reinfoCode } : {}),
+          ...(changes.department !== undefined ? { department: normaliseDepartment(changes.department)! } : {}),
+        }))!,
+      );
+      await repos.audit.record({
+        actor: actorOf(by),
+        action: 'machine.updated',
+        entityType: 'machine',
+        entityId: id,
+        before: machineView(before),
+        after,
+      });
+      return after;
+    });
+  }
+
+  changeStatus(id: string, input: ChangeStatusDto, by: AuthenticatedUser): Promise<MachineView> {
+    return this.store.transaction(async (repos) => {
+      const before = await this.lockedMachine(repos, id);
+      const from = before.status as MachineStatus;
+      if (!isAllowedTransition(from, input.status)) {
+        const allowed = allowedTransitions(from);
+        throw unprocessable(
+          `a machine cannot go from ${from} to ${input.status}; allowed: ${allowed.length ? allowed.join(', ') : 'none'}`,
+          'status',
+        );
+      }
+      if (input.status === 'active') await this.requireTrackerWithCredentials(repos, id);
+      const after = machineView((await repos.machines.update(id, { status: input.status }))!);
+      const actor = actorOf(by);
+      await repos.machines.recordStatusChange({ machineId: id, fromStatus: from, toStatus: input.status, reason: input.reason, changedBy: actor.id });
+      await repos.audit.record({
+        actor,
+        action: 'machine.status_changed',
+        entityType: 'machine',
+        entityId: id,
+        before: machineView(before),
+        after: { ...after, reason: input.reason },
+      });
+      return after;
+    });
+  }
+
+  transfer(id: string, input: TransferOwnershipDto, by: AuthenticatedUser): Promise<MachineView> {
+    return this.store.transaction(async (repos) => {
+      const before = await this.lockedMachine(repos, id);
+      if (before.status === 'decommissioned') throw unprocessable('a decommissioned machine cannot change owner', 'status');
+      if (before.owner_id === input.ownerId) throw unprocessable('the machine already belongs to this owner', 'ownerId');
+      if (!(await repos.owners.findById(input.ownerId))) throw unprocessable(`owner ${input.ownerId} does not exist`, 'ownerId');
+      const now = new Date();
+      const after = machineView((await repos.machines.update(id, { owner_id: input.ownerId }))!);
+      const actor = actorOf(by);
+      await repos.machines.recordOwnership({ machineId: id, ownerId: input.ownerId, reason: input.reason, recordedBy: actor.id, at: now });
+      await repos.audit.record({
+        actor,
+        action: 'machine.ownership_transferred',
+        entityType: 'machine',
+        entityId: id,
+        before: machineView(before),
+        after: { ...after, reason: input.reason },
+      });
+      return after;
+    });
+  }
+
+  bindTracker(id: string, trackerId: string, by: AuthenticatedUser) {
+    return this.store.transaction(async (repos) => {
+      const machine = await this.lockedMachine(repos, id);
+      if (machine.status === 'decommissioned') throw unprocessable('a decommissioned machine cannot get a tracker', 'status');
+      const tracker = await repos.trackers.findById(trackerId);
+      if (!tracker) throw unprocessable(`tracker ${trackerId} does not exist`, 'trackerId');
+      const ofMachine = await repos.trackers.openBindingOfMachine(id);
+      if (ofMachine) throw conflict('machineId', 'the machine already has a bound tracker; unbind it first');
+      const ofTracker = await repos.trackers.openBindingOfTracker(trackerId);
+      if (ofTracker) throw conflict('trackerId', 'the tracker is already bound to a machine');
+      const actor = actorOf(by);
+      const binding = await repos.trackers.bind(trackerId, id, actor.id, new Date());
+      await repos.audit.record({
+        actor,
+        action: 'tracker.bound',
+        entityType: 'machine',
+        entityId: id,
+        after: { trackerId, imei: tracker.imei, bindingId: binding.id, boundAt: binding.bound_at },
+      });
+      return { id: binding.id, machineId: id, trackerId, imei: tracker.imei, boundAt: binding.bound_at };
+    });
+  }
+
+  unbindTracker(id: string, reason: string, by: AuthenticatedUser) {
+    return this.store.transaction(async (repos) => {
+      const machine = await this.lockedMachine(repos, id);
+      const binding = await repos.trackers.openBindingOfMachine(id);
+      if (!binding) throw unprocessable('the machine has no bound tracker', 'trackerId');
+      if (machine.status === 'active') {
+        throw unprocessable('an active machine must keep its tracker; suspend the machine before unbinding it', 'status');
+      }
+      const actor = actorOf(by);
+      const closed = (await repos.trackers.unbind(binding.id, actor.id, reason, new Date()))!;
+      await repos.audit.record({
+        actor,
+        action: 'tracker.unbound',
+        entityType: 'machine',
+        entityId: id,
+        before: { trackerId: binding.tracker_id, bindingId: binding.id },
+        after: { unboundAt: closed.unbound_at, reason },
+      });
+      return { id: closed.id, machineId: id, trackerId: closed.tracker_id, boundAt: closed.bound_at, unboundAt: closed.unbound_at, reason };
+    });
+  }
+
+  async history(id: string) {
+    const machine = await this.store.repos.machines.findById(id);
+    if (!machine) throw notFound('machine', id);
+    const [statuses, ownerships, trackers] = await Promise.all([
+      this.store.repos.machines.statusHistory(id),
+      this.store.repos.machines.ownershipHistory(id),
+      this.store.repos.trackers.bindingsOfMachine(id),
+    ]);
+    return {
+      machineId: id,
+      registryNumber: machine.registry_number,
+      statuses: statuses.map((s) => ({ from: s.from_status, to: s.to_status, reason: s.reason, changedBy: s.changed_by, at: s.changed_at })),
+      owners: ownerships.map((o) => ({
+        ownerId: o.owner_id,
+        name: o.owner_name,
+        documentNumber: o.owner_document_number,
+        from: o.started_at,
+        to: o.ended_at,
+        reason: o.reason,
+      })),
+      trackers: trackers.map((b) => ({
+        trackerId: b.tracker_id,
+        imei: b.imei,
+        from: b.bound_at,
+        to: b.unbound_at,
+        unbindReason: b.unbind_reason,
+      })),
+    };
+  }
+
+  private async lockedMachine(repos: Repositories, id: string): Promise<MachineRow> {
+    const machine = await repos.machines.findByIdForUpdate(id);
+    if (!machine) throw notFound('machine', id);
+    return machine;
+  }
+
+  private async requireTrackerWithCredentials(repos: Repositories, machineId: string): Promise<void> {
+    const binding = await repos.trackers.openBindingOfMachine(machineId);
+    if (!binding) throw unprocessable('a machine becomes active only with a bound tracker', 'status');
+    const tracker = await repos.trackers.findById(binding.tracker_id);
+    if (!tracker?.secret_hash) {
+      throw unprocessable('a machine becomes active only when its tracker has device credentials', 'status');
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import 'reflect-metadata';
+import { loadConfig } from '@app/config';
+import { createRegistryApi, listen } from './registry-api';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createRegistryApi(config);
+  await listen(app, config);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+import { INestApplication, Logger, LogLevel, Module, DynamicModule, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import * as path from 'node:path';
+import { AppConfig, ConfigModule } from '@app/config';
+import { Database, DbModule, openDatabase } from '@app/db';
+import { fieldErrors, HttpErrorFilter, validationFailed } from './common/http-errors';
+import { RegistryModule } from './registry.module';
+
+@Module({})
+class RegistryApiModule {
+  static forRoot(config: AppConfig, database: Database): DynamicModule {
+    return {
+      module: RegistryApiModule,
+      imports: [ConfigModule.forRoot(config), DbModule.forDatabase(database), RegistryModule],
+    };
+  }
+}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export function openConfiguredDatabase(config: AppConfig): Promise<Database> {
+  return openDatabase({
+    databaseUrl: config.databaseUrl,
+    embeddedDataDir: path.join(config.dataDir, 'pglite'),
+    poolSize: config.databasePoolSize,
+  });
+}
+
+/** Builds the registry API (not yet listening): validation, error format, OpenAPI at /docs. */
+export async function createRegistryApi(config: AppConfig, database?: Database): Promise<INestApplication> {
+  const db = database ?? (await openConfiguredDatabase(config));
+  const app = await NestFactory.create<NestExpressApplication>(RegistryApiModule.forRoot(config, db), {
+    logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
+  });
+  app.useBodyParser('json', { limit: '1mb' });
+  app.useBodyParser('text', { type: 'text/csv', limit: '10mb' });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      transform: true,
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      exceptionFactory: (errors) => validationFailed(fieldErrors(errors)),
+    }),
+  );
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Centinela — national registry of heavy machinery')
+      .setDescription('Registry of heavy machines, their owners and GPS trackers (MTC/SUTRAN).')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}
+
+export async function listen(app: INestApplication, config: AppConfig): Promise<string> {
+  await app.listen(config.httpPort, config.httpHost);
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://${config.httpHost === '0.0.0.0' ? '127.0.0.1' : config.httpHost}:${address.port}`;
+  new Logger('RegistryApi').log(`Registry API on ${url} (OpenAPI: ${url}/docs)`);
+  return url;
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { AuditController } from './audit/audit.controller';
+import { AuthModule } from './auth/auth.module';
+import { MachineImportService } from './machines/machine-import.service';
+import { MachinesController } from './machines/machines.controller';
+import { MachinesService } from './machines/machines.service';
+import { OwnersController } from './owners/owners.controller';
+import { OwnersService } from './owners/owners.service';
+import { TrackersController } from './trackers/trackers.controller';
+import { TrackersService } from './trackers/trackers.service';
+
+@Module({
+  imports: [AuthModule],
+  controllers: [OwnersController, MachinesController, TrackersController, AuditController],
+  providers: [OwnersService, MachinesService, MachineImportService, TrackersService],
+})
+export class RegistryModule {}

@@ -1,0 +1,102 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  ConfigError,
+  InvalidValue,
+  KeyDefinition,
+  integer,
+  oneOf,
+  optionalString,
+  secret,
+  stringWithDefault,
+  url,
+} from './definitions';
+
+export const CONFIG_KEYS = {
+  nodeEnv: oneOf('NODE_ENV', 'Runtime environment.', ['development', 'production', 'test'], 'development'),
+  logLevel: oneOf('LOG_LEVEL', 'Log verbosity.', ['error', 'warn', 'log', 'debug', 'verbose'], 'log'),
+  httpHost: stringWithDefault('HTTP_HOST', 'Address the registry API listens on.', '127.0.0.1'),
+  httpPort: integer('HTTP_PORT', 'Port of the registry API (0 picks a free port).', 3000, 0, 65535),
+  databaseUrl: url(
+    'DATABASE_URL',
+    'PostgreSQL connection string. Unset: embedded PostgreSQL (PGlite) persisted under DATA_DIR.',
+    ['postgres:', 'postgresql:'],
+  ),
+  databasePoolSize: integer('DATABASE_POOL_SIZE', 'Connections in the PostgreSQL pool.', 10, 1, 200),
+  redisUrl: url('REDIS_URL', 'Redis connection string for live machine state. Unset: in memory.', [
+    'redis:',
+    'rediss:',
+  ]),
+  mqttUrl: url('MQTT_URL', 'MQTT broker URL. Unset: embedded broker.', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
+  dataDir: stringWithDefault(
+    'DATA_DIR',
+    'Directory of the embedded database, generated secrets and caches.',
+    '.data',
+  ),
+  jwtSecret: secret('JWT_SECRET', 'Key that signs access tokens (HS256).', 32),
+  jwtTtlSeconds: integer('JWT_TTL_SECONDS', 'Lifetime of an access token, in seconds.', 3600, 60, 86400),
+  deviceSecretKey: secret(
+    'DEVICE_SECRET_KEY',
+    'Key of the HMAC-SHA256 that hashes device (tracker) secrets before they are stored.',
+    32,
+  ),
+  adminUsername: stringWithDefault('ADMIN_USERNAME', 'Username of the first administrator.', 'admin'),
+  adminPassword: optionalString(
+    'ADMIN_PASSWORD',
+    'Password of the first administrator, used only when no administrator exists yet. Unset: a random one is generated and printed once.',
+  ),
+  registryNumberPrefix: stringWithDefault(
+    'REGISTRY_NUMBER_PREFIX',
+    'Prefix of the registry numbers issued to machines (PREFIX-YEAR-NNNNNN).',
+    'MAQ',
+  ),
+} as const;
+
+type Parsed<K> = K extends KeyDefinition<infer T> ? T : never;
+type RawConfig = { readonly [K in keyof typeof CONFIG_KEYS]: Parsed<(typeof CONFIG_KEYS)[K]> };
+
+export interface AppConfig extends Omit<RawConfig, 'jwtSecret' | 'deviceSecretKey'> {
+  readonly storageMode: 'postgres' | 'embedded';
+  readonly jwtSecret: string;
+  readonly deviceSecretKey: string;
+}
+
+/** Parses and validates the environment once; nothing else in the product reads process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, definition] of Object.entries(CONFIG_KEYS) as [string, KeyDefinition<unknown>][]) {
+    try {
+      values[name] = definition.parse(env[definition.key]);
+    } catch (error) {
+      if (!(error instanceof InvalidValue)) throw error;
+      problems.push(`${definition.key} ${error.message}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const raw = values as unknown as RawConfig;
+  const storageMode = raw.databaseUrl ? 'postgres' : 'embedded';
+  if (storageMode === 'postgres') {
+    if (!raw.jwtSecret) problems.push('JWT_SECRET is required when DATABASE_URL is set');
+    if (!raw.deviceSecretKey) problems.push('DEVICE_SECRET_KEY is required when DATABASE_URL is set');
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
+  return {
+    ...raw,
+    storageMode,
+    dataDir: path.resolve(raw.dataDir),
+    jwtSecret: raw.jwtSecret ?? persistedSecret(raw.dataDir, 'jwt-secret'),
+    deviceSecretKey: raw.deviceSecretKey ?? persistedSecret(raw.dataDir, 'device-secret-key'),
+  };
+}
+
+/** Embedded mode only: a random secret generated on first start and kept beside the embedded database. */
+function persistedSecret(dataDir: string, name: string): string {
+  const file = path.resolve(dataDir, 'secrets', name);
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const value = crypto.randomBytes(48).toString('base64url');
+  fs.writeFileSync(file, value, { mode: 0o600 });
+  return value;
+}

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as registry from './20261122T0500_registry';
+
+/** Every migration, keyed by its timestamped name; applied in name order. */
+export const migrations: Record<string, Migration> = {
+  '20261122T0500_registry': registry,
+};

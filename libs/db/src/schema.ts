@@ -1,0 +1,146 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface AgenciesTable {
+  id: Generated<string>;
+  code: string;
+  name: string;
+  kind: string;
+  department: string | null;
+  created_at: Timestamp;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  role: string;
+  agency_id: string | null;
+  active: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface OwnersTable {
+  id: Generated<string>;
+  kind: string;
+  document_type: string;
+  document_number: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RegistryCountersTable {
+  year: number;
+  last_number: number;
+}
+
+export interface MachinesTable {
+  id: Generated<string>;
+  registry_number: string;
+  category: string;
+  make: string;
+  model: string;
+  year: number;
+  serial_number: string;
+  engine_number: string | null;
+  reinfo_code: string | null;
+  department: string;
+  status: Generated<string>;
+  owner_id: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MachineStatusChangesTable {
+  id: Generated<string>;
+  machine_id: string;
+  from_status: string | null;
+  to_status: string;
+  reason: string;
+  changed_by: string | null;
+  changed_at: Timestamp;
+}
+
+export interface MachineOwnershipsTable {
+  id: Generated<string>;
+  machine_id: string;
+  owner_id: string;
+  started_at: Timestamp;
+  ended_at: Date | null;
+  reason: string;
+  recorded_by: string | null;
+}
+
+export interface TrackersTable {
+  id: Generated<string>;
+  imei: string;
+  model: string;
+  firmware: string | null;
+  iccid: string | null;
+  interval_moving_seconds: number;
+  interval_ignition_off_seconds: number;
+  secret_hash: string | null;
+  credentials_issued_at: Date | null;
+  credentials_revoked_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TrackerBindingsTable {
+  id: Generated<string>;
+  tracker_id: string;
+  machine_id: string;
+  bound_at: Timestamp;
+  bound_by: string | null;
+  unbound_at: Date | null;
+  unbound_by: string | null;
+  unbind_reason: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: Timestamp;
+  actor_id: string | null;
+  actor_username: string;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+}
+
+export interface DB {
+  agencies: AgenciesTable;
+  users: UsersTable;
+  owners: OwnersTable;
+  registry_counters: RegistryCountersTable;
+  machines: MachinesTable;
+  machine_status_changes: MachineStatusChangesTable;
+  machine_ownerships: MachineOwnershipsTable;
+  trackers: TrackersTable;
+  tracker_bindings: TrackerBindingsTable;
+  audit_log: AuditLogTable;
+}
+
+export type AgencyRow = Selectable<AgenciesTable>;
+export type UserRow = Selectable<UsersTable>;
+export type OwnerRow = Selectable<OwnersTable>;
+export type NewOwner = Insertable<OwnersTable>;
+export type OwnerUpdate = Updateable<OwnersTable>;
+export type MachineRow = Selectable<MachinesTable>;
+export type NewMachine = Insertable<MachinesTable>;
+export type MachineUpdate = Updateable<MachinesTable>;
+export type TrackerRow = Selectable<TrackersTable>;
+export type NewTracker = Insertable<TrackersTable>;
+export type TrackerUpdate = Updateable<TrackersTable>;
+export type TrackerBindingRow = Selectable<TrackerBindingsTable>;
+export type MachineStatusChangeRow = Selectable<MachineStatusChangesTable>;
+export type MachineOwnershipRow = Selectable<MachineOwnershipsTable>;
+export type AuditEntryRow = Selectable<AuditLogTable>;

@@ -1,0 +1,41 @@
+import { Kysely } from 'kysely';
+import type { DB } from './schema';
+import { AuditRepository } from './repositories/audit.repository';
+import { MachinesRepository } from './repositories/machines.repository';
+import { OwnersRepository } from './repositories/owners.repository';
+import { TrackersRepository } from './repositories/trackers.repository';
+import { AgenciesRepository, UsersRepository } from './repositories/users.repository';
+
+/** The repositories, bound to one connection or to one transaction. */
+export interface Repositories {
+  readonly users: UsersRepository;
+  readonly agencies: AgenciesRepository;
+  readonly owners: OwnersRepository;
+  readonly machines: MachinesRepository;
+  readonly trackers: TrackersRepository;
+  readonly audit: AuditRepository;
+}
+
+export function repositoriesFor(db: Kysely<DB>): Repositories {
+  return {
+    users: new UsersRepository(db),
+    agencies: new AgenciesRepository(db),
+    owners: new OwnersRepository(db),
+    machines: new MachinesRepository(db),
+    trackers: new TrackersRepository(db),
+    audit: new AuditRepository(db),
+  };
+}
+
+/** Entry point of the storage layer: plain reads through `repos`, every change through `transaction`. */
+export class Store {
+  readonly repos: Repositories;
+
+  constructor(readonly db: Kysely<DB>) {
+    this.repos = repositoriesFor(db);
+  }
+
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(repositoriesFor(tx)));
+  }
+}

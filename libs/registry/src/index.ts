@@ -1,0 +1,3 @@
+export * from './identifiers';
+export * from './machines';
+export * from './device-secret';
