@@ -1,0 +1,286 @@
+import { cellToBoundary, cellToChildren, cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
+import type { Zone } from '../model';
+import { onSegment } from '../geometry/orient';
+import { cellKey } from '../h3/cell-key';
+import {
+  DEFAULT_INDEX_PARAMS,
+  ENTRY_DEEPER,
+  INDEX_FORMAT,
+  REC_LINE,
+  REC_REF_INSIDE,
+  type FlatIndex,
+  type IndexParams,
+} from './flat-index';
+import { edgesInRect, pointInPart, prepareZone, VertexPool, type Part } from './prepared';
+
+interface CellGeo {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  cx: number;
+  cy: number;
+}
+
+interface BoundaryRec {
+  part: number;
+  edges: number[];
+}
+
+/**
+ * Build the cell index of a set of zones.
+ *
+ * Each zone part is rasterised top-down from `minRes`: a cell whose (margin-expanded) bounding box
+ * meets no edge is either fully inside (recorded at that resolution) or outside (dropped); a cell
+ * crossed by edges is split into its children down to `maxRes`, where it keeps the crossing edges.
+ */
+export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string, params: Partial<IndexParams> = {}): FlatIndex {
+  const started = Date.now();
+  const p: IndexParams = { ...DEFAULT_INDEX_PARAMS, ...params };
+  const pool = new VertexPool();
+  const parts: Part[] = [];
+  zones.forEach((z, i) => parts.push(...prepareZone(z, i, pool, p.maxSegmentMeters)));
+  const v = pool.toArray();
+
+  const geoCache = new Map<string, CellGeo>();
+  const cellGeo = (cell: string): CellGeo => {
+    let g = geoCache.get(cell);
+    if (g) return g;
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    for (const [lat, lng] of cellToBoundary(cell)) {
+      if (lng < x0) x0 = lng;
+      if (lng > x1) x1 = lng;
+      if (lat < y0) y0 = lat;
+      if (lat > y1) y1 = lat;
+    }
+    const mx = (x1 - x0) * p.margin;
+    const my = (y1 - y0) * p.margin;
+    const [cy, cx] = cellToLatLng(cell);
+    g = { x0: x0 - mx, y0: y0 - my, x1: x1 + mx, y1: y1 + my, cx, cy };
+    geoCache.set(cell, g);
+    return g;
+  };
+
+  // full[r]: key -> zone indices; boundary: cell -> records
+  const full: Map<number, Set<number>>[] = [];
+  for (let r = 0; r <= p.maxRes; r++) full.push(new Map());
+  const boundary = new Map<string, BoundaryRec[]>();
+  let fullCells = 0;
+
+  const visit = (pi: number, part: Part, cell: string, r: number): void => {
+    const g = cellGeo(cell);
+    const edges = edgesInRect(part, v, g.x0, g.y0, g.x1, g.y1);
+    if (edges.length === 0) {
+      if (!part.isLine && pointInPart(part, v, g.cx, g.cy) === 1) {
+        const key = cellKey(cell);
+        const level = full[r] as Map<number, Set<number>>;
+        let s = level.get(key);
+        if (!s) level.set(key, (s = new Set()));
+        s.add(part.zone);
+        fullCells++;
+      }
+      return;
+    }
+    if (r === p.maxRes) {
+      let recs = boundary.get(cell);
+      if (!recs) boundary.set(cell, (recs = []));
+      recs.push({ part: pi, edges });
+      return;
+    }
+    for (const child of cellToChildren(cell, r + 1)) visit(pi, part, child, r + 1);
+  };
+
+  parts.forEach((part, pi) => {
+    for (const cell of startCells(part, p.minRes)) visit(pi, part, cell, p.minRes);
+  });
+
+  // Collect entries: every cell with content, plus its ancestors down to minRes.
+  const entryIndex: Map<number, number>[] = [];
+  for (let r = 0; r <= p.maxRes; r++) entryIndex.push(new Map());
+  const eKey: number[] = [];
+  const eRes: number[] = [];
+  const ensure = (key: number, r: number): number => {
+    const m = entryIndex[r] as Map<number, number>;
+    let i = m.get(key);
+    if (i !== undefined) return i;
+    i = eKey.length;
+    m.set(key, i);
+    eKey.push(key);
+    eRes.push(r);
+    if (r > p.minRes) ensure(Math.floor(key / 8), r - 1);
+    return i;
+  };
+  for (let r = p.minRes; r <= p.maxRes; r++) for (const key of (full[r] as Map<number, Set<number>>).keys()) ensure(key, r);
+  const boundaryCells = [...boundary.keys()].sort();
+  for (const cell of boundaryCells) ensure(cellKey(cell), p.maxRes);
+
+  const n = eKey.length;
+  const entryFlags = new Uint8Array(n);
+  const parentOf = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const r = eRes[i] as number;
+    if (r > p.minRes) {
+      const pIdx = (entryIndex[r - 1] as Map<number, number>).get(Math.floor((eKey[i] as number) / 8)) as number;
+      parentOf[i] = pIdx;
+      entryFlags[pIdx] = (entryFlags[pIdx] as number) | ENTRY_DEEPER;
+    }
+  }
+  // Cumulative full lists, computed in resolution order, interned.
+  const order = [...Array(n).keys()].sort((a, b) => (eRes[a] as number) - (eRes[b] as number));
+  const cumulative: number[][] = new Array(n);
+  const listIds = new Map<string, number>();
+  const listStart: number[] = [0];
+  const listPool: number[] = [];
+  const intern = (list: number[]): number => {
+    const k = list.join(',');
+    let id = listIds.get(k);
+    if (id === undefined) {
+      id = listIds.size;
+      listIds.set(k, id);
+      listPool.push(...list);
+      listStart.push(listPool.length);
+    }
+    return id;
+  };
+  intern([]);
+  const entryList = new Int32Array(n);
+  for (const i of order) {
+    const parent = parentOf[i] as number;
+    const base = parent >= 0 ? (cumulative[parent] as number[]) : [];
+    const own = (full[eRes[i] as number] as Map<number, Set<number>>).get(eKey[i] as number);
+    let list = base;
+    if (own) {
+      const s = new Set(base);
+      for (const z of own) s.add(z);
+      list = [...s].sort((a, b) => a - b);
+    }
+    cumulative[i] = list;
+    entryList[i] = intern(list);
+  }
+
+  // Boundary records with a reference point per cell.
+  const entryRecStart = new Int32Array(n);
+  const entryRecCount = new Int32Array(n);
+  const entryRef = new Float64Array(2 * n);
+  const recZone: number[] = [];
+  const recFlags: number[] = [];
+  const recRunStart: number[] = [];
+  const recRunCount: number[] = [];
+  const runPool: number[] = [];
+  for (const cell of boundaryCells) {
+    const i = (entryIndex[p.maxRes] as Map<number, number>).get(cellKey(cell)) as number;
+    const covered = new Set(cumulative[i]);
+    const recs = (boundary.get(cell) as BoundaryRec[])
+      .filter((rec) => !covered.has((parts[rec.part] as Part).zone))
+      .sort((a, b) => (parts[a.part] as Part).zone - (parts[b.part] as Part).zone || a.part - b.part);
+    const g = cellGeo(cell);
+    const [cx, cy] = referencePoint(g, recs, parts, v);
+    entryRef[2 * i] = cx;
+    entryRef[2 * i + 1] = cy;
+    entryRecStart[i] = recZone.length;
+    entryRecCount[i] = recs.length;
+    for (const rec of recs) {
+      const part = parts[rec.part] as Part;
+      recZone.push(part.zone);
+      let flags = 0;
+      if (part.isLine) flags |= REC_LINE;
+      else if (pointInPart(part, v, cx, cy) === 1) flags |= REC_REF_INSIDE;
+      recFlags.push(flags);
+      recRunStart.push(runPool.length / 2);
+      let runs = 0;
+      let k = 0;
+      while (k < rec.edges.length) {
+        const first = rec.edges[k] as number;
+        let len = 1;
+        while (k + len < rec.edges.length && rec.edges[k + len] === first + len) len++;
+        runPool.push(first, len);
+        runs++;
+        k += len;
+      }
+      recRunCount.push(runs);
+    }
+  }
+
+  const zoneBuffer = new Float64Array(zones.length);
+  zones.forEach((z, i) => {
+    if (z.geometry.type === 'LineString' || z.geometry.type === 'MultiLineString') zoneBuffer[i] = z.bufferMeters ?? 0;
+  });
+
+  return {
+    format: INDEX_FORMAT,
+    catalogueVersion,
+    params: p,
+    zoneCount: zones.length,
+    entryKey: Float64Array.from(eKey),
+    entryRes: Uint8Array.from(eRes),
+    entryFlags,
+    entryList,
+    entryRecStart,
+    entryRecCount,
+    entryRef,
+    listStart: Int32Array.from(listStart),
+    listPool: Int32Array.from(listPool),
+    recZone: Int32Array.from(recZone),
+    recFlags: Uint8Array.from(recFlags),
+    recRunStart: Int32Array.from(recRunStart),
+    recRunCount: Int32Array.from(recRunCount),
+    runPool: Int32Array.from(runPool),
+    vertices: v,
+    zoneBuffer,
+    stats: {
+      buildMs: Date.now() - started,
+      entries: n,
+      boundaryCells: boundaryCells.length,
+      records: recZone.length,
+      fullCells,
+      vertices: v.length / 2,
+      runs: runPool.length / 2,
+    },
+  };
+}
+
+/** Cells at `res` whose area may meet the part's bounding box (expanded by its buffer). */
+function startCells(part: Part, res: number): string[] {
+  const x0 = part.x0 - part.bufLon;
+  const x1 = part.x1 + part.bufLon;
+  const y0 = part.y0 - part.bufLat;
+  const y1 = part.y1 + part.bufLat;
+  // Sample the box at a spacing well under the cell size; neighbours cover the rest.
+  const step = 0.25 / Math.pow(Math.sqrt(7), res - 3);
+  const seeds = new Set<string>();
+  for (let y = y0; ; y += step) {
+    const yy = Math.min(y, y1);
+    for (let x = x0; ; x += step) {
+      const xx = Math.min(x, x1);
+      seeds.add(latLngToCell(yy, xx, res));
+      if (xx >= x1) break;
+    }
+    if (yy >= y1) break;
+  }
+  const out = new Set<string>();
+  for (const s of seeds) for (const c of gridDisk(s, 1)) out.add(c);
+  return [...out].sort();
+}
+
+/** The cell centre, nudged if it lies exactly on an edge of a polygon record. */
+function referencePoint(g: CellGeo, recs: BoundaryRec[], parts: Part[], v: Float64Array): [number, number] {
+  const onAnyEdge = (x: number, y: number): boolean =>
+    recs.some(
+      (rec) =>
+        !(parts[rec.part] as Part).isLine &&
+        rec.edges.some((k) =>
+          onSegment(v[2 * k] as number, v[2 * k + 1] as number, v[2 * k + 2] as number, v[2 * k + 3] as number, x, y),
+        ),
+    );
+  let x = g.cx;
+  let y = g.cy;
+  const dx = (g.x1 - g.x0) * 1e-3;
+  for (let attempt = 1; onAnyEdge(x, y) && attempt < 50; attempt++) {
+    x = g.cx + dx * attempt * 0.37;
+    y = g.cy + dx * attempt * 0.23;
+  }
+  return [x, y];
+}

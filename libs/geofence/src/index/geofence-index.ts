@@ -1,0 +1,207 @@
+import { latLngToCell } from 'h3-js';
+import type { Zone } from '../model';
+import { metresPerDegree } from '../geometry/ellipsoid';
+import { orient } from '../geometry/orient';
+import { ancestorKeys } from '../h3/cell-key';
+import { ENTRY_DEEPER, REC_LINE, REC_REF_INSIDE, type FlatIndex, type IndexStats } from './flat-index';
+
+const EMPTY: readonly Zone[] = Object.freeze([]);
+
+/**
+ * Answers "which zones contain this position" from the cell index: one `latLngToCell` per position
+ * (or none when the caller passes the position's stored fine cell), a few numeric map look-ups from
+ * `minRes` to `maxRes`, and an exact test against the handful of edges crossing the cell when the
+ * position falls in a boundary cell.
+ */
+export class GeofenceIndex {
+  readonly version: string;
+  readonly minRes: number;
+  readonly maxRes: number;
+  readonly fineRes: number;
+  readonly stats: IndexStats;
+  private readonly maps: Map<number, number>[] = [];
+  private readonly lists: (readonly Zone[])[];
+  private readonly keys = new Float64Array(16);
+  private readonly seen: Int32Array;
+  private gen = 0;
+
+  constructor(
+    readonly zones: readonly Zone[],
+    private readonly flat: FlatIndex,
+  ) {
+    if (flat.zoneCount !== zones.length) throw new Error('index and zone list do not match');
+    this.version = flat.catalogueVersion;
+    this.minRes = flat.params.minRes;
+    this.maxRes = flat.params.maxRes;
+    this.fineRes = flat.params.fineRes;
+    this.stats = flat.stats;
+    for (let r = 0; r <= this.maxRes; r++) this.maps.push(new Map());
+    const n = flat.entryKey.length;
+    for (let i = 0; i < n; i++) (this.maps[flat.entryRes[i] as number] as Map<number, number>).set(flat.entryKey[i] as number, i);
+    const listCount = flat.listStart.length - 1;
+    this.lists = new Array(listCount);
+    for (let l = 0; l < listCount; l++) {
+      const list: Zone[] = [];
+      for (let j = flat.listStart[l] as number; j < (flat.listStart[l + 1] as number); j++) {
+        list.push(zones[flat.listPool[j] as number] as Zone);
+      }
+      this.lists[l] = Object.freeze(list);
+    }
+    this.seen = new Int32Array(zones.length);
+  }
+
+  /** The fine cell (resolution `fineRes`) to store with a position; pass it back to `zonesAt`. */
+  cellOf(lat: number, lon: number): string {
+    return latLngToCell(lat, lon, this.fineRes);
+  }
+
+  /**
+   * Every zone containing the position (polygons include their boundary; river zones contain the
+   * points within their buffer). `fineCell` is the position's stored H3 cell at a resolution
+   * ≥ `maxRes` (normally `fineRes`); without it the cell is computed. The returned array must not
+   * be modified; its order is the catalogue order, except that zones decided by an exact
+   * boundary test come after the others.
+   */
+  zonesAt(lat: number, lon: number, fineCell?: string): readonly Zone[] {
+    const keys = this.keys;
+    if (fineCell === undefined || !ancestorKeys(fineCell, this.minRes, this.maxRes, keys)) {
+      ancestorKeys(latLngToCell(lat, lon, this.fineRes), this.minRes, this.maxRes, keys);
+    }
+    const maps = this.maps;
+    const flat = this.flat;
+    let e = -1;
+    for (let r = this.minRes; r <= this.maxRes; r++) {
+      const i = (maps[r] as Map<number, number>).get(keys[r] as number);
+      if (i === undefined) break;
+      e = i;
+      if (((flat.entryFlags[i] as number) & ENTRY_DEEPER) === 0) break;
+    }
+    if (e < 0) return EMPTY;
+    const base = this.lists[flat.entryList[e] as number] as readonly Zone[];
+    const recCount = flat.entryRecCount[e] as number;
+    if (recCount === 0) return base;
+    return this.boundaryTest(e, recCount, base, lon, lat);
+  }
+
+  /** Zone ids containing the position, sorted. */
+  zoneIdsAt(lat: number, lon: number, fineCell?: string): string[] {
+    return this.zonesAt(lat, lon, fineCell)
+      .map((z) => z.id)
+      .sort();
+  }
+
+  private boundaryTest(e: number, recCount: number, base: readonly Zone[], px: number, py: number): readonly Zone[] {
+    const flat = this.flat;
+    const v = flat.vertices;
+    const runs = flat.runPool;
+    const cx = flat.entryRef[2 * e] as number;
+    const cy = flat.entryRef[2 * e + 1] as number;
+    const gen = ++this.gen;
+    let out: Zone[] | null = null;
+    let kx = 0;
+    let ky = 0;
+    const start = flat.entryRecStart[e] as number;
+    for (let rec = start; rec < start + recCount; rec++) {
+      const z = flat.recZone[rec] as number;
+      if (this.seen[z] === gen) continue;
+      const flags = flat.recFlags[rec] as number;
+      const r0 = flat.recRunStart[rec] as number;
+      const r1 = r0 + (flat.recRunCount[rec] as number);
+      let inside: boolean;
+      if (flags & REC_LINE) {
+        if (kx === 0) ({ kx, ky } = metresPerDegree(py));
+        inside = withinBuffer(v, runs, r0, r1, px, py, kx, ky, flat.zoneBuffer[z] as number);
+      } else {
+        inside = insidePolygonRuns(v, runs, r0, r1, px, py, cx, cy, (flags & REC_REF_INSIDE) !== 0);
+      }
+      if (inside) {
+        this.seen[z] = gen;
+        if (!out) out = base.slice();
+        out.push(this.zones[z] as Zone);
+      }
+    }
+    return out ?? base;
+  }
+}
+
+/**
+ * Point in polygon from a reference point c of known status: the status flips at each edge that
+ * properly crosses the segment c→p. Vertices lying exactly on the line through c and p are
+ * treated as lying on its right (symbolic perturbation), so every crossing is counted once. All
+ * orientation tests are exact; a point on an edge is inside.
+ */
+export function insidePolygonRuns(
+  v: Float64Array,
+  runs: Int32Array,
+  r0: number,
+  r1: number,
+  px: number,
+  py: number,
+  cx: number,
+  cy: number,
+  refInside: boolean,
+): boolean {
+  const minX = px < cx ? px : cx;
+  const maxX = px < cx ? cx : px;
+  const minY = py < cy ? py : cy;
+  const maxY = py < cy ? cy : py;
+  let parity = false;
+  for (let r = r0; r < r1; r++) {
+    const first = runs[2 * r] as number;
+    const last = first + (runs[2 * r + 1] as number);
+    for (let k = first; k < last; k++) {
+      const ax = v[2 * k] as number;
+      const ay = v[2 * k + 1] as number;
+      const bx = v[2 * k + 2] as number;
+      const by = v[2 * k + 3] as number;
+      const eMinX = ax < bx ? ax : bx;
+      const eMaxX = ax < bx ? bx : ax;
+      const eMinY = ay < by ? ay : by;
+      const eMaxY = ay < by ? by : ay;
+      if (eMaxX < minX || eMinX > maxX || eMaxY < minY || eMinY > maxY) continue;
+      const oabp = orient(ax, ay, bx, by, px, py);
+      if (oabp === 0) {
+        if (px >= eMinX && px <= eMaxX && py >= eMinY && py <= eMaxY) return true;
+        continue;
+      }
+      const sa = orient(cx, cy, px, py, ax, ay) > 0;
+      const sb = orient(cx, cy, px, py, bx, by) > 0;
+      if (sa === sb) continue;
+      const oabc = orient(ax, ay, bx, by, cx, cy);
+      if (oabc !== 0 && oabc !== oabp) parity = !parity;
+    }
+  }
+  return refInside !== parity;
+}
+
+function withinBuffer(
+  v: Float64Array,
+  runs: Int32Array,
+  r0: number,
+  r1: number,
+  px: number,
+  py: number,
+  kx: number,
+  ky: number,
+  buffer: number,
+): boolean {
+  const b2 = buffer * buffer;
+  for (let r = r0; r < r1; r++) {
+    const first = runs[2 * r] as number;
+    const last = first + (runs[2 * r + 1] as number);
+    for (let k = first; k < last; k++) {
+      const x1 = ((v[2 * k] as number) - px) * kx;
+      const y1 = ((v[2 * k + 1] as number) - py) * ky;
+      const dx = ((v[2 * k + 2] as number) - (v[2 * k] as number)) * kx;
+      const dy = ((v[2 * k + 3] as number) - (v[2 * k + 1] as number)) * ky;
+      const len2 = dx * dx + dy * dy;
+      let t = len2 > 0 ? -(x1 * dx + y1 * dy) / len2 : 0;
+      if (t < 0) t = 0;
+      else if (t > 1) t = 1;
+      const x = x1 + t * dx;
+      const y = y1 + t * dy;
+      if (x * x + y * y <= b2) return true;
+    }
+  }
+  return false;
+}
