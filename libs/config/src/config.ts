@@ -44,7 +44,7 @@ export const CONFIG_KEYS = {
   adminUsername: stringWithDefault('ADMIN_USERNAME', 'Username of the first administrator.', 'admin'),
   adminPassword: optionalString(
     'ADMIN_PASSWORD',
-    'Password of the first administrator, used only when no administrator exists yet. Unset: a random one is generated and printed once.',
+    'Password of the first administrator, used only when no administrator exists yet. Unset: generated; in embedded mode kept in DATA_DIR/secrets/admin-password, with DATABASE_URL printed once.',
   ),
   registryNumberPrefix: stringWithDefault(
     'REGISTRY_NUMBER_PREFIX',
@@ -60,6 +60,8 @@ export interface AppConfig extends Omit<RawConfig, 'jwtSecret' | 'deviceSecretKe
   readonly storageMode: 'postgres' | 'embedded';
   readonly jwtSecret: string;
   readonly deviceSecretKey: string;
+  /** Where the generated first-administrator password is kept (embedded mode without ADMIN_PASSWORD). */
+  readonly adminPasswordFile: string | undefined;
 }
 
 /** Parses and validates the environment once; nothing else in the product reads process.env. */
@@ -86,17 +88,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...raw,
     storageMode,
     dataDir: path.resolve(raw.dataDir),
-    jwtSecret: raw.jwtSecret ?? persistedSecret(raw.dataDir, 'jwt-secret'),
-    deviceSecretKey: raw.deviceSecretKey ?? persistedSecret(raw.dataDir, 'device-secret-key'),
+    jwtSecret: raw.jwtSecret ?? persistedSecret(raw.dataDir, 'jwt-secret', 48),
+    deviceSecretKey: raw.deviceSecretKey ?? persistedSecret(raw.dataDir, 'device-secret-key', 48),
+    adminPassword:
+      raw.adminPassword ??
+      (storageMode === 'embedded' ? persistedSecret(raw.dataDir, 'admin-password', 12) : undefined),
+    adminPasswordFile:
+      raw.adminPassword === undefined && storageMode === 'embedded'
+        ? persistedSecretPath(raw.dataDir, 'admin-password')
+        : undefined,
   };
 }
 
 /** Embedded mode only: a random secret generated on first start and kept beside the embedded database. */
-function persistedSecret(dataDir: string, name: string): string {
-  const file = path.resolve(dataDir, 'secrets', name);
+export function persistedSecretPath(dataDir: string, name: string): string {
+  return path.resolve(dataDir, 'secrets', name);
+}
+
+function persistedSecret(dataDir: string, name: string, bytes: number): string {
+  const file = persistedSecretPath(dataDir, name);
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const value = crypto.randomBytes(48).toString('base64url');
+  const value = crypto.randomBytes(bytes).toString('base64url');
   fs.writeFileSync(file, value, { mode: 0o600 });
   return value;
 }

@@ -52,7 +52,8 @@ export function integer(
       if (raw === undefined || raw.trim() === '') return fallback;
       if (!/^-?\d+$/.test(raw.trim())) throw new InvalidValue(`must be an integer, got "${raw}"`);
       const value = Number(raw);
-      if (value < min || value > max) throw new InvalidValue(`must be between ${min} and ${max}, got ${value}`);
+      if (value < min || value > max)
+        throw new InvalidValue(`must be between ${min} and ${max}, got ${value}`);
       return value;
     },
   };
@@ -71,13 +72,18 @@ export function oneOf<T extends string>(
     parse: (raw) => {
       if (raw === undefined || raw.trim() === '') return fallback;
       const value = raw.trim() as T;
-      if (!values.includes(value)) throw new InvalidValue(`must be one of ${values.join(', ')}, got "${raw}"`);
+      if (!values.includes(value))
+        throw new InvalidValue(`must be one of ${values.join(', ')}, got "${raw}"`);
       return value;
     },
   };
 }
 
-export function url(key: string, description: string, protocols: readonly string[]): KeyDefinition<string | undefined> {
+export function url(
+  key: string,
+  description: string,
+  protocols: readonly string[],
+): KeyDefinition<string | undefined> {
   return {
     key,
     description,
@@ -98,7 +104,11 @@ export function url(key: string, description: string, protocols: readonly string
   };
 }
 
-export function secret(key: string, description: string, minLength: number): KeyDefinition<string | undefined> {
+export function secret(
+  key: string,
+  description: string,
+  minLength: number,
+): KeyDefinition<string | undefined> {
   return {
     key,
     description,

@@ -25,7 +25,9 @@ export interface Database {
 
 /** Opens the database of either storage mode and brings its schema to the latest migration. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const database = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : await openEmbedded(options);
+  const database = options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    : await openEmbedded(options);
   try {
     await migrateToLatest(database.db);
   } catch (error) {
@@ -36,9 +38,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 function openPostgres(databaseUrl: string, poolSize: number): Database {
-  const db = new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: new Pool({ connectionString: databaseUrl, max: poolSize }) }),
-  });
+  const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle client losing its connection (server restart, failover) must not crash the process;
+  // the pool replaces it and the next query reports any lasting outage.
+  pool.on('error', (error) => console.warn(`PostgreSQL idle connection lost: ${error.message}`));
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, mode: 'postgres', close: () => db.destroy() };
 }
 

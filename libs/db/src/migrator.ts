@@ -15,7 +15,10 @@ class InCodeMigrationProvider implements MigrationProvider {
  * migrates, so several processes starting at once apply each migration exactly once.
  */
 export async function migrateToLatest(db: AnySchema): Promise<string[]> {
-  const { error, results } = await new Migrator({ db, provider: new InCodeMigrationProvider() }).migrateToLatest();
+  const { error, results } = await new Migrator({
+    db,
+    provider: new InCodeMigrationProvider(),
+  }).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

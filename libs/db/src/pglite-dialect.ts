@@ -102,7 +102,7 @@ class PGliteConnection implements DatabaseConnection {
     // Statements without parameters may hold several commands (migrations), which only exec() accepts.
     const result =
       compiledQuery.parameters.length === 0
-        ? (await this.pglite.exec(compiledQuery.sql)).at(-1) ?? { rows: [], affectedRows: 0 }
+        ? ((await this.pglite.exec(compiledQuery.sql)).at(-1) ?? { rows: [], affectedRows: 0 })
         : await this.pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters]);
     return {
       rows: result.rows as R[],

@@ -1,4 +1,9 @@
-import { formatRegistryNumber, isAllowedTransition, normaliseDepartment, REGISTRY_NUMBER_PATTERN } from './machines';
+import {
+  formatRegistryNumber,
+  isAllowedTransition,
+  normaliseDepartment,
+  REGISTRY_NUMBER_PATTERN,
+} from './machines';
 import { generateDeviceSecret, hashDeviceSecret, verifyDeviceSecret } from './device-secret';
 
 describe('machine lifecycle', () => {

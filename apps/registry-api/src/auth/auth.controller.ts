@@ -48,7 +48,11 @@ export class UsersController {
   }
 
   @Patch(':id')
-  setActive(@Param('id', UUID_PARAM) id: string, @Body() body: SetUserActiveDto, @CurrentUser() user: AuthenticatedUser) {
+  setActive(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: SetUserActiveDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
     return this.auth.setActive(id, body.active, user);
   }
 }
@@ -77,7 +81,13 @@ export class AgenciesController {
         kind: body.kind,
         department: body.department ? normaliseDepartment(body.department)! : null,
       });
-      await repos.audit.record({ actor: actorOf(user), action: 'agency.created', entityType: 'agency', entityId: agency.id, after: agency });
+      await repos.audit.record({
+        actor: actorOf(user),
+        action: 'agency.created',
+        entityType: 'agency',
+        entityId: agency.id,
+        after: agency,
+      });
       return agency;
     });
   }

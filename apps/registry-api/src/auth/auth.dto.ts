@@ -18,7 +18,9 @@ export class LoginDto {
 export class CreateUserDto {
   @ApiProperty({ example: 'jquispe' })
   @IsString()
-  @Matches(/^[a-z0-9._-]{3,64}$/, { message: 'username must be 3-64 lowercase letters, digits, dots, dashes or underscores' })
+  @Matches(/^[a-z0-9._-]{3,64}$/, {
+    message: 'username must be 3-64 lowercase letters, digits, dots, dashes or underscores',
+  })
   username!: string;
 
   @ApiProperty({ example: 'Juana Quispe' })
@@ -47,7 +49,16 @@ export class SetUserActiveDto {
   active!: boolean;
 }
 
-export const AGENCY_KINDS = ['prosecutor', 'police', 'protected_areas', 'environmental_enforcement', 'water', 'regional_government', 'registry', 'other'] as const;
+export const AGENCY_KINDS = [
+  'prosecutor',
+  'police',
+  'protected_areas',
+  'environmental_enforcement',
+  'water',
+  'regional_government',
+  'registry',
+  'other',
+] as const;
 
 export class CreateAgencyDto {
   @ApiProperty({ example: 'FEMA-MDD' })

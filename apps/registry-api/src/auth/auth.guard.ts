@@ -1,4 +1,10 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { Store } from '@app/db';
@@ -41,7 +47,9 @@ export class AuthGuard implements CanActivate {
     try {
       claims = await this.jwt.verifyAsync<TokenClaims>(match[1]);
     } catch (error) {
-      throw unauthorized(error instanceof Error && error.name === 'TokenExpiredError' ? 'token expired' : 'invalid token');
+      throw unauthorized(
+        error instanceof Error && error.name === 'TokenExpiredError' ? 'token expired' : 'invalid token',
+      );
     }
     const user = await this.store.repos.users.findById(claims.sub);
     if (!user || !user.active) throw unauthorized('user is unknown or deactivated');

@@ -62,15 +62,24 @@ export class AuthService implements OnApplicationBootstrap {
       });
     });
     if (generated) {
-      this.logger.warn(`First administrator "${this.config.adminUsername}" created with password: ${password} (shown once)`);
+      this.logger.warn(
+        `First administrator "${this.config.adminUsername}" created with password: ${password} (shown once)`,
+      );
     }
   }
 
-  async login(username: string, password: string): Promise<{ accessToken: string; tokenType: 'Bearer'; expiresIn: number; user: UserView }> {
+  async login(
+    username: string,
+    password: string,
+  ): Promise<{ accessToken: string; tokenType: 'Bearer'; expiresIn: number; user: UserView }> {
     const user = await this.store.repos.users.findByUsername(username);
     const valid = user !== undefined && user.active && (await verifyPassword(password, user.password_hash));
     if (!user || !valid) {
-      throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: 'wrong username or password' });
+      throw new UnauthorizedException({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'wrong username or password',
+      });
     }
     const accessToken = await this.jwt.signAsync(
       { sub: user.id, username: user.username, role: user.role, agencyId: user.agency_id },
@@ -81,11 +90,14 @@ export class AuthService implements OnApplicationBootstrap {
 
   async createUser(input: CreateUserDto, by: AuthenticatedUser): Promise<UserView> {
     const needsAgency = input.role === 'enforcement_officer' || input.role === 'agency_integration';
-    if (needsAgency && !input.agencyId) throw unprocessable(`a user with role ${input.role} must belong to an agency`, 'agencyId');
+    if (needsAgency && !input.agencyId)
+      throw unprocessable(`a user with role ${input.role} must belong to an agency`, 'agencyId');
     const passwordHash = await hashPassword(input.password);
     return this.store.transaction(async (repos) => {
-      if (await repos.users.findByUsername(input.username)) throw conflict('username', 'this username is taken');
-      if (input.agencyId && !(await repos.agencies.findById(input.agencyId))) throw notFound('agency', input.agencyId);
+      if (await repos.users.findByUsername(input.username))
+        throw conflict('username', 'this username is taken');
+      if (input.agencyId && !(await repos.agencies.findById(input.agencyId)))
+        throw notFound('agency', input.agencyId);
       const user = await repos.users.create({
         username: input.username,
         displayName: input.displayName,
@@ -94,13 +106,20 @@ export class AuthService implements OnApplicationBootstrap {
         agencyId: input.agencyId ?? null,
       });
       const view = userView(user);
-      await repos.audit.record({ actor: actorOf(by), action: 'user.created', entityType: 'user', entityId: user.id, after: view });
+      await repos.audit.record({
+        actor: actorOf(by),
+        action: 'user.created',
+        entityType: 'user',
+        entityId: user.id,
+        after: view,
+      });
       return view;
     });
   }
 
   async setActive(id: string, active: boolean, by: AuthenticatedUser): Promise<UserView> {
-    if (id === by.id && !active) throw unprocessable('an administrator cannot deactivate their own account', 'active');
+    if (id === by.id && !active)
+      throw unprocessable('an administrator cannot deactivate their own account', 'active');
     return this.store.transaction(async (repos) => {
       const before = await repos.users.findById(id);
       if (!before) throw notFound('user', id);

@@ -22,7 +22,9 @@ export function actorOf(user: AuthenticatedUser): Actor {
   return { id: user.id, username: user.username };
 }
 
-export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): AuthenticatedUser => {
-  const request = context.switchToHttp().getRequest<{ user: AuthenticatedUser }>();
-  return request.user;
-});
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AuthenticatedUser => {
+    const request = context.switchToHttp().getRequest<{ user: AuthenticatedUser }>();
+    return request.user;
+  },
+);

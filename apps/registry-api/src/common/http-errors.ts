@@ -45,7 +45,11 @@ export function validationFailed(errors: FieldError[]): BadRequestException {
 }
 
 export function notFound(what: string, id: string): NotFoundException {
-  return new NotFoundException({ statusCode: 404, error: 'Not Found', message: `${what} ${id} does not exist` });
+  return new NotFoundException({
+    statusCode: 404,
+    error: 'Not Found',
+    message: `${what} ${id} does not exist`,
+  });
 }
 
 export function conflict(field: string, message: string): ConflictException {
@@ -72,11 +76,23 @@ const UNIQUE_FIELDS: Record<string, { field: string; message: string }> = {
     field: 'documentNumber',
     message: 'an owner with this document is already registered',
   },
-  machines_serial_number_key: { field: 'serialNumber', message: 'a machine with this serial number is already registered' },
-  machines_registry_number_key: { field: 'registryNumber', message: 'this registry number is already issued' },
+  machines_serial_number_key: {
+    field: 'serialNumber',
+    message: 'a machine with this serial number is already registered',
+  },
+  machines_registry_number_key: {
+    field: 'registryNumber',
+    message: 'this registry number is already issued',
+  },
   trackers_imei_key: { field: 'imei', message: 'a tracker with this IMEI is already registered' },
-  tracker_bindings_open_tracker_idx: { field: 'trackerId', message: 'the tracker is already bound to a machine' },
-  tracker_bindings_open_machine_idx: { field: 'machineId', message: 'the machine already has a bound tracker' },
+  tracker_bindings_open_tracker_idx: {
+    field: 'trackerId',
+    message: 'the tracker is already bound to a machine',
+  },
+  tracker_bindings_open_machine_idx: {
+    field: 'machineId',
+    message: 'the machine already has a bound tracker',
+  },
   users_username_key: { field: 'username', message: 'this username is taken' },
   agencies_code_key: { field: 'code', message: 'an agency with this code exists' },
 };
@@ -98,11 +114,16 @@ export class HttpErrorFilter implements ExceptionFilter {
   private toBody(exception: unknown): ErrorBody {
     if (exception instanceof HttpException) {
       const payload = exception.getResponse();
-      if (typeof payload === 'object' && payload !== null && 'message' in payload && 'statusCode' in payload) {
+      if (
+        typeof payload === 'object' &&
+        payload !== null &&
+        'message' in payload &&
+        'statusCode' in payload
+      ) {
         const p = payload as { statusCode: number; message: unknown; error?: unknown; errors?: FieldError[] };
         return {
           statusCode: p.statusCode,
-          error: typeof p.error === 'string' ? p.error : HttpStatus[p.statusCode] ?? 'Error',
+          error: typeof p.error === 'string' ? p.error : (HttpStatus[p.statusCode] ?? 'Error'),
           message: Array.isArray(p.message) ? p.message.join('; ') : String(p.message),
           ...(p.errors ? { errors: p.errors } : {}),
         };
@@ -111,10 +132,20 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const unique = asUniqueViolation(exception);
     if (unique) {
-      const known = UNIQUE_FIELDS[unique.constraint] ?? { field: unique.constraint, message: 'duplicate value' };
-      return { statusCode: 409, error: 'Conflict', message: known.message, errors: [{ field: known.field, messages: [known.message] }] };
+      const known = UNIQUE_FIELDS[unique.constraint] ?? {
+        field: unique.constraint,
+        message: 'duplicate value',
+      };
+      return {
+        statusCode: 409,
+        error: 'Conflict',
+        message: known.message,
+        errors: [{ field: known.field, messages: [known.message] }],
+      };
     }
-    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    this.logger.error(
+      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+    );
     return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
   }
 }

@@ -30,6 +30,10 @@ export function pageWindow(query: PageQuery): { limit: number; offset: number } 
   return { limit: query.pageSize, offset: (query.page - 1) * query.pageSize };
 }
 
-export function toPage<R, T>(query: PageQuery, result: { items: R[]; total: number }, map: (row: R) => T): Page<T> {
+export function toPage<R, T>(
+  query: PageQuery,
+  result: { items: R[]; total: number },
+  map: (row: R) => T,
+): Page<T> {
   return { items: result.items.map(map), page: query.page, pageSize: query.pageSize, total: result.total };
 }

@@ -18,12 +18,19 @@ function checked(name: string, test: (value: string, args: ValidationArguments) 
         target: target.constructor,
         propertyName: String(propertyKey),
         options: { message, ...options },
-        validator: { validate: (value: unknown, args) => typeof value === 'string' && args !== undefined && test(value, args) },
+        validator: {
+          validate: (value: unknown, args) =>
+            typeof value === 'string' && args !== undefined && test(value, args),
+        },
       });
 }
 
 export const IsImei = checked('isImei', isValidImei, 'imei must be 15 digits with a valid Luhn check digit');
-export const IsIccid = checked('isIccid', isValidIccid, 'iccid must be 19-20 digits starting with 89, with a valid Luhn check digit');
+export const IsIccid = checked(
+  'isIccid',
+  isValidIccid,
+  'iccid must be 19-20 digits starting with 89, with a valid Luhn check digit',
+);
 export const IsDepartment = checked(
   'isDepartment',
   (value) => normaliseDepartment(value) !== undefined,

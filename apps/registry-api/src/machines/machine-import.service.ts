@@ -13,7 +13,16 @@ import { CreateMachineDto } from './machines.dto';
 import { MachinesService } from './machines.service';
 
 export const IMPORT_COLUMNS = {
-  required: ['category', 'make', 'model', 'year', 'serial_number', 'department', 'owner_document_type', 'owner_document_number'],
+  required: [
+    'category',
+    'make',
+    'model',
+    'year',
+    'serial_number',
+    'department',
+    'owner_document_type',
+    'owner_document_number',
+  ],
   optional: ['engine_number', 'reinfo_code', 'owner_name'],
 } as const;
 
@@ -22,7 +31,13 @@ export const MAX_IMPORT_ROWS = 10_000;
 export interface ImportReport {
   dryRun: boolean;
   rows: number;
-  enrolled: Array<{ line: number; id: string; registryNumber: string; serialNumber: string; ownerCreated: boolean }>;
+  enrolled: Array<{
+    line: number;
+    id: string;
+    registryNumber: string;
+    serialNumber: string;
+    ownerCreated: boolean;
+  }>;
   rejected: Array<{ line: number; errors: FieldError[] }>;
 }
 
@@ -64,7 +79,8 @@ export class MachineImportService {
   async importCsv(csv: string, by: AuthenticatedUser, dryRun: boolean): Promise<ImportReport> {
     const records = this.parse(csv);
     const report: ImportReport = { dryRun, rows: records.length, enrolled: [], rejected: [] };
-    const candidates: Array<{ line: number; row: CsvRow; machine: CreateMachineDto; owner: ImportOwner }> = [];
+    const candidates: Array<{ line: number; row: CsvRow; machine: CreateMachineDto; owner: ImportOwner }> =
+      [];
     const seenSerials = new Map<string, number>();
     for (const { line, row } of records) {
       const checked = await this.validateRow(row);
@@ -72,7 +88,10 @@ export class MachineImportService {
       const serial = row['serial_number'] ?? '';
       const firstLine = seenSerials.get(serial);
       if (serial && firstLine !== undefined) {
-        errors.push({ field: 'serial_number', messages: [`serial number repeats line ${firstLine} of this file`] });
+        errors.push({
+          field: 'serial_number',
+          messages: [`serial number repeats line ${firstLine} of this file`],
+        });
       } else if (serial) seenSerials.set(serial, line);
       if (errors.length > 0) report.rejected.push({ line, errors });
       else candidates.push({ line, row, machine: checked.machine, owner: checked.owner });
@@ -108,13 +127,27 @@ export class MachineImportService {
   private parse(csv: string): Array<{ line: number; row: CsvRow }> {
     let parsed: Array<{ record: CsvRow; info: { lines: number } }>;
     try {
-      parsed = parse(csv, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), info: true, skip_empty_lines: true, trim: true, bom: true });
+      parsed = parse(csv, {
+        columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+        info: true,
+        skip_empty_lines: true,
+        trim: true,
+        bom: true,
+      });
     } catch (error) {
-      throw validationFailed([{ field: 'file', messages: [`unreadable CSV: ${error instanceof Error ? error.message : String(error)}`] }]);
+      throw validationFailed([
+        {
+          field: 'file',
+          messages: [`unreadable CSV: ${error instanceof Error ? error.message : String(error)}`],
+        },
+      ]);
     }
-    if (parsed.length === 0) throw validationFailed([{ field: 'file', messages: ['the CSV file has no data rows'] }]);
+    if (parsed.length === 0)
+      throw validationFailed([{ field: 'file', messages: ['the CSV file has no data rows'] }]);
     if (parsed.length > MAX_IMPORT_ROWS) {
-      throw validationFailed([{ field: 'file', messages: [`at most ${MAX_IMPORT_ROWS} rows per file, got ${parsed.length}`] }]);
+      throw validationFailed([
+        { field: 'file', messages: [`at most ${MAX_IMPORT_ROWS} rows per file, got ${parsed.length}`] },
+      ]);
     }
     const header = Object.keys(parsed[0]!.record);
     const missing = IMPORT_COLUMNS.required.filter((column) => !header.includes(column));
@@ -122,14 +155,20 @@ export class MachineImportService {
     const unknown = header.filter((column) => !known.includes(column));
     const problems: FieldError[] = [
       ...missing.map((column) => ({ field: column, messages: [`required column ${column} is missing`] })),
-      ...unknown.map((column) => ({ field: column, messages: [`unknown column ${column}; known: ${known.join(', ')}`] })),
+      ...unknown.map((column) => ({
+        field: column,
+        messages: [`unknown column ${column}; known: ${known.join(', ')}`],
+      })),
     ];
     if (problems.length > 0) throw validationFailed(problems);
     return parsed.map(({ record, info }) => ({ line: info.lines, row: record }));
   }
 
-  private async validateRow(row: CsvRow): Promise<{ machine: CreateMachineDto; owner: ImportOwner; errors: FieldError[] }> {
-    const blankToUndefined = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
+  private async validateRow(
+    row: CsvRow,
+  ): Promise<{ machine: CreateMachineDto; owner: ImportOwner; errors: FieldError[] }> {
+    const blankToUndefined = (value: string | undefined) =>
+      value === undefined || value === '' ? undefined : value;
     const year = row['year'] ?? '';
     const machine = plainToInstance(CreateMachineDto, {
       category: row['category'],
@@ -157,25 +196,41 @@ export class MachineImportService {
       documentNumber: 'owner_document_number',
       name: 'owner_name',
     };
-    const errors = [...fieldErrors(await validate(machine)), ...fieldErrors(await validate(owner))].map((e) => ({ field: columnOf[e.field] ?? e.field, messages: e.messages }));
+    const errors = [...fieldErrors(await validate(machine)), ...fieldErrors(await validate(owner))].map(
+      (e) => ({ field: columnOf[e.field] ?? e.field, messages: e.messages }),
+    );
     const kindProblem = ownerKindProblem(owner.kind, owner.documentType, owner.documentNumber);
     if (kindProblem) errors.push({ field: 'owner_document_type', messages: [kindProblem] });
     return { machine, owner, errors };
   }
 
-  private async conflictsOf(repos: Repositories, machine: CreateMachineDto, owner: ImportOwner): Promise<FieldError[]> {
+  private async conflictsOf(
+    repos: Repositories,
+    machine: CreateMachineDto,
+    owner: ImportOwner,
+  ): Promise<FieldError[]> {
     const errors: FieldError[] = [];
     if (await repos.machines.findBySerialNumber(machine.serialNumber)) {
-      errors.push({ field: 'serial_number', messages: ['a machine with this serial number is already registered'] });
+      errors.push({
+        field: 'serial_number',
+        messages: ['a machine with this serial number is already registered'],
+      });
     }
     const known = await repos.owners.findByDocument(owner.documentType, owner.documentNumber);
     if (!known && owner.name === undefined) {
-      errors.push({ field: 'owner_name', messages: ['the owner is not registered; give owner_name to register them with the machine'] });
+      errors.push({
+        field: 'owner_name',
+        messages: ['the owner is not registered; give owner_name to register them with the machine'],
+      });
     }
     return errors;
   }
 
-  private async resolveOwner(repos: Repositories, owner: ImportOwner, by: AuthenticatedUser): Promise<{ ownerId: string; created: boolean }> {
+  private async resolveOwner(
+    repos: Repositories,
+    owner: ImportOwner,
+    by: AuthenticatedUser,
+  ): Promise<{ ownerId: string; created: boolean }> {
     const known = await repos.owners.findByDocument(owner.documentType, owner.documentNumber);
     if (known) return { ownerId: known.id, created: false };
     const created = ownerView(
@@ -186,7 +241,13 @@ export class MachineImportService {
         name: owner.name!.trim(),
       }),
     );
-    await repos.audit.record({ actor: actorOf(by), action: 'owner.created', entityType: 'owner', entityId: created.id, after: created });
+    await repos.audit.record({
+      actor: actorOf(by),
+      action: 'owner.created',
+      entityType: 'owner',
+      entityId: created.id,
+      after: created,
+    });
     return { ownerId: created.id, created: true };
   }
 }

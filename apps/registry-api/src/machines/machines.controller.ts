@@ -46,7 +46,9 @@ export class MachinesController {
     @CurrentUser() user: AuthenticatedUser,
   ) {
     if (typeof body !== 'string' || !contentType?.startsWith('text/csv')) {
-      throw validationFailed([{ field: 'file', messages: ['send the CSV as the request body with Content-Type: text/csv'] }]);
+      throw validationFailed([
+        { field: 'file', messages: ['send the CSV as the request body with Content-Type: text/csv'] },
+      ]);
     }
     return this.importer.importCsv(body, user, query.dryRun === 'true');
   }
@@ -71,34 +73,54 @@ export class MachinesController {
 
   @Patch(':id')
   @Roles('admin', 'registry_clerk')
-  update(@Param('id', UUID_PARAM) id: string, @Body() body: UpdateMachineDto, @CurrentUser() user: AuthenticatedUser) {
+  update(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: UpdateMachineDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
     return this.machines.update(id, body, user);
   }
 
   @Post(':id/status')
   @HttpCode(200)
   @Roles('admin', 'registry_clerk')
-  changeStatus(@Param('id', UUID_PARAM) id: string, @Body() body: ChangeStatusDto, @CurrentUser() user: AuthenticatedUser) {
+  changeStatus(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: ChangeStatusDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
     return this.machines.changeStatus(id, body, user);
   }
 
   @Post(':id/transfer')
   @HttpCode(200)
   @Roles('admin', 'registry_clerk')
-  transfer(@Param('id', UUID_PARAM) id: string, @Body() body: TransferOwnershipDto, @CurrentUser() user: AuthenticatedUser) {
+  transfer(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: TransferOwnershipDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
     return this.machines.transfer(id, body, user);
   }
 
   @Post(':id/tracker')
   @Roles('admin', 'registry_clerk')
-  bind(@Param('id', UUID_PARAM) id: string, @Body() body: BindTrackerDto, @CurrentUser() user: AuthenticatedUser) {
+  bind(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: BindTrackerDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
     return this.machines.bindTracker(id, body.trackerId, user);
   }
 
   @Post(':id/tracker/unbind')
   @HttpCode(200)
   @Roles('admin', 'registry_clerk')
-  unbind(@Param('id', UUID_PARAM) id: string, @Body() body: UnbindTrackerDto, @CurrentUser() user: AuthenticatedUser) {
+  unbind(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: UnbindTrackerDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
     return this.machines.unbindTracker(id, body.reason, user);
   }
 }

@@ -1,7 +1,13 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
-import { MACHINE_CATEGORIES, MACHINE_STATUSES, MIN_MACHINE_YEAR, MachineCategory, MachineStatus } from '@app/registry';
+import {
+  MACHINE_CATEGORIES,
+  MACHINE_STATUSES,
+  MIN_MACHINE_YEAR,
+  MachineCategory,
+  MachineStatus,
+} from '@app/registry';
 import { PageQuery } from '../common/pagination';
 import { IsDepartment, IsImei } from '../common/validators';
 
@@ -28,16 +34,24 @@ export class CreateMachineDto {
   @Max(MAX_YEAR)
   year!: number;
 
-  @ApiProperty({ example: 'CAT0320DKZBN01234', description: 'Serial number or product identification number (PIN)' })
+  @ApiProperty({
+    example: 'CAT0320DKZBN01234',
+    description: 'Serial number or product identification number (PIN)',
+  })
   @Matches(/^[A-Za-z0-9-]{4,40}$/, { message: 'serialNumber must be 4-40 letters, digits or dashes' })
   serialNumber!: string;
 
   @ApiPropertyOptional({ example: 'C6.4-00123' })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9.\-/ ]{2,40}$/, { message: 'engineNumber must be 2-40 letters, digits, dots, dashes or slashes' })
+  @Matches(/^[A-Za-z0-9.\-/ ]{2,40}$/, {
+    message: 'engineNumber must be 2-40 letters, digits, dots, dashes or slashes',
+  })
   engineNumber?: string;
 
-  @ApiPropertyOptional({ example: 'REINFO-17-000123', description: 'Mining formalisation registry (REINFO) reference' })
+  @ApiPropertyOptional({
+    example: 'REINFO-17-000123',
+    description: 'Mining formalisation registry (REINFO) reference',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 60)

@@ -63,7 +63,11 @@ export function machineView(row: MachineRow): MachineView {
 function machineSummary(row: MachineWithLinks): MachineSummary {
   return {
     ...machineView(row),
-    owner: { documentType: row.owner_document_type, documentNumber: row.owner_document_number, name: row.owner_name },
+    owner: {
+      documentType: row.owner_document_type,
+      documentNumber: row.owner_document_number,
+      name: row.owner_name,
+    },
     tracker: row.tracker_id && row.tracker_imei ? { id: row.tracker_id, imei: row.tracker_imei } : null,
   };
 }
@@ -82,8 +86,14 @@ export class MachinesService {
   }
 
   /** Enrols one machine inside the caller's transaction; shared by the API and the CSV import. */
-  async enrol(repos: Repositories, input: EnrolmentInput, by: AuthenticatedUser, now: Date): Promise<MachineView> {
-    if (!(await repos.owners.findById(input.ownerId))) throw unprocessable(`owner ${input.ownerId} does not exist`, 'ownerId');
+  async enrol(
+    repos: Repositories,
+    input: EnrolmentInput,
+    by: AuthenticatedUser,
+    now: Date,
+  ): Promise<MachineView> {
+    if (!(await repos.owners.findById(input.ownerId)))
+      throw unprocessable(`owner ${input.ownerId} does not exist`, 'ownerId');
     if (await repos.machines.findBySerialNumber(input.serialNumber)) {
       throw conflict('serialNumber', 'a machine with this serial number is already registered');
     }
@@ -111,16 +121,32 @@ export class MachinesService {
       reason: 'enrolled',
       changedBy: actor.id,
     });
-    await repos.machines.recordOwnership({ machineId: machine.id, ownerId: input.ownerId, reason: 'enrolment', recordedBy: actor.id, at: now });
+    await repos.machines.recordOwnership({
+      machineId: machine.id,
+      ownerId: input.ownerId,
+      reason: 'enrolment',
+      recordedBy: actor.id,
+      at: now,
+    });
     const view = machineView(machine);
-    await repos.audit.record({ actor, action: 'machine.enrolled', entityType: 'machine', entityId: machine.id, after: view });
+    await repos.audit.record({
+      actor,
+      action: 'machine.enrolled',
+      entityType: 'machine',
+      entityId: machine.id,
+      after: view,
+    });
     return view;
   }
 
   async get(id: string): Promise<MachineSummary> {
     const machine = await this.store.repos.machines.findById(id);
     if (!machine) throw notFound('machine', id);
-    const result = await this.store.repos.machines.search({ registryNumber: machine.registry_number, limit: 1, offset: 0 });
+    const result = await this.store.repos.machines.search({
+      registryNumber: machine.registry_number,
+      limit: 1,
+      offset: 0,
+    });
     return machineSummary(result.items[0]!);
   }
 
@@ -140,7 +166,8 @@ export class MachinesService {
   update(id: string, changes: UpdateMachineDto, by: AuthenticatedUser): Promise<MachineView> {
     return this.store.transaction(async (repos) => {
       const before = await this.lockedMachine(repos, id);
-      if (before.status === 'decommissioned') throw unprocessable('a decommissioned machine cannot be changed', 'status');
+      if (before.status === 'decommissioned')
+        throw unprocessable('a decommissioned machine cannot be changed', 'status');
       const after = machineView(
         (await repos.machines.update(id, {
           ...(changes.make !== undefined ? { make: changes.make.trim() } : {}),
@@ -148,7 +175,9 @@ export class MachinesService {
           ...(changes.year !== undefined ? { year: changes.year } : {}),
           ...(changes.engineNumber !== undefined ? { engine_number: changes.engineNumber } : {}),
           ...(changes.reinfoCode !== undefined ? { reinfo_code: changes.reinfoCode } : {}),
-          ...(changes.department !== undefined ? { department: normaliseDepartment(changes.department)! } : {}),
+          ...(changes.department !== undefined
+            ? { department: normaliseDepartment(changes.department)! }
+            : {}),
         }))!,
       );
       await repos.audit.record({
@@ -177,7 +206,13 @@ export class MachinesService {
       if (input.status === 'active') await this.requireTrackerWithCredentials(repos, id);
       const after = machineView((await repos.machines.update(id, { status: input.status }))!);
       const actor = actorOf(by);
-      await repos.machines.recordStatusChange({ machineId: id, fromStatus: from, toStatus: input.status, reason: input.reason, changedBy: actor.id });
+      await repos.machines.recordStatusChange({
+        machineId: id,
+        fromStatus: from,
+        toStatus: input.status,
+        reason: input.reason,
+        changedBy: actor.id,
+      });
       await repos.audit.record({
         actor,
         action: 'machine.status_changed',
@@ -193,13 +228,22 @@ export class MachinesService {
   transfer(id: string, input: TransferOwnershipDto, by: AuthenticatedUser): Promise<MachineView> {
     return this.store.transaction(async (repos) => {
       const before = await this.lockedMachine(repos, id);
-      if (before.status === 'decommissioned') throw unprocessable('a decommissioned machine cannot change owner', 'status');
-      if (before.owner_id === input.ownerId) throw unprocessable('the machine already belongs to this owner', 'ownerId');
-      if (!(await repos.owners.findById(input.ownerId))) throw unprocessable(`owner ${input.ownerId} does not exist`, 'ownerId');
+      if (before.status === 'decommissioned')
+        throw unprocessable('a decommissioned machine cannot change owner', 'status');
+      if (before.owner_id === input.ownerId)
+        throw unprocessable('the machine already belongs to this owner', 'ownerId');
+      if (!(await repos.owners.findById(input.ownerId)))
+        throw unprocessable(`owner ${input.ownerId} does not exist`, 'ownerId');
       const now = new Date();
       const after = machineView((await repos.machines.update(id, { owner_id: input.ownerId }))!);
       const actor = actorOf(by);
-      await repos.machines.recordOwnership({ machineId: id, ownerId: input.ownerId, reason: input.reason, recordedBy: actor.id, at: now });
+      await repos.machines.recordOwnership({
+        machineId: id,
+        ownerId: input.ownerId,
+        reason: input.reason,
+        recordedBy: actor.id,
+        at: now,
+      });
       await repos.audit.record({
         actor,
         action: 'machine.ownership_transferred',
@@ -215,7 +259,8 @@ export class MachinesService {
   bindTracker(id: string, trackerId: string, by: AuthenticatedUser) {
     return this.store.transaction(async (repos) => {
       const machine = await this.lockedMachine(repos, id);
-      if (machine.status === 'decommissioned') throw unprocessable('a decommissioned machine cannot get a tracker', 'status');
+      if (machine.status === 'decommissioned')
+        throw unprocessable('a decommissioned machine cannot get a tracker', 'status');
       const tracker = await repos.trackers.findById(trackerId);
       if (!tracker) throw unprocessable(`tracker ${trackerId} does not exist`, 'trackerId');
       const ofMachine = await repos.trackers.openBindingOfMachine(id);
@@ -241,7 +286,10 @@ export class MachinesService {
       const binding = await repos.trackers.openBindingOfMachine(id);
       if (!binding) throw unprocessable('the machine has no bound tracker', 'trackerId');
       if (machine.status === 'active') {
-        throw unprocessable('an active machine must keep its tracker; suspend the machine before unbinding it', 'status');
+        throw unprocessable(
+          'an active machine must keep its tracker; suspend the machine before unbinding it',
+          'status',
+        );
       }
       const actor = actorOf(by);
       const closed = (await repos.trackers.unbind(binding.id, actor.id, reason, new Date()))!;
@@ -253,7 +301,14 @@ export class MachinesService {
         before: { trackerId: binding.tracker_id, bindingId: binding.id },
         after: { unboundAt: closed.unbound_at, reason },
       });
-      return { id: closed.id, machineId: id, trackerId: closed.tracker_id, boundAt: closed.bound_at, unboundAt: closed.unbound_at, reason };
+      return {
+        id: closed.id,
+        machineId: id,
+        trackerId: closed.tracker_id,
+        boundAt: closed.bound_at,
+        unboundAt: closed.unbound_at,
+        reason,
+      };
     });
   }
 
@@ -268,7 +323,13 @@ export class MachinesService {
     return {
       machineId: id,
       registryNumber: machine.registry_number,
-      statuses: statuses.map((s) => ({ from: s.from_status, to: s.to_status, reason: s.reason, changedBy: s.changed_by, at: s.changed_at })),
+      statuses: statuses.map((s) => ({
+        from: s.from_status,
+        to: s.to_status,
+        reason: s.reason,
+        changedBy: s.changed_by,
+        at: s.changed_at,
+      })),
       owners: ownerships.map((o) => ({
         ownerId: o.owner_id,
         name: o.owner_name,

@@ -31,7 +31,11 @@ export class OwnersController {
 
   @Patch(':id')
   @Roles('admin', 'registry_clerk')
-  update(@Param('id', UUID_PARAM) id: string, @Body() body: UpdateOwnerDto, @CurrentUser() user: AuthenticatedUser) {
+  update(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: UpdateOwnerDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
     return this.owners.update(id, body, user);
   }
 }

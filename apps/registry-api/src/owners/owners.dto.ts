@@ -11,7 +11,10 @@ export class CreateOwnerDto {
   @IsIn(OWNER_KINDS)
   kind!: (typeof OWNER_KINDS)[number];
 
-  @ApiProperty({ enum: DOCUMENT_TYPES, description: 'DNI (Peruvians), CE (foreign residents) or RUC (taxpayers; required for companies)' })
+  @ApiProperty({
+    enum: DOCUMENT_TYPES,
+    description: 'DNI (Peruvians), CE (foreign residents) or RUC (taxpayers; required for companies)',
+  })
   @IsIn(DOCUMENT_TYPES)
   documentType!: (typeof DOCUMENT_TYPES)[number];
 
@@ -32,7 +35,9 @@ export class CreateOwnerDto {
 
   @ApiPropertyOptional({ example: '+51 982 123 456' })
   @IsOptional()
-  @Matches(/^\+?[0-9 ()-]{6,20}$/, { message: 'phone must be 6-20 digits, spaces, dashes or parentheses, optionally with a leading +' })
+  @Matches(/^\+?[0-9 ()-]{6,20}$/, {
+    message: 'phone must be 6-20 digits, spaces, dashes or parentheses, optionally with a leading +',
+  })
   phone?: string;
 
   @ApiPropertyOptional({ example: 'Av. León Velarde 123, Puerto Maldonado' })
@@ -42,7 +47,9 @@ export class CreateOwnerDto {
   address?: string;
 }
 
-export class UpdateOwnerDto extends PartialType(PickType(CreateOwnerDto, ['name', 'email', 'phone', 'address'] as const)) {}
+export class UpdateOwnerDto extends PartialType(
+  PickType(CreateOwnerDto, ['name', 'email', 'phone', 'address'] as const),
+) {}
 
 export class OwnerQueryDto extends PageQuery {
   @ApiPropertyOptional({ description: 'Exact document number' })

@@ -34,7 +34,11 @@ export function ownerView(row: OwnerRow): OwnerView {
 }
 
 /** A company is identified by its RUC; a RUC starting with 20 always belongs to a company. */
-export function ownerKindProblem(kind: string, documentType: string, documentNumber: string): string | undefined {
+export function ownerKindProblem(
+  kind: string,
+  documentType: string,
+  documentNumber: string,
+): string | undefined {
   if (kind === 'company' && documentType !== 'RUC') return 'a company must be identified by its RUC';
   if (kind === 'person' && documentType === 'RUC' && documentNumber.startsWith('20')) {
     return 'a RUC starting with 20 belongs to a company, not a natural person';
@@ -64,7 +68,13 @@ export class OwnersService {
           address: input.address ?? null,
         }),
       );
-      await repos.audit.record({ actor: actorOf(by), action: 'owner.created', entityType: 'owner', entityId: owner.id, after: owner });
+      await repos.audit.record({
+        actor: actorOf(by),
+        action: 'owner.created',
+        entityType: 'owner',
+        entityId: owner.id,
+        after: owner,
+      });
       return owner;
     });
   }

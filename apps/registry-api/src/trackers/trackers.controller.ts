@@ -31,7 +31,11 @@ export class TrackersController {
 
   @Patch(':id')
   @Roles('admin', 'registry_clerk')
-  update(@Param('id', UUID_PARAM) id: string, @Body() body: UpdateTrackerDto, @CurrentUser() user: AuthenticatedUser) {
+  update(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: UpdateTrackerDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
     return this.trackers.update(id, body, user);
   }
 

@@ -30,7 +30,10 @@ export class CreateTrackerDto {
   @Max(3600)
   intervalMovingSeconds!: number;
 
-  @ApiProperty({ example: 900, description: 'Expected seconds between fixes with ignition off (30 s to 24 h)' })
+  @ApiProperty({
+    example: 900,
+    description: 'Expected seconds between fixes with ignition off (30 s to 24 h)',
+  })
   @IsInt()
   @Min(30)
   @Max(86400)
@@ -38,7 +41,13 @@ export class CreateTrackerDto {
 }
 
 export class UpdateTrackerDto extends PartialType(
-  PickType(CreateTrackerDto, ['model', 'firmware', 'iccid', 'intervalMovingSeconds', 'intervalIgnitionOffSeconds'] as const),
+  PickType(CreateTrackerDto, [
+    'model',
+    'firmware',
+    'iccid',
+    'intervalMovingSeconds',
+    'intervalIgnitionOffSeconds',
+  ] as const),
 ) {}
 
 export class TrackerQueryDto extends PageQuery {
@@ -52,7 +61,10 @@ export class TrackerQueryDto extends PageQuery {
   @IsString()
   model?: string;
 
-  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Only trackers bound (or not bound) to a machine' })
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'Only trackers bound (or not bound) to a machine',
+  })
   @IsOptional()
   @IsIn(['true', 'false'])
   bound?: 'true' | 'false';

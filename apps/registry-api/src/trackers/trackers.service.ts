@@ -58,7 +58,8 @@ export class TrackersService {
 
   create(input: CreateTrackerDto, by: AuthenticatedUser): Promise<TrackerView> {
     return this.store.transaction(async (repos) => {
-      if (await repos.trackers.findByImei(input.imei)) throw conflict('imei', 'a tracker with this IMEI is already registered');
+      if (await repos.trackers.findByImei(input.imei))
+        throw conflict('imei', 'a tracker with this IMEI is already registered');
       const tracker = trackerView(
         await repos.trackers.create({
           imei: input.imei,
@@ -69,7 +70,13 @@ export class TrackersService {
           interval_ignition_off_seconds: input.intervalIgnitionOffSeconds,
         }),
       );
-      await repos.audit.record({ actor: actorOf(by), action: 'tracker.registered', entityType: 'tracker', entityId: tracker.id, after: tracker });
+      await repos.audit.record({
+        actor: actorOf(by),
+        action: 'tracker.registered',
+        entityType: 'tracker',
+        entityId: tracker.id,
+        after: tracker,
+      });
       return tracker;
     });
   }
@@ -81,7 +88,12 @@ export class TrackersService {
     return {
       ...trackerView(tracker),
       machineId: bindings.find((b) => b.unbound_at === null)?.machine_id ?? null,
-      machines: bindings.map((b) => ({ machineId: b.machine_id, registryNumber: b.registry_number, from: b.bound_at, to: b.unbound_at })),
+      machines: bindings.map((b) => ({
+        machineId: b.machine_id,
+        registryNumber: b.registry_number,
+        from: b.bound_at,
+        to: b.unbound_at,
+      })),
     };
   }
 
@@ -104,13 +116,22 @@ export class TrackersService {
           ...(changes.model !== undefined ? { model: changes.model.trim() } : {}),
           ...(changes.firmware !== undefined ? { firmware: changes.firmware } : {}),
           ...(changes.iccid !== undefined ? { iccid: changes.iccid } : {}),
-          ...(changes.intervalMovingSeconds !== undefined ? { interval_moving_seconds: changes.intervalMovingSeconds } : {}),
+          ...(changes.intervalMovingSeconds !== undefined
+            ? { interval_moving_seconds: changes.intervalMovingSeconds }
+            : {}),
           ...(changes.intervalIgnitionOffSeconds !== undefined
             ? { interval_ignition_off_seconds: changes.intervalIgnitionOffSeconds }
             : {}),
         }))!,
       );
-      await repos.audit.record({ actor: actorOf(by), action: 'tracker.updated', entityType: 'tracker', entityId: id, before: trackerView(before), after });
+      await repos.audit.record({
+        actor: actorOf(by),
+        action: 'tracker.updated',
+        entityType: 'tracker',
+        entityId: id,
+        before: trackerView(before),
+        after,
+      });
       return after;
     });
   }
@@ -150,8 +171,11 @@ export class TrackersService {
     return this.store.transaction(async (repos) => {
       const before = await repos.trackers.findById(id);
       if (!before) throw notFound('tracker', id);
-      if (!before.secret_hash) throw unprocessable('the tracker has no active credentials to revoke', 'credentials');
-      const after = trackerView((await repos.trackers.update(id, { secret_hash: null, credentials_revoked_at: new Date() }))!);
+      if (!before.secret_hash)
+        throw unprocessable('the tracker has no active credentials to revoke', 'credentials');
+      const after = trackerView(
+        (await repos.trackers.update(id, { secret_hash: null, credentials_revoked_at: new Date() }))!,
+      );
       await repos.audit.record({
         actor: actorOf(by),
         action: 'tracker.credentials_revoked',

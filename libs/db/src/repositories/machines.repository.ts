@@ -35,7 +35,9 @@ export class MachinesRepository {
     const row = await this.db
       .insertInto('registry_counters')
       .values({ year, last_number: 1 })
-      .onConflict((oc) => oc.column('year').doUpdateSet((eb) => ({ last_number: eb('registry_counters.last_number', '+', 1) })))
+      .onConflict((oc) =>
+        oc.column('year').doUpdateSet((eb) => ({ last_number: eb('registry_counters.last_number', '+', 1) })),
+      )
       .returning('last_number')
       .executeTakeFirstOrThrow();
     return row.last_number;
@@ -54,7 +56,11 @@ export class MachinesRepository {
   }
 
   findBySerialNumber(serialNumber: string): Promise<MachineRow | undefined> {
-    return this.db.selectFrom('machines').selectAll().where('serial_number', '=', serialNumber).executeTakeFirst();
+    return this.db
+      .selectFrom('machines')
+      .selectAll()
+      .where('serial_number', '=', serialNumber)
+      .executeTakeFirst();
   }
 
   update(id: string, changes: MachineUpdate): Promise<MachineRow | undefined> {
@@ -121,7 +127,9 @@ export class MachinesRepository {
       .execute();
   }
 
-  ownershipHistory(machineId: string): Promise<Array<MachineOwnershipRow & { owner_name: string; owner_document_number: string }>> {
+  ownershipHistory(
+    machineId: string,
+  ): Promise<Array<MachineOwnershipRow & { owner_name: string; owner_document_number: string }>> {
     return this.db
       .selectFrom('machine_ownerships as mo')
       .innerJoin('owners as o', 'o.id', 'mo.owner_id')
@@ -136,11 +144,17 @@ export class MachinesRepository {
     const base = this.db
       .selectFrom('machines as m')
       .innerJoin('owners as o', 'o.id', 'm.owner_id')
-      .leftJoin('tracker_bindings as b', (join) => join.onRef('b.machine_id', '=', 'm.id').on('b.unbound_at', 'is', null))
+      .leftJoin('tracker_bindings as b', (join) =>
+        join.onRef('b.machine_id', '=', 'm.id').on('b.unbound_at', 'is', null),
+      )
       .leftJoin('trackers as t', 't.id', 'b.tracker_id')
-      .$if(query.registryNumber !== undefined, (qb) => qb.where('m.registry_number', '=', query.registryNumber!))
+      .$if(query.registryNumber !== undefined, (qb) =>
+        qb.where('m.registry_number', '=', query.registryNumber!),
+      )
       .$if(query.imei !== undefined, (qb) => qb.where('t.imei', '=', query.imei!))
-      .$if(query.ownerDocument !== undefined, (qb) => qb.where('o.document_number', '=', query.ownerDocument!))
+      .$if(query.ownerDocument !== undefined, (qb) =>
+        qb.where('o.document_number', '=', query.ownerDocument!),
+      )
       .$if(query.category !== undefined, (qb) => qb.where('m.category', '=', query.category!))
       .$if(query.status !== undefined, (qb) => qb.where('m.status', '=', query.status!))
       .$if(query.department !== undefined, (qb) => qb.where('m.department', '=', query.department!));

@@ -40,7 +40,9 @@ export class OwnersRepository {
   async search(query: OwnerQuery): Promise<{ items: OwnerRow[]; total: number }> {
     const base = this.db
       .selectFrom('owners')
-      .$if(query.documentNumber !== undefined, (qb) => qb.where('document_number', '=', query.documentNumber!))
+      .$if(query.documentNumber !== undefined, (qb) =>
+        qb.where('document_number', '=', query.documentNumber!),
+      )
       .$if(query.name !== undefined, (qb) => qb.where('name', 'ilike', `%${escapeLike(query.name!)}%`));
     const [items, count] = await Promise.all([
       base.selectAll().orderBy('name').orderBy('id').limit(query.limit).offset(query.offset).execute(),

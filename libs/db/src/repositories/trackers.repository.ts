@@ -35,16 +35,26 @@ export class TrackersRepository {
       .executeTakeFirst();
   }
 
-  async search(query: TrackerQuery): Promise<{ items: Array<TrackerRow & { machine_id: string | null }>; total: number }> {
+  async search(
+    query: TrackerQuery,
+  ): Promise<{ items: Array<TrackerRow & { machine_id: string | null }>; total: number }> {
     const base = this.db
       .selectFrom('trackers as t')
-      .leftJoin('tracker_bindings as b', (join) => join.onRef('b.tracker_id', '=', 't.id').on('b.unbound_at', 'is', null))
+      .leftJoin('tracker_bindings as b', (join) =>
+        join.onRef('b.tracker_id', '=', 't.id').on('b.unbound_at', 'is', null),
+      )
       .$if(query.imei !== undefined, (qb) => qb.where('t.imei', '=', query.imei!))
       .$if(query.model !== undefined, (qb) => qb.where('t.model', '=', query.model!))
       .$if(query.bound === true, (qb) => qb.where('b.id', 'is not', null))
       .$if(query.bound === false, (qb) => qb.where('b.id', 'is', null));
     const [items, count] = await Promise.all([
-      base.selectAll('t').select('b.machine_id').orderBy('t.imei').limit(query.limit).offset(query.offset).execute(),
+      base
+        .selectAll('t')
+        .select('b.machine_id')
+        .orderBy('t.imei')
+        .limit(query.limit)
+        .offset(query.offset)
+        .execute(),
       base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
     ]);
     return { items, total: Number(count.total) };
@@ -76,7 +86,12 @@ export class TrackersRepository {
       .executeTakeFirstOrThrow();
   }
 
-  unbind(bindingId: string, unboundBy: string | null, reason: string, at: Date): Promise<TrackerBindingRow | undefined> {
+  unbind(
+    bindingId: string,
+    unboundBy: string | null,
+    reason: string,
+    at: Date,
+  ): Promise<TrackerBindingRow | undefined> {
     return this.db
       .updateTable('tracker_bindings')
       .set({ unbound_at: at, unbound_by: unboundBy, unbind_reason: reason })

@@ -48,7 +48,12 @@ export class UsersRepository {
   }
 
   setActive(id: string, active: boolean): Promise<UserRow | undefined> {
-    return this.db.updateTable('users').set({ active }).where('id', '=', id).returningAll().executeTakeFirst();
+    return this.db
+      .updateTable('users')
+      .set({ active })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
   }
 }
 

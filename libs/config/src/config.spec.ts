@@ -1,0 +1,57 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CONFIG_KEYS, ConfigError, loadConfig } from './index';
+
+describe(loadConfig.name, () => {
+  const dataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-config-'));
+
+  it('runs embedded with documented defaults and keeps generated secrets across restarts', () => {
+    const dir = dataDir();
+    const first = loadConfig({ DATA_DIR: dir });
+    expect(first).toMatchObject({
+      storageMode: 'embedded',
+      httpPort: 3000,
+      httpHost: '127.0.0.1',
+      jwtTtlSeconds: 3600,
+      registryNumberPrefix: 'MAQ',
+    });
+    expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(first.adminPasswordFile).toBe(path.join(dir, 'secrets', 'admin-password'));
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+    expect(second.deviceSecretKey).toBe(first.deviceSecretKey);
+    expect(second.adminPassword).toBe(first.adminPassword);
+    expect(fs.statSync(path.join(dir, 'secrets', 'jwt-secret')).mode & 0o777).toBe(0o600);
+  });
+
+  it('reports every invalid key at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ HTTP_PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', DATA_DIR: dataDir() });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'LOG_LEVEL must be one of error, warn, log, debug, verbose, got "loud"',
+      'HTTP_PORT must be an integer, got "eighty"',
+      'DATABASE_URL must use postgres: or postgresql:, got "mysql:"',
+    ]);
+  });
+
+  it('requires explicit secrets when running against PostgreSQL', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://localhost/x', DATA_DIR: dataDir() })).toThrow(
+      /JWT_SECRET is required when DATABASE_URL is set[\s\S]*DEVICE_SECRET_KEY is required/,
+    );
+  });
+
+  it('is documented key by key, with defaults, in docs/configuration.md', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '../../../docs/configuration.md'), 'utf8');
+    for (const definition of Object.values(CONFIG_KEYS)) {
+      const row = doc.split('\n').find((line) => line.startsWith(`| \`${definition.key}\``));
+      expect(row).toBeDefined();
+      expect(row).toContain(definition.defaultText);
+    }
+  });
+});

@@ -1,0 +1,79 @@
+import { INestApplication } from '@nestjs/common';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import request from 'supertest';
+import type { Response } from 'supertest';
+import { AppConfig, loadConfig } from '@app/config';
+import { StorageMode } from '@app/db';
+import { createRegistryApi } from '../../apps/registry-api/src/registry-api';
+import { TestDatabase, openTestDatabase } from './storage';
+
+export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
+
+export interface TestApi {
+  readonly app: INestApplication;
+  readonly database: TestDatabase;
+  readonly config: AppConfig;
+  readonly adminToken: string;
+  http(): ReturnType<typeof request>;
+  /** Authenticated request helpers. */
+  get(url: string, token?: string): Promise<Response>;
+  post(url: string, body?: object, token?: string): Promise<Response>;
+  patch(url: string, body: object, token?: string): Promise<Response>;
+  delete(url: string, token?: string): Promise<Response>;
+  login(username: string, password: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-test-'));
+  return loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'error',
+    HTTP_PORT: '0',
+    ADMIN_USERNAME: 'admin',
+    ADMIN_PASSWORD,
+    JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
+    DEVICE_SECRET_KEY: 'test-device-key-that-is-long-enough-0123456789',
+    ...overrides,
+  });
+}
+
+export async function startTestApi(
+  mode: StorageMode,
+  overrides: Record<string, string> = {},
+): Promise<TestApi> {
+  const config = testConfig(overrides);
+  const database = await openTestDatabase(mode);
+  const app = await createRegistryApi(config, database);
+  await app.init();
+  const http = () => request(app.getHttpServer());
+  const login = async (username: string, password: string) => {
+    const response = await http().post('/v1/auth/login').send({ username, password }).expect(200);
+    return (response.body as { accessToken: string }).accessToken;
+  };
+  const adminToken = await login('admin', ADMIN_PASSWORD);
+  const auth = (token?: string) => ({ authorization: `Bearer ${token ?? adminToken}` });
+  return {
+    app,
+    database,
+    config,
+    adminToken,
+    http,
+    login,
+    get: (url, token) => http().get(url).set(auth(token)),
+    post: (url, body, token) =>
+      http()
+        .post(url)
+        .set(auth(token))
+        .send(body ?? {}),
+    patch: (url, body, token) => http().patch(url).set(auth(token)).send(body),
+    delete: (url, token) => http().delete(url).set(auth(token)),
+    close: async () => {
+      await app.close();
+      await database.dispose();
+      fs.rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
