@@ -9,3 +9,4 @@ export * from './repositories/machines.repository';
 export * from './repositories/owners.repository';
 export * from './repositories/trackers.repository';
 export * from './repositories/users.repository';
+export * from './repositories/zone-catalogue.repository';

@@ -116,6 +116,46 @@ export interface AuditLogTable {
   after: Json<unknown> | null;
 }
 
+export interface ZoneRevisionsTable {
+  revision: string;
+  zone_id: string;
+  kind: string;
+  name: string;
+  code: string | null;
+  authority: string;
+  legal_basis: string;
+  geometry: Json<unknown>;
+  buffer_meters: number | null;
+  valid_from: string | null;
+  valid_to: string | null;
+  properties: Json<Record<string, string | number | boolean | null>> | null;
+  created_at: Timestamp;
+}
+
+export interface ZoneCatalogueVersionsTable {
+  version: string;
+  parent_version: string | null;
+  description: string;
+  zone_count: number;
+  report: Json<unknown> | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  activated_at: Date | null;
+}
+
+export interface ZoneCatalogueEntriesTable {
+  version: string;
+  zone_id: string;
+  revision: string;
+  layer: string;
+}
+
+export interface ZoneCatalogueActiveTable {
+  singleton: Generated<boolean>;
+  version: string;
+  activated_at: Timestamp;
+}
+
 export interface DB {
   agencies: AgenciesTable;
   users: UsersTable;
@@ -127,6 +167,10 @@ export interface DB {
   trackers: TrackersTable;
   tracker_bindings: TrackerBindingsTable;
   audit_log: AuditLogTable;
+  zone_revisions: ZoneRevisionsTable;
+  zone_catalogue_versions: ZoneCatalogueVersionsTable;
+  zone_catalogue_entries: ZoneCatalogueEntriesTable;
+  zone_catalogue_active: ZoneCatalogueActiveTable;
 }
 
 export type AgencyRow = Selectable<AgenciesTable>;
@@ -144,3 +188,5 @@ export type TrackerBindingRow = Selectable<TrackerBindingsTable>;
 export type MachineStatusChangeRow = Selectable<MachineStatusChangesTable>;
 export type MachineOwnershipRow = Selectable<MachineOwnershipsTable>;
 export type AuditEntryRow = Selectable<AuditLogTable>;
+export type ZoneRevisionRow = Selectable<ZoneRevisionsTable>;
+export type ZoneCatalogueVersionRow = Selectable<ZoneCatalogueVersionsTable>;

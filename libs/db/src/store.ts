@@ -5,6 +5,7 @@ import { MachinesRepository } from './repositories/machines.repository';
 import { OwnersRepository } from './repositories/owners.repository';
 import { TrackersRepository } from './repositories/trackers.repository';
 import { AgenciesRepository, UsersRepository } from './repositories/users.repository';
+import { ZoneCatalogueRepository } from './repositories/zone-catalogue.repository';
 
 /** The repositories, bound to one connection or to one transaction. */
 export interface Repositories {
@@ -14,6 +15,7 @@ export interface Repositories {
   readonly machines: MachinesRepository;
   readonly trackers: TrackersRepository;
   readonly audit: AuditRepository;
+  readonly zones: ZoneCatalogueRepository;
 }
 
 export function repositoriesFor(db: Kysely<DB>): Repositories {
@@ -24,6 +26,7 @@ export function repositoriesFor(db: Kysely<DB>): Repositories {
     machines: new MachinesRepository(db),
     trackers: new TrackersRepository(db),
     audit: new AuditRepository(db),
+    zones: new ZoneCatalogueRepository(db),
   };
 }
 
