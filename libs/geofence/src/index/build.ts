@@ -60,6 +60,7 @@ export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string,
     const my = (y1 - y0) * p.margin;
     const [cy, cx] = cellToLatLng(cell);
     g = { x0: x0 - mx, y0: y0 - my, x1: x1 + mx, y1: y1 + my, cx, cy };
+    if (geoCache.size >= 100000) geoCache.clear();
     geoCache.set(cell, g);
     return g;
   };

@@ -19,7 +19,7 @@ export interface IndexParams {
 
 export const DEFAULT_INDEX_PARAMS: IndexParams = {
   minRes: 4,
-  maxRes: 9,
+  maxRes: 8,
   fineRes: 12,
   margin: 0.15,
   maxSegmentMeters: 1000,

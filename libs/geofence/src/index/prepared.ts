@@ -196,7 +196,7 @@ export function prepareZone(zone: Zone, zoneIndex: number, pool: VertexPool, max
     case 'LineString':
     case 'MultiLineString': {
       const buffer = zone.bufferMeters ?? 0;
-      if (!(buffer > 0)) throw new Error(`zone ${zone.id}: a line zone needs bufferMeters > 0`);
+      if (!(buffer >= 0)) throw new Error(`zone ${zone.id}: a line zone needs bufferMeters ≥ 0`);
       const lines = g.type === 'LineString' ? [g.coordinates] : g.coordinates;
       const edges: number[] = [];
       for (const line of lines) lineEdges(pool, line, maxSegmentMeters, edges);

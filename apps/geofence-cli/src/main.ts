@@ -1,0 +1,145 @@
+import { createWriteStream, readFileSync, writeFileSync } from 'fs';
+import {
+  defaultCacheDir,
+  importLayer,
+  loadDefaultCatalogue,
+  loadIndex,
+  makeCatalogue,
+  parsePointsCsv,
+  runCheck,
+  zonesFromFeatureCollection,
+  InputError,
+  type LayerMapping,
+} from '@app/geofence';
+
+
+const USAGE = `Usage:
+  npm run geofence -- check --zones <file.geojson> --points <file.csv> [--out <file.ndjson>] [--no-cache]
+      One NDJSON line {"id":"..","zones":[..]} per point of the CSV (header id,lon,lat).
+  npm run geofence -- catalogue [--out <catalogue.json>] [--report <report.json>]
+      Import the default Peru catalogue (data/peru), build and cache its index, print the report.
+  npm run geofence -- import --layer <file.geojson> --mapping <mapping.json> [--out <zones.json>]
+      Import one layer with an attribute mapping and print the repair report.`;
+
+function parseArgs(argv: string[]): { command: string; flags: Map<string, string | true> } {
+  const [command = '', ...rest] = argv;
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i] as string;
+    if (!a.startsWith('--')) throw new InputError(`unexpected argument "${a}"`);
+    const next = rest[i + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      flags.set(a.slice(2), next);
+      i++;
+    } else flags.set(a.slice(2), true);
+  }
+  return { command, flags };
+}
+
+function need(flags: Map<string, string | true>, name: string): string {
+  const v = flags.get(name);
+  if (typeof v !== 'string') throw new InputError(`missing --${name} <file>`);
+  return v;
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read ${what} file ${file}: ${(err as Error).message}`);
+  }
+}
+
+function readJson(file: string, what: string): unknown {
+  const text = readText(file, what);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new InputError(`${what} file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+async function check(flags: Map<string, string | true>): Promise<void> {
+  const catalogue = zonesFromFeatureCollection(readJson(need(flags, 'zones'), 'zones'));
+  const points = parsePointsCsv(readText(need(flags, 'points'), 'points'));
+  const { index } = await loadIndex(catalogue, {
+    worker: false,
+    cacheDir: flags.has('no-cache') ? false : defaultCacheDir(),
+  });
+  const outFile = flags.get('out');
+  if (typeof outFile === 'string') {
+    const lines: string[] = [];
+    runCheck(index, points, { write: (l) => lines.push(l) });
+    const out = createWriteStream(outFile);
+    out.end(lines.length ? `${lines.join('\n')}\n` : '');
+    await new Promise<void>((resolve, reject) => {
+      out.on('finish', resolve);
+      out.on('error', reject);
+    });
+  } else {
+    let buf = '';
+    runCheck(index, points, {
+      write: (l) => {
+        buf += `${l}\n`;
+        if (buf.length > 1 << 16) {
+          process.stdout.write(buf);
+          buf = '';
+        }
+      },
+    });
+    process.stdout.write(buf);
+  }
+}
+
+async function catalogue(flags: Map<string, string | true>): Promise<void> {
+  const t0 = Date.now();
+  const { catalogue, report, fromCache } = loadDefaultCatalogue();
+  const t1 = Date.now();
+  const loaded = await loadIndex(catalogue, { cacheDir: defaultCacheDir() });
+  const t2 = Date.now();
+  const kinds: Record<string, number> = {};
+  for (const z of catalogue.zones) kinds[z.kind] = (kinds[z.kind] ?? 0) + 1;
+  console.log(`catalogue ${catalogue.version}: ${catalogue.zones.length} zones ${JSON.stringify(kinds)}`);
+  console.log(`import ${t1 - t0} ms${fromCache ? ' (cached)' : ''}, index ${t2 - t1} ms${loaded.fromCache ? ' (cached)' : ''}`);
+  console.log(`index: ${JSON.stringify(loaded.index.stats)}`);
+  console.log(`repaired ${report.repaired.length}, merged ${report.merged.length}, rejected ${report.rejected.length}`);
+  for (const r of report.rejected) console.log(`  rejected ${r.layer ?? ''}[${r.feature}]: ${r.reason}`);
+  const out = flags.get('out');
+  if (typeof out === 'string') writeFileSync(out, JSON.stringify(catalogue));
+  const rep = flags.get('report');
+  if (typeof rep === 'string') writeFileSync(rep, JSON.stringify(report, null, 2));
+}
+
+function importCommand(flags: Map<string, string | true>): void {
+  const fc = readJson(need(flags, 'layer'), 'layer');
+  const mapping = readJson(need(flags, 'mapping'), 'mapping') as LayerMapping;
+  const result = importLayer(fc as Parameters<typeof importLayer>[0], mapping);
+  const cat = makeCatalogue(result.zones);
+  console.log(JSON.stringify(result.report, null, 2));
+  const out = flags.get('out');
+  if (typeof out === 'string') writeFileSync(out, JSON.stringify(cat));
+}
+
+async function main(): Promise<void> {
+  const { command, flags } = parseArgs(process.argv.slice(2));
+  switch (command) {
+    case 'check':
+      return check(flags);
+    case 'catalogue':
+      return catalogue(flags);
+    case 'import':
+      return importCommand(flags);
+    default:
+      throw new InputError(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof InputError) {
+    console.error(`geofence: ${err.message}`);
+    process.exitCode = 2;
+  } else {
+    console.error(err);
+    process.exitCode = 1;
+  }
+});

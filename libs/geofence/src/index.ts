@@ -1,0 +1,27 @@
+export * from './model';
+export { GeofenceIndex, insidePolygonRuns } from './index/geofence-index';
+export { buildIndex, loadIndex, buildFlatIndexInWorker, indexCacheFile, GeofenceEngine } from './index/load';
+export type { LoadIndexOptions, LoadedIndex } from './index/load';
+export { buildFlatIndex } from './index/build';
+export { DEFAULT_INDEX_PARAMS, serializeIndex, deserializeIndex } from './index/flat-index';
+export type { FlatIndex, IndexParams, IndexStats } from './index/flat-index';
+export {
+  importLayer,
+  makeCatalogue,
+  mergeReports,
+  catalogueVersion,
+  geometryProblem,
+  slug,
+} from './catalogue/importer';
+export type { LayerMapping, LayerImport, AttributeSource } from './catalogue/importer';
+export {
+  DEFAULT_LAYERS,
+  loadDefaultCatalogue,
+  defaultDataDir,
+  defaultCacheDir,
+} from './catalogue/default-catalogue';
+export type { DefaultLayer, DefaultCatalogueOptions, LoadedCatalogue } from './catalogue/default-catalogue';
+export { metresPerDegree, pointSegmentDistance } from './geometry/ellipsoid';
+export { cellKey, keyAt, parseCell } from './h3/cell-key';
+export { parsePointsCsv, zonesFromFeatureCollection, runCheck, InputError } from './cli/check';
+export type { CheckPoint, CheckOptions } from './cli/check';

@@ -1,0 +1,129 @@
+import { createHash } from 'crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { Worker } from 'worker_threads';
+import type { Catalogue, Zone } from '../model';
+import { buildFlatIndex } from './build';
+import { DEFAULT_INDEX_PARAMS, deserializeIndex, INDEX_FORMAT, serializeIndex, type FlatIndex, type IndexParams } from './flat-index';
+import { GeofenceIndex } from './geofence-index';
+
+export interface LoadIndexOptions {
+  /** Directory for built indexes (one file per catalogue version and parameters); `false`: no cache. */
+  cacheDir?: string | false;
+  /** Build in a worker thread (default true), keeping the calling thread responsive. */
+  worker?: boolean;
+  params?: Partial<IndexParams>;
+}
+
+export interface LoadedIndex {
+  index: GeofenceIndex;
+  fromCache: boolean;
+  ms: number;
+}
+
+export function indexCacheFile(cacheDir: string, catalogue: Catalogue, params: Partial<IndexParams> = {}): string {
+  const p = { ...DEFAULT_INDEX_PARAMS, ...params };
+  const key = createHash('sha256')
+    .update(`${INDEX_FORMAT}\n${catalogue.version}\n${JSON.stringify(p)}`)
+    .digest('hex')
+    .slice(0, 24);
+  return join(cacheDir, `index-${key}.bin`);
+}
+
+/** Build the index synchronously on this thread (small catalogues, tests, tools). */
+export function buildIndex(catalogue: Catalogue, params: Partial<IndexParams> = {}): GeofenceIndex {
+  return new GeofenceIndex(catalogue.zones, buildFlatIndex(catalogue.zones, catalogue.version, params));
+}
+
+/** Build the flat index in a worker thread. */
+export function buildFlatIndexInWorker(zones: readonly Zone[], version: string, params: Partial<IndexParams> = {}): Promise<FlatIndex> {
+  const ts = __filename.endsWith('.ts');
+  const file = join(__dirname, ts ? 'build.worker.ts' : 'build.worker.js');
+  const worker = new Worker(file, {
+    workerData: { zones, version, params },
+    execArgv: ts ? ['-r', '@swc-node/register'] : [],
+  });
+  return new Promise<FlatIndex>((resolve, reject) => {
+    worker.once('message', (msg: { ok: true; flat: FlatIndex } | { ok: false; error: string }) => {
+      void worker.terminate();
+      if (msg.ok) resolve(msg.flat);
+      else reject(new Error(`geofence index build failed: ${msg.error}`));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`geofence index worker exited with code ${code}`));
+    });
+  });
+}
+
+/**
+ * Load the index of a catalogue: from the on-disk cache when this catalogue version was built
+ * before, otherwise built (in a worker thread by default) and then cached.
+ */
+export async function loadIndex(catalogue: Catalogue, options: LoadIndexOptions = {}): Promise<LoadedIndex> {
+  const started = Date.now();
+  const params = options.params ?? {};
+  const cacheFile = options.cacheDir ? indexCacheFile(options.cacheDir, catalogue, params) : null;
+  if (cacheFile && existsSync(cacheFile)) {
+    try {
+      const flat = deserializeIndex(readFileSync(cacheFile));
+      if (flat.catalogueVersion === catalogue.version && flat.zoneCount === catalogue.zones.length) {
+        return { index: new GeofenceIndex(catalogue.zones, flat), fromCache: true, ms: Date.now() - started };
+      }
+    } catch {
+      // unreadable or stale cache entry: rebuild
+    }
+  }
+  const flat =
+    options.worker === false
+      ? buildFlatIndex(catalogue.zones, catalogue.version, params)
+      : await buildFlatIndexInWorker(catalogue.zones, catalogue.version, params);
+  if (cacheFile && options.cacheDir) {
+    mkdirSync(options.cacheDir, { recursive: true });
+    const tmp = `${cacheFile}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(tmp, serializeIndex(flat));
+    renameSync(tmp, cacheFile);
+  }
+  return { index: new GeofenceIndex(catalogue.zones, flat), fromCache: false, ms: Date.now() - started };
+}
+
+/**
+ * Holds the index of the active catalogue version. `activate` builds the next version off the
+ * request path and swaps it in atomically; queries keep using the previous index until then.
+ */
+export class GeofenceEngine {
+  private active: GeofenceIndex | null = null;
+  private pending: Promise<GeofenceIndex> | null = null;
+  private pendingVersion: string | null = null;
+
+  constructor(private readonly options: LoadIndexOptions = {}) {}
+
+  get index(): GeofenceIndex | null {
+    return this.active;
+  }
+
+  get version(): string | null {
+    return this.active?.version ?? null;
+  }
+
+  /** Zones at a position with the active index; empty until a catalogue is active. */
+  zonesAt(lat: number, lon: number, fineCell?: string): readonly Zone[] {
+    return this.active ? this.active.zonesAt(lat, lon, fineCell) : [];
+  }
+
+  activate(catalogue: Catalogue): Promise<GeofenceIndex> {
+    if (this.active?.version === catalogue.version) return Promise.resolve(this.active);
+    if (this.pending && this.pendingVersion === catalogue.version) return this.pending;
+    this.pendingVersion = catalogue.version;
+    const pending = loadIndex(catalogue, this.options).then(({ index }) => {
+      if (this.pendingVersion === catalogue.version) {
+        this.active = index;
+        this.pending = null;
+        this.pendingVersion = null;
+      }
+      return index;
+    });
+    this.pending = pending;
+    return pending;
+  }
+}
