@@ -1,0 +1,69 @@
+import { distanceMeters, isOnEarth } from './geo';
+import { DecodedFix, FIX_FLAGS, FixFlag, PreviousFix } from './model';
+import { DecodeLimits } from './options';
+
+export type FixDraft = Omit<DecodedFix, 'flags' | 'trusted'>;
+
+/** Flags that make a position unusable as the reference for the next implied-speed check. */
+const POSITION_DOUBTS: ReadonlySet<FixFlag> = new Set([
+  'null_island',
+  'out_of_range',
+  'no_gnss_fix',
+  'impossible_speed',
+]);
+
+const NULL_ISLAND_DEGREES = 1e-6;
+
+/**
+ * Adds plausibility flags. Fixes are never dropped here. Implied speed is checked in device-time order against
+ * the latest earlier fix whose position is not itself in doubt (the previous stored fix counts), so one wild
+ * fix in a batch flags only itself, not the good fix after it.
+ */
+export function assessPlausibility(
+  drafts: readonly FixDraft[],
+  receivedAt: Date,
+  limits: DecodeLimits,
+  previousFix?: PreviousFix,
+): DecodedFix[] {
+  const flagSets = drafts.map((draft) => intrinsicFlags(draft, receivedAt, limits));
+
+  const order = drafts
+    .map((_, i) => i)
+    .sort((a, b) => drafts[a]!.deviceTime.getTime() - drafts[b]!.deviceTime.getTime());
+  let anchor: PreviousFix | undefined =
+    previousFix && isOnEarth(previousFix.lat, previousFix.lon) ? previousFix : undefined;
+  for (const i of order) {
+    const draft = drafts[i]!;
+    const flags = flagSets[i]!;
+    if (anchor && !flags.has('out_of_range') && draft.deviceTime.getTime() >= anchor.deviceTime.getTime()) {
+      if (impliedSpeedKmh(anchor, draft) > limits.maxImpliedSpeedKmh) flags.add('impossible_speed');
+    }
+    if (![...flags].some((flag) => POSITION_DOUBTS.has(flag))) anchor = draft;
+  }
+
+  return drafts.map((draft, i) => {
+    const flags = FIX_FLAGS.filter((flag) => flagSets[i]!.has(flag));
+    return { ...draft, flags, trusted: flags.length === 0 };
+  });
+}
+
+function intrinsicFlags(draft: FixDraft, receivedAt: Date, limits: DecodeLimits): Set<FixFlag> {
+  const flags = new Set<FixFlag>();
+  if (!isOnEarth(draft.lat, draft.lon)) flags.add('out_of_range');
+  else if (Math.abs(draft.lat) < NULL_ISLAND_DEGREES && Math.abs(draft.lon) < NULL_ISLAND_DEGREES)
+    flags.add('null_island');
+  if (draft.satellites === 0) flags.add('no_gnss_fix');
+  else if (draft.satellites !== undefined && draft.satellites < limits.minSatellites)
+    flags.add('low_quality');
+  if (draft.hdop !== undefined && draft.hdop > limits.maxHdop) flags.add('low_quality');
+  const ageMs = receivedAt.getTime() - draft.deviceTime.getTime();
+  if (-ageMs > limits.maxFutureSkewMs) flags.add('future_time');
+  if (ageMs > limits.maxAgeMs) flags.add('stale_time');
+  return flags;
+}
+
+/** Fixes less than a second apart are treated as one second apart, so GNSS jitter is not an infinite speed. */
+function impliedSpeedKmh(from: PreviousFix, to: PreviousFix): number {
+  const seconds = Math.max(1, (to.deviceTime.getTime() - from.deviceTime.getTime()) / 1000);
+  return (distanceMeters(from.lat, from.lon, to.lat, to.lon) / seconds) * 3.6;
+}
