@@ -6,7 +6,7 @@ import type { Catalogue, ImportReport } from '../model';
 import { importLayer, makeCatalogue, mergeReports, slug, type LayerMapping } from './importer';
 
 /** Bump when the importer's output for the same input changes. */
-export const IMPORTER_VERSION = 2;
+export const IMPORTER_VERSION = 3;
 
 export interface DefaultLayer {
   file: string;

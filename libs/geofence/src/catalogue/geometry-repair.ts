@@ -57,7 +57,7 @@ export function normalisePolygons(polys: Position[][][]): NormalisedPolygons {
   const deltaHa = (after - before) / 1e4;
   if (Math.abs(after - before) > Math.max(1, before * 1e-9)) {
     changes.push(
-      `self-intersecting or overlapping rings resolved (area ${(before / 1e4).toFixed(2)} ha → ${(after / 1e4).toFixed(2)} ha, ${deltaHa >= 0 ? '+' : ''}${deltaHa.toFixed(2)} ha)`,
+      `self-intersecting or overlapping rings resolved (signed ring area ${(before / 1e4).toFixed(2)} ha → ${(after / 1e4).toFixed(2)} ha, ${deltaHa >= 0 ? '+' : ''}${deltaHa.toFixed(2)} ha)`,
     );
   }
   return { polygons: out, changes };

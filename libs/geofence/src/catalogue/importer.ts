@@ -217,7 +217,7 @@ export function importLayer(fc: FeatureCollection, mapping: LayerMapping): Layer
             continue;
           }
           polygons = n.polygons;
-          for (const what of n.changes) report.repaired.push({ zoneId: group.id, feature: firstFeature, layer, what });
+          if (n.changes.length) report.repaired.push({ zoneId: group.id, feature: firstFeature, layer, what: n.changes.join('; ') });
         } catch (err) {
           report.repaired.push({
             zoneId: group.id,

@@ -13,7 +13,7 @@ import {
 } from './flat-index';
 import { edgesInRect, pointInPart, prepareZone, VertexPool, type Part } from './prepared';
 
-interface CellGeo {
+export interface CellGeo {
   x0: number;
   y0: number;
   x1: number;
@@ -46,20 +46,7 @@ export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string,
   const cellGeo = (cell: string): CellGeo => {
     let g = geoCache.get(cell);
     if (g) return g;
-    let x0 = Infinity;
-    let y0 = Infinity;
-    let x1 = -Infinity;
-    let y1 = -Infinity;
-    for (const [lat, lng] of cellToBoundary(cell)) {
-      if (lng < x0) x0 = lng;
-      if (lng > x1) x1 = lng;
-      if (lat < y0) y0 = lat;
-      if (lat > y1) y1 = lat;
-    }
-    const mx = (x1 - x0) * p.margin;
-    const my = (y1 - y0) * p.margin;
-    const [cy, cx] = cellToLatLng(cell);
-    g = { x0: x0 - mx, y0: y0 - my, x1: x1 + mx, y1: y1 + my, cx, cy };
+    g = cellRect(cell, p.margin);
     if (geoCache.size >= 100000) geoCache.clear();
     geoCache.set(cell, g);
     return g;
@@ -241,6 +228,27 @@ export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string,
       runs: runPool.length / 2,
     },
   };
+}
+
+/**
+ * The cell's lon/lat bounding box expanded by `margin` × its size on each side, and its centre.
+ * Every point whose fine cell descends from this cell lies inside the box (see docs/geofence.md).
+ */
+export function cellRect(cell: string, margin: number): CellGeo {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const [lat, lng] of cellToBoundary(cell)) {
+    if (lng < x0) x0 = lng;
+    if (lng > x1) x1 = lng;
+    if (lat < y0) y0 = lat;
+    if (lat > y1) y1 = lat;
+  }
+  const mx = (x1 - x0) * margin;
+  const my = (y1 - y0) * margin;
+  const [cy, cx] = cellToLatLng(cell);
+  return { x0: x0 - mx, y0: y0 - my, x1: x1 + mx, y1: y1 + my, cx, cy };
 }
 
 /** Cells at `res` whose area may meet the part's bounding box (expanded by its buffer). */

@@ -1,0 +1,210 @@
+import * as turf from '@turf/turf';
+import { Geodesic } from 'geographiclib-geodesic';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import type { FeatureCollection, MultiPolygon, Polygon, Position } from 'geojson';
+import type { Zone } from '../model';
+import { loadIndex } from '../index/load';
+import type { GeofenceIndex } from '../index/geofence-index';
+import { defaultCacheDir, defaultDataDir, loadDefaultCatalogue } from './default-catalogue';
+
+/**
+ * Differential test of the index over the real Peru catalogue against independent implementations:
+ * turf's point-in-polygon for polygon zones and geographiclib's WGS84 geodesics for river buffers.
+ *
+ * Tolerance band: none for polygons (answers must be identical, boundary included); for river zones,
+ * points whose reference distance is within 0.1 m of the buffer are not compared.
+ */
+const RIVER_BAND_M = 0.1;
+const geod = Geodesic.WGS84;
+
+function lines(z: Zone): Position[][] {
+  const g = z.geometry;
+  return g.type === 'LineString' ? [g.coordinates] : g.type === 'MultiLineString' ? g.coordinates : [];
+}
+
+function rings(z: Zone): Position[][] {
+  const g = z.geometry;
+  return g.type === 'Polygon' ? g.coordinates : g.type === 'MultiPolygon' ? g.coordinates.flat() : [];
+}
+
+function geodesic(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  return geod.Inverse(lat1, lon1, lat2, lon2).s12 as number;
+}
+
+/** Reference distance to a lon/lat-straight segment: ternary search on geodesic distances. */
+function segmentDistance(px: number, py: number, a: Position, b: Position): number {
+  const [ax, ay] = a as [number, number];
+  const [bx, by] = b as [number, number];
+  const f = (t: number): number => geodesic(py, px, ay + (by - ay) * t, ax + (bx - ax) * t);
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 60; i++) {
+    const m1 = lo + (hi - lo) / 3;
+    const m2 = hi - (hi - lo) / 3;
+    if (f(m1) < f(m2)) hi = m2;
+    else lo = m1;
+  }
+  return Math.min(f((lo + hi) / 2), f(0), f(1));
+}
+
+/** Reference: minimal geodesic distance from the point to the zone's lines (only near segments). */
+function riverDistance(z: Zone, px: number, py: number): number {
+  const kx = 111320 * Math.cos((py * Math.PI) / 180);
+  const ky = 110574;
+  const limit = (z.bufferMeters ?? 0) + 100;
+  let best = Infinity;
+  for (const line of lines(z)) {
+    for (let i = 0; i + 1 < line.length; i++) {
+      const a = line[i] as Position;
+      const b = line[i + 1] as Position;
+      const dx = Math.max((a[0] as number) - px, px - (a[0] as number), 0);
+      const minX = Math.min(a[0] as number, b[0] as number);
+      const maxX = Math.max(a[0] as number, b[0] as number);
+      const minY = Math.min(a[1] as number, b[1] as number);
+      const maxY = Math.max(a[1] as number, b[1] as number);
+      const gx = Math.max(minX - px, px - maxX, 0) * kx;
+      const gy = Math.max(minY - py, py - maxY, 0) * ky;
+      if (Math.hypot(gx, gy) > limit * 1.01 || dx < 0) continue;
+      best = Math.min(best, segmentDistance(px, py, a, b));
+    }
+  }
+  return best;
+}
+
+interface Probe {
+  lon: number;
+  lat: number;
+  what: string;
+}
+
+describe('zone index over the real Peru catalogue (differential)', () => {
+  let index: GeofenceIndex;
+  let zones: readonly Zone[];
+  let bboxes: number[][];
+  const polygonZones: number[] = [];
+  const riverZones: number[] = [];
+
+  beforeAll(async () => {
+    const { catalogue } = loadDefaultCatalogue();
+    ({ index } = await loadIndex(catalogue, { cacheDir: defaultCacheDir() }));
+    zones = catalogue.zones;
+    bboxes = zones.map((z) => turf.bbox(z.geometry) as number[]);
+    zones.forEach((z, i) => (z.bufferMeters !== undefined ? riverZones : polygonZones).push(i));
+  });
+
+  /** Reference ids, or null for a river zone inside the tolerance band. */
+  function reference(p: Probe): { ids: string[]; banded: Set<string> } {
+    const ids: string[] = [];
+    const banded = new Set<string>();
+    zones.forEach((z, i) => {
+      const b = bboxes[i] as number[];
+      const buf = z.bufferMeters ? z.bufferMeters / 100000 : 0;
+      if (p.lon < (b[0] as number) - buf || p.lon > (b[2] as number) + buf || p.lat < (b[1] as number) - buf || p.lat > (b[3] as number) + buf) {
+        return;
+      }
+      if (z.bufferMeters !== undefined) {
+        const d = riverDistance(z, p.lon, p.lat);
+        if (Math.abs(d - z.bufferMeters) <= RIVER_BAND_M) banded.add(z.id);
+        else if (d <= z.bufferMeters) ids.push(z.id);
+      } else if (turf.booleanPointInPolygon([p.lon, p.lat], z.geometry as Polygon | MultiPolygon)) {
+        ids.push(z.id);
+      }
+    });
+    return { ids: ids.sort(), banded };
+  }
+
+  function compare(probes: Probe[]): { compared: number; banded: number; mismatches: string[] } {
+    const mismatches: string[] = [];
+    let banded = 0;
+    for (const p of probes) {
+      const ref = reference(p);
+      const mine = index.zoneIdsAt(p.lat, p.lon).filter((id) => !ref.banded.has(id));
+      if (ref.banded.size) banded++;
+      if (mine.join(',') !== ref.ids.join(',')) {
+        mismatches.push(`${p.what} (${p.lon}, ${p.lat}): index [${mine.join(',')}] reference [${ref.ids.join(',')}]`);
+      }
+    }
+    return { compared: probes.length, banded, mismatches };
+  }
+
+  let seed = 12345;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+
+  it('agrees on uniformly random points over Peru', () => {
+    const probes: Probe[] = [];
+    for (let i = 0; i < 5000; i++) probes.push({ lon: -81.4 + random() * 13, lat: -18.4 + random() * 18.4, what: 'random' });
+    const r = compare(probes);
+    expect(r.mismatches).toEqual([]);
+  });
+
+  it('agrees on vertices, points on edges and points just off edges of every polygon zone', () => {
+    const probes: Probe[] = [];
+    const jitters = [0, 1e-9, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3];
+    for (const zi of polygonZones) {
+      const rs = rings(zones[zi] as Zone);
+      for (let k = 0; k < 7; k++) {
+        const ring = rs[Math.floor(random() * rs.length)] as Position[];
+        const j = Math.floor(random() * (ring.length - 1));
+        const a = ring[j] as Position;
+        const b = ring[j + 1] as Position;
+        const t = k % 3 === 0 ? 0 : random();
+        const e = (jitters[k % jitters.length] as number) * (random() < 0.5 ? -1 : 1);
+        const f = (jitters[(k + 3) % jitters.length] as number) * (random() < 0.5 ? -1 : 1);
+        probes.push({
+          lon: (a[0] as number) + ((b[0] as number) - (a[0] as number)) * t + e,
+          lat: (a[1] as number) + ((b[1] as number) - (a[1] as number)) * t + f,
+          what: `near edge of ${zones[zi]?.id}`,
+        });
+      }
+    }
+    const r = compare(probes);
+    expect(r.compared).toBeGreaterThan(5000);
+    expect(r.mismatches).toEqual([]);
+  });
+
+  it('agrees with WGS84 geodesic distances along rivers, just inside and outside their buffers', () => {
+    const probes: Probe[] = [];
+    for (const zi of riverZones) {
+      const z = zones[zi] as Zone;
+      const ls = lines(z);
+      for (let k = 0; k < 32; k++) {
+        const line = ls[Math.floor(random() * ls.length)] as Position[];
+        const j = Math.floor(random() * (line.length - 1));
+        const a = line[j] as Position;
+        const b = line[j + 1] as Position;
+        const t = random();
+        const lon = (a[0] as number) + ((b[0] as number) - (a[0] as number)) * t;
+        const lat = (a[1] as number) + ((b[1] as number) - (a[1] as number)) * t;
+        const offsets = [0.5, 0.2, -0.2, -0.5, 3, -3, 50, -50];
+        const d = (z.bufferMeters as number) + (offsets[k % offsets.length] as number) + (k % 16 < 8 ? 0 : (random() - 0.5) * 400);
+        const azimuth = random() * 360;
+        const dest = geod.Direct(lat, lon, azimuth, d);
+        probes.push({ lon: dest.lon2 as number, lat: dest.lat2 as number, what: `river ${z.id} at ~${d.toFixed(1)} m` });
+      }
+    }
+    const r = compare(probes);
+    expect(r.compared).toBeGreaterThan(800);
+    expect(r.mismatches).toEqual([]);
+  });
+
+  it('agrees where machines actually work (mining detections in Madre de Dios and beyond)', () => {
+    const fc = JSON.parse(readFileSync(join(defaultDataDir(), 'mining-detections-2019-2025.geojson'), 'utf8')) as FeatureCollection;
+    const probes: Probe[] = fc.features.filter((_, i) => i % 3 === 0).map((f, i) => {
+      const c = turf.centroid(f).geometry.coordinates;
+      return { lon: c[0] as number, lat: c[1] as number, what: `detection ${i}` };
+    });
+    const r = compare(probes);
+    expect(r.mismatches).toEqual([]);
+  });
+
+  it('puts every position in Peru in exactly one department, with its name for alert routing', () => {
+    const lima = index.zonesAt(-12.0464, -77.0428).filter((z) => z.kind === 'jurisdiction');
+    expect(lima.map((z) => z.properties?.department)).toEqual(['LIMA']);
+    const puertoMaldonado = index.zonesAt(-12.5933, -69.1891).filter((z) => z.kind === 'jurisdiction');
+    expect(puertoMaldonado.map((z) => z.properties?.department)).toEqual(['MADRE DE DIOS']);
+  });
+});
