@@ -11,6 +11,9 @@ import { TestDatabase, openTestDatabase } from './storage';
 
 export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 
+/** Built geofence indexes are keyed by catalogue content, so every suite and run can share them. */
+export const SHARED_GEOFENCE_CACHE = path.resolve(__dirname, '../../.data/geofence-cache');
+
 export interface TestApi {
   readonly app: INestApplication;
   readonly database: TestDatabase;
@@ -36,6 +39,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     ADMIN_PASSWORD,
     JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
     DEVICE_SECRET_KEY: 'test-device-key-that-is-long-enough-0123456789',
+    ZONE_CATALOGUE_SEED: 'none',
+    GEOFENCE_CACHE_DIR: SHARED_GEOFENCE_CACHE,
     ...overrides,
   });
 }

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import * as path from 'node:path';
+import { json, text } from 'express';
 import { AppConfig, ConfigModule } from '@app/config';
 import { Database, DbModule, openDatabase } from '@app/db';
 import { fieldErrors, HttpErrorFilter, validationFailed } from './common/http-errors';
@@ -33,9 +34,13 @@ export async function createRegistryApi(config: AppConfig, database?: Database):
   const db = database ?? (await openConfiguredDatabase(config));
   const app = await NestFactory.create<NestExpressApplication>(RegistryApiModule.forRoot(config, db), {
     logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
+    bodyParser: false,
   });
-  app.useBodyParser('json', { limit: '1mb' });
-  app.useBodyParser('text', { type: 'text/csv', limit: '10mb' });
+  // Zone layers are large GeoJSON files; every other JSON body stays small. The first parser that
+  // matches a request reads it, so the route-specific one goes first.
+  app.use('/v1/zones/import', json({ limit: '100mb' }));
+  app.use(json({ limit: '1mb' }));
+  app.use(text({ type: 'text/csv', limit: '10mb' }));
   app.useGlobalPipes(
     new ValidationPipe({
       transform: true,

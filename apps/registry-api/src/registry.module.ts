@@ -8,9 +8,10 @@ import { OwnersController } from './owners/owners.controller';
 import { OwnersService } from './owners/owners.service';
 import { TrackersController } from './trackers/trackers.controller';
 import { TrackersService } from './trackers/trackers.service';
+import { ZonesModule } from './zones/zones.module';
 
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, ZonesModule],
   controllers: [OwnersController, MachinesController, TrackersController, AuditController],
   providers: [OwnersService, MachinesService, MachineImportService, TrackersService],
 })

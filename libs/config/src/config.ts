@@ -46,6 +46,21 @@ export const CONFIG_KEYS = {
     'ADMIN_PASSWORD',
     'Password of the first administrator, used only when no administrator exists yet. Unset: generated; in embedded mode kept in DATA_DIR/secrets/admin-password, with DATABASE_URL printed once.',
   ),
+  zoneCatalogueSeed: oneOf(
+    'ZONE_CATALOGUE_SEED',
+    'Catalogue loaded when the database has none: "default" imports the Peru layers of GEODATA_DIR, "none" starts empty.',
+    ['default', 'none'],
+    'default',
+  ),
+  geofenceCacheDir: optionalString(
+    'GEOFENCE_CACHE_DIR',
+    'Directory of the built geofence indexes, one file per catalogue version. Unset: DATA_DIR/geofence-cache.',
+  ),
+  geodataDir: stringWithDefault(
+    'GEODATA_DIR',
+    'Directory of the GeoJSON layers of the default zone catalogue.',
+    'data/peru',
+  ),
   registryNumberPrefix: stringWithDefault(
     'REGISTRY_NUMBER_PREFIX',
     'Prefix of the registry numbers issued to machines (PREFIX-YEAR-NNNNNN).',
@@ -56,7 +71,8 @@ export const CONFIG_KEYS = {
 type Parsed<K> = K extends KeyDefinition<infer T> ? T : never;
 type RawConfig = { readonly [K in keyof typeof CONFIG_KEYS]: Parsed<(typeof CONFIG_KEYS)[K]> };
 
-export interface AppConfig extends Omit<RawConfig, 'jwtSecret' | 'deviceSecretKey'> {
+export interface AppConfig extends Omit<RawConfig, 'jwtSecret' | 'deviceSecretKey' | 'geofenceCacheDir'> {
+  readonly geofenceCacheDir: string;
   readonly storageMode: 'postgres' | 'embedded';
   readonly jwtSecret: string;
   readonly deviceSecretKey: string;
@@ -88,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...raw,
     storageMode,
     dataDir: path.resolve(raw.dataDir),
+    geodataDir: path.resolve(raw.geodataDir),
+    geofenceCacheDir: path.resolve(raw.geofenceCacheDir ?? path.join(raw.dataDir, 'geofence-cache')),
     jwtSecret: raw.jwtSecret ?? persistedSecret(raw.dataDir, 'jwt-secret', 48),
     deviceSecretKey: raw.deviceSecretKey ?? persistedSecret(raw.dataDir, 'device-secret-key', 48),
     adminPassword:

@@ -132,7 +132,11 @@ export class ZoneCatalogueRepository {
   }
 
   findVersion(version: string): Promise<ZoneCatalogueVersionRow | undefined> {
-    return this.db.selectFrom('zone_catalogue_versions').selectAll().where('version', '=', version).executeTakeFirst();
+    return this.db
+      .selectFrom('zone_catalogue_versions')
+      .selectAll()
+      .where('version', '=', version)
+      .executeTakeFirst();
   }
 
   listVersions(): Promise<ZoneCatalogueVersionRow[]> {
@@ -150,7 +154,11 @@ export class ZoneCatalogueRepository {
       .values({ singleton: true, version, activated_at: at })
       .onConflict((oc) => oc.column('singleton').doUpdateSet({ version, activated_at: at }))
       .execute();
-    await this.db.updateTable('zone_catalogue_versions').set({ activated_at: at }).where('version', '=', version).execute();
+    await this.db
+      .updateTable('zone_catalogue_versions')
+      .set({ activated_at: at })
+      .where('version', '=', version)
+      .execute();
   }
 
   async loadEntries(version: string): Promise<CatalogueEntry[]> {
@@ -184,10 +192,21 @@ export class ZoneCatalogueRepository {
       .where('e.version', '=', version)
       .$if(query.kind !== undefined, (qb) => qb.where('r.kind', '=', query.kind!))
       .$if(query.layer !== undefined, (qb) => qb.where('e.layer', '=', query.layer!))
-      .$if(query.name !== undefined, (qb) => qb.where('r.name', 'ilike', `%${query.name!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+      .$if(query.name !== undefined, (qb) =>
+        qb.where('r.name', 'ilike', `%${query.name!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
+      );
     const [rows, count] = await Promise.all([
       base
-        .select(['r.zone_id', 'r.kind', 'r.name', 'r.code', 'r.authority', 'r.legal_basis', 'e.layer', 'r.buffer_meters'])
+        .select([
+          'r.zone_id',
+          'r.kind',
+          'r.name',
+          'r.code',
+          'r.authority',
+          'r.legal_basis',
+          'e.layer',
+          'r.buffer_meters',
+        ])
         .select(sql<string>`r.geometry->>'type'`.as('geometry_type'))
         .orderBy('r.kind')
         .orderBy('r.name')

@@ -1,0 +1,316 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { CatalogueEntry, Store } from '@app/db';
+import {
+  Catalogue,
+  GeofenceEngine,
+  ImportReport,
+  LayerMapping,
+  Zone,
+  importLayer,
+  loadDefaultCatalogue,
+  makeCatalogue,
+} from '@app/geofence';
+import type { FeatureCollection } from 'geojson';
+import { AuthenticatedUser, actorOf } from '../auth/roles';
+import { notFound, unprocessable } from '../common/http-errors';
+import { PageQuery, pageWindow, toPage } from '../common/pagination';
+
+export const DEFAULT_CATALOGUE_LAYER_PROPERTY = 'layer';
+
+export interface CatalogueVersionView {
+  version: string;
+  parentVersion: string | null;
+  description: string;
+  zoneCount: number;
+  createdAt: Date;
+  activatedAt: Date | null;
+  active: boolean;
+}
+
+export interface ImportOutcome {
+  version: string;
+  parentVersion: string | null;
+  zoneCount: number;
+  activated: boolean;
+  unchanged: boolean;
+  report: ImportReport;
+}
+
+/**
+ * Keeps the zone catalogue (versioned, in the database) and the geofence index of the active version.
+ * A new version's index is built off the request path and swapped in without a restart.
+ */
+@Injectable()
+export class ZoneCatalogueService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('ZoneCatalogue');
+  readonly engine: GeofenceEngine;
+  private initialising: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.engine = new GeofenceEngine({ cacheDir: config.geofenceCacheDir });
+  }
+
+  onApplicationBootstrap(): void {
+    this.initialising = this.initialise().catch((error: unknown) => {
+      this.logger.error(`zone catalogue not loaded: ${error instanceof Error ? error.stack : String(error)}`);
+    });
+  }
+
+  /** Resolves once the active catalogue's index is in use (or there is no catalogue). */
+  async ready(): Promise<void> {
+    await this.initialising;
+  }
+
+  private async initialise(): Promise<void> {
+    let version = await this.store.repos.zones.activeVersion();
+    if (!version && this.config.zoneCatalogueSeed === 'default') version = await this.seedDefaultCatalogue();
+    if (!version) {
+      this.logger.warn('no zone catalogue: import layers through POST /v1/zones/import');
+      return;
+    }
+    const started = Date.now();
+    const catalogue = await this.catalogueOf(version);
+    await this.engine.activate(catalogue);
+    this.logger.log(
+      `geofence index of catalogue ${version.slice(0, 12)} ready: ${catalogue.zones.length} zones in ${Date.now() - started} ms`,
+    );
+  }
+
+  private async seedDefaultCatalogue(): Promise<string> {
+    const started = Date.now();
+    const { catalogue, report } = loadDefaultCatalogue({
+      dataDir: this.config.geodataDir,
+      cacheDir: this.config.geofenceCacheDir,
+    });
+    const entries = catalogue.zones.map((zone) => ({ zone, layer: layerOf(zone) }));
+    await this.store.transaction(async (repos) => {
+      if (await repos.zones.findVersion(catalogue.version)) return;
+      await repos.zones.saveVersion({
+        version: catalogue.version,
+        parentVersion: null,
+        description: 'Default catalogue: Peru layers shipped with the product',
+        report,
+        createdBy: null,
+        entries,
+      });
+      await repos.zones.activate(catalogue.version, new Date());
+      await repos.audit.record({
+        actor: { id: null, username: 'system' },
+        action: 'zone_catalogue.seeded',
+        entityType: 'zone_catalogue',
+        entityId: catalogue.version,
+        after: {
+          zoneCount: entries.length,
+          repaired: report.repaired.length,
+          merged: report.merged.length,
+          rejected: report.rejected.length,
+        },
+      });
+    });
+    this.logger.log(
+      `default zone catalogue loaded: ${entries.length} zones, ${report.repaired.length} repaired, ${report.merged.length} merged, ${report.rejected.length} rejected (${Date.now() - started} ms)`,
+    );
+    return catalogue.version;
+  }
+
+  /** The stored version's zones, in the catalogue's canonical (id) order that its index refers to. */
+  async catalogueOf(version: string): Promise<Catalogue> {
+    const entries = await this.store.repos.zones.loadEntries(version);
+    return { version, zones: makeCatalogue(entries.map((e) => e.zone)).zones };
+  }
+
+  /** Imports one layer into a new version: the active zones, minus the layer's previous zones, plus the new ones. */
+  async importLayer(
+    mapping: LayerMapping,
+    geojson: FeatureCollection,
+    activate: boolean,
+    by: AuthenticatedUser,
+  ): Promise<ImportOutcome> {
+    let imported: { zones: Zone[]; report: ImportReport };
+    try {
+      imported = importLayer(geojson, mapping);
+    } catch (error) {
+      throw unprocessable(
+        `the layer cannot be imported: ${error instanceof Error ? error.message : String(error)}`,
+        'geojson',
+      );
+    }
+    if (imported.zones.length === 0) {
+      throw unprocessable(
+        `no feature of the layer could be imported (${imported.report.rejected.length} rejected)`,
+        'geojson',
+      );
+    }
+    const outcome = await this.store.transaction(async (repos) => {
+      const parentVersion = (await repos.zones.activeVersion()) ?? null;
+      const previous: CatalogueEntry[] = parentVersion ? await repos.zones.loadEntries(parentVersion) : [];
+      const importedIds = new Set(imported.zones.map((z) => z.id));
+      const entries = [
+        ...previous.filter((e) => e.layer !== mapping.layer && !importedIds.has(e.zone.id)),
+        ...imported.zones.map((zone) => ({ zone, layer: mapping.layer })),
+      ];
+      const catalogue = makeCatalogue(entries.map((e) => e.zone));
+      const unchanged = (await repos.zones.findVersion(catalogue.version)) !== undefined;
+      if (!unchanged) {
+        await repos.zones.saveVersion({
+          version: catalogue.version,
+          parentVersion,
+          description: `Import of layer ${mapping.layer} (${imported.zones.length} zones)`,
+          report: imported.report,
+          createdBy: by.id,
+          entries,
+        });
+      }
+      if (activate) await repos.zones.activate(catalogue.version, new Date());
+      await repos.audit.record({
+        actor: actorOf(by),
+        action: 'zone_catalogue.layer_imported',
+        entityType: 'zone_catalogue',
+        entityId: catalogue.version,
+        before: parentVersion ? { version: parentVersion } : undefined,
+        after: {
+          layer: mapping.layer,
+          zones: imported.zones.length,
+          activated: activate,
+          report: summary(imported.report),
+        },
+      });
+      return { catalogue, parentVersion, unchanged };
+    });
+    if (activate) await this.engine.activate(outcome.catalogue);
+    return {
+      version: outcome.catalogue.version,
+      parentVersion: outcome.parentVersion,
+      zoneCount: outcome.catalogue.zones.length,
+      activated: activate,
+      unchanged: outcome.unchanged,
+      report: imported.report,
+    };
+  }
+
+  async activateVersion(version: string, by: AuthenticatedUser): Promise<CatalogueVersionView> {
+    const row = await this.store.repos.zones.findVersion(version);
+    if (!row) throw notFound('catalogue version', version);
+    const catalogue = await this.catalogueOf(version);
+    await this.engine.activate(catalogue);
+    await this.store.transaction(async (repos) => {
+      const before = await repos.zones.activeVersion();
+      await repos.zones.activate(version, new Date());
+      await repos.audit.record({
+        actor: actorOf(by),
+        action: 'zone_catalogue.activated',
+        entityType: 'zone_catalogue',
+        entityId: version,
+        before: before ? { version: before } : undefined,
+        after: { version },
+      });
+    });
+    return (await this.versions()).find((v) => v.version === version)!;
+  }
+
+  async versions(): Promise<CatalogueVersionView[]> {
+    const [rows, active] = await Promise.all([
+      this.store.repos.zones.listVersions(),
+      this.store.repos.zones.activeVersion(),
+    ]);
+    return rows.map((row) => ({
+      version: row.version,
+      parentVersion: row.parent_version,
+      description: row.description,
+      zoneCount: row.zone_count,
+      createdAt: row.created_at,
+      activatedAt: row.activated_at,
+      active: row.version === active,
+    }));
+  }
+
+  async versionReport(version: string): Promise<unknown> {
+    const row = await this.store.repos.zones.findVersion(version);
+    if (!row) throw notFound('catalogue version', version);
+    return { version, description: row.description, report: row.report };
+  }
+
+  async search(query: PageQuery & { kind?: string; layer?: string; name?: string; version?: string }) {
+    const version = await this.versionOrActive(query.version);
+    const result = await this.store.repos.zones.searchZones(version, {
+      kind: query.kind,
+      layer: query.layer,
+      name: query.name,
+      ...pageWindow(query),
+    });
+    return { version, ...toPage(query, result, (z) => z) };
+  }
+
+  async zoneFeature(id: string, version?: string) {
+    const resolved = await this.versionOrActive(version);
+    const entry = await this.store.repos.zones.findZone(resolved, id);
+    if (!entry) throw notFound('zone', id);
+    const { geometry, ...attributes } = entry.zone;
+    return {
+      type: 'Feature',
+      id: entry.zone.id,
+      geometry,
+      properties: { ...attributes, layer: entry.layer, catalogueVersion: resolved },
+    };
+  }
+
+  zonesAt(lat: number, lon: number) {
+    const index = this.engine.index;
+    if (!index)
+      throw new ServiceUnavailableException({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'the geofence index is not ready yet',
+      });
+    const cell = index.cellOf(lat, lon);
+    return {
+      lat,
+      lon,
+      cell,
+      catalogueVersion: index.version,
+      zones: index.zonesAt(lat, lon, cell).map((zone) => ({
+        id: zone.id,
+        kind: zone.kind,
+        name: zone.name,
+        code: zone.code ?? null,
+        authority: zone.authority,
+        legalBasis: zone.legalBasis,
+        ...(zone.properties ? { properties: zone.properties } : {}),
+      })),
+    };
+  }
+
+  private async versionOrActive(version: string | undefined): Promise<string> {
+    if (version) {
+      if (!(await this.store.repos.zones.findVersion(version))) throw notFound('catalogue version', version);
+      return version;
+    }
+    const active = await this.store.repos.zones.activeVersion();
+    if (!active) throw notFound('catalogue version', 'active');
+    return active;
+  }
+}
+
+function summary(report: ImportReport) {
+  return {
+    imported: report.imported,
+    repaired: report.repaired.length,
+    merged: report.merged.length,
+    rejected: report.rejected.length,
+  };
+}
+
+function layerOf(zone: Zone): string {
+  const layer = zone.properties?.[DEFAULT_CATALOGUE_LAYER_PROPERTY];
+  return typeof layer === 'string' ? layer : `default-${zone.kind}`;
+}

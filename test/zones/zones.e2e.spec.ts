@@ -1,0 +1,228 @@
+import type { Feature, FeatureCollection } from 'geojson';
+import { TestApi, startTestApi } from '../support/api';
+import { storageModes } from '../support/storage';
+
+/** A square reserve near Puerto Maldonado and a river line crossing it, small enough to build in milliseconds. */
+const reserve: Feature = {
+  type: 'Feature',
+  properties: { nombre: 'Reserva de Prueba', codigo: 'RP01', base: 'D.S. 001-2026-MINAM' },
+  geometry: {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [-69.5, -12.9],
+        [-69.4, -12.9],
+        [-69.4, -12.8],
+        [-69.5, -12.8],
+        [-69.5, -12.9],
+      ],
+    ],
+  },
+};
+const river: Feature = {
+  type: 'Feature',
+  properties: { nombre: 'Río de Prueba', buffer_m: 200 },
+  geometry: {
+    type: 'LineString',
+    coordinates: [
+      [-69.6, -12.85],
+      [-69.3, -12.85],
+    ],
+  },
+};
+const collection = (...features: Feature[]): FeatureCollection => ({ type: 'FeatureCollection', features });
+
+const reserveMapping = {
+  layer: 'test-reserves',
+  kind: 'protected_area',
+  authority: 'SERNANP',
+  idPrefix: 'rp',
+  idProperty: 'codigo',
+  name: 'nombre',
+  code: 'codigo',
+  legalBasis: 'base',
+};
+const riverMapping = {
+  layer: 'test-rivers',
+  kind: 'water_body',
+  authority: 'ANA',
+  idPrefix: 'river',
+  name: 'nombre',
+  legalBasis: { value: 'Decreto Legislativo N° 1100' },
+  bufferProperty: 'buffer_m',
+  bufferMeters: 100,
+};
+
+describe.each(storageModes())('zone catalogue API (%s storage)', (mode) => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await startTestApi(mode);
+  });
+  afterAll(() => api.close());
+
+  const at = async (lat: number, lon: number) => {
+    const response = await api.get(`/v1/zones/at?lat=${lat}&lon=${lon}`);
+    expect(response.status).toBe(200);
+    return response.body as {
+      catalogueVersion: string;
+      zones: Array<{ id: string; kind: string; name: string; legalBasis: string }>;
+    };
+  };
+
+  it('imports layers into new versions and answers which zones contain a position', async () => {
+    const first = await api.post('/v1/zones/import', {
+      mapping: reserveMapping,
+      geojson: collection(reserve),
+    });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({
+      zoneCount: 1,
+      activated: true,
+      unchanged: false,
+      parentVersion: null,
+    });
+    const second = await api.post('/v1/zones/import', { mapping: riverMapping, geojson: collection(river) });
+    expect(second.status).toBe(201);
+    expect(second.body).toMatchObject({ zoneCount: 2, parentVersion: first.body.version });
+
+    const inside = await at(-12.82, -69.45);
+    expect(inside.catalogueVersion).toBe(second.body.version);
+    expect(inside.zones).toEqual([
+      expect.objectContaining({
+        kind: 'protected_area',
+        name: 'Reserva de Prueba',
+        legalBasis: 'D.S. 001-2026-MINAM',
+      }),
+    ]);
+    const onRiver = await at(-12.8505, -69.55);
+    expect(onRiver.zones.map((z) => z.kind)).toEqual(['water_body']);
+    const both = await at(-12.85, -69.45);
+    expect(both.zones.map((z) => z.kind).sort()).toEqual(['protected_area', 'water_body']);
+    expect((await at(-12.7, -69.45)).zones).toEqual([]);
+    // 200 m buffer: ~0.0018° of latitude; a point 300 m away is outside.
+    expect((await at(-12.85 + 300 / 111_000, -69.55)).zones).toEqual([]);
+  });
+
+  it('replaces a layer on re-import and can switch back to an earlier version without a restart', async () => {
+    const versions = (await api.get('/v1/zones/versions')).body as Array<{
+      version: string;
+      active: boolean;
+    }>;
+    const before = versions.find((v) => v.active)!.version;
+    const moved: Feature = {
+      ...reserve,
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [-69.5, -12.7],
+            [-69.4, -12.7],
+            [-69.4, -12.6],
+            [-69.5, -12.6],
+            [-69.5, -12.7],
+          ],
+        ],
+      },
+    };
+    const reimport = await api.post('/v1/zones/import', {
+      mapping: reserveMapping,
+      geojson: collection(moved),
+    });
+    expect(reimport.status).toBe(201);
+    expect(reimport.body.zoneCount).toBe(2);
+    expect((await at(-12.82, -69.45)).zones).toEqual([]);
+    expect((await at(-12.65, -69.45)).zones.map((z) => z.name)).toEqual(['Reserva de Prueba']);
+
+    const back = await api.post(`/v1/zones/versions/${before}/activate`);
+    expect(back.status).toBe(200);
+    expect(back.body).toMatchObject({ version: before, active: true });
+    expect((await at(-12.82, -69.45)).zones.map((z) => z.name)).toEqual(['Reserva de Prueba']);
+    expect((await at(-12.82, -69.45)).catalogueVersion).toBe(before);
+  });
+
+  it('lists zones and serves one as a GeoJSON feature', async () => {
+    const list = await api.get('/v1/zones?kind=water_body');
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({
+        name: 'Río de Prueba',
+        layer: 'test-rivers',
+        geometryType: 'LineString',
+        bufferMeters: 200,
+      }),
+    ]);
+    const id = list.body.items[0].id as string;
+    const feature = await api.get(`/v1/zones/${id}`);
+    expect(feature.body).toMatchObject({
+      type: 'Feature',
+      id,
+      geometry: { type: 'LineString' },
+      properties: { kind: 'water_body', authority: 'ANA' },
+    });
+    expect((await api.get('/v1/zones/no-such-zone')).status).toBe(404);
+  });
+
+  it('reports rejected features and refuses a layer where nothing could be imported', async () => {
+    const broken: Feature = {
+      type: 'Feature',
+      properties: { nombre: 'Sin geometría' },
+      geometry: null as unknown as Feature['geometry'],
+    };
+    const mixed = await api.post('/v1/zones/import', {
+      mapping: {
+        ...reserveMapping,
+        layer: 'test-mixed',
+        idPrefix: 'mx',
+        idProperty: undefined,
+        code: undefined,
+      },
+      geojson: collection({ ...reserve, properties: { ...reserve.properties, nombre: 'Otra' } }, broken),
+      activate: false,
+    });
+    expect(mixed.status).toBe(201);
+    expect(mixed.body.activated).toBe(false);
+    expect(mixed.body.report.rejected).toEqual([expect.objectContaining({ feature: 1 })]);
+    const nothing = await api.post('/v1/zones/import', {
+      mapping: { ...reserveMapping, layer: 'test-empty' },
+      geojson: collection(broken),
+    });
+    expect(nothing.status).toBe(422);
+    expect(nothing.body.errors[0].field).toBe('geojson');
+  });
+
+  it('rejects malformed imports and positions with field messages', async () => {
+    const response = await api.post('/v1/zones/import', {
+      mapping: { ...reserveMapping, kind: 'lake', layer: 'Bad Name', name: 42 },
+      geojson: { type: 'Feature' },
+    });
+    expect(response.status).toBe(400);
+    expect((response.body.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual([
+      'geojson',
+      'mapping.kind',
+      'mapping.layer',
+      'mapping.name',
+    ]);
+    const position = await api.get('/v1/zones/at?lat=-95&lon=abc');
+    expect(position.status).toBe(400);
+    expect((position.body.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual([
+      'lat',
+      'lon',
+    ]);
+  });
+
+  it('lets only administrators change the catalogue', async () => {
+    await api.post('/v1/users', {
+      username: 'clerkz',
+      displayName: 'Clerk',
+      password: 'a-long-enough-password',
+      role: 'registry_clerk',
+    });
+    const clerk = await api.login('clerkz', 'a-long-enough-password');
+    expect(
+      (await api.post('/v1/zones/import', { mapping: reserveMapping, geojson: collection(reserve) }, clerk))
+        .status,
+    ).toBe(403);
+    expect((await api.get('/v1/zones/at?lat=-12.82&lon=-69.45', clerk)).status).toBe(200);
+  });
+});
