@@ -1,0 +1,16 @@
+export * from './model';
+export * from './events';
+export { DEFAULT_STREAM_PARAMS, streamParams } from './params';
+export type { StreamParams } from './params';
+export { DEFAULT_RULES, RuleSet } from './rules';
+export type { Rule, RuleMatch } from './rules';
+export { classifyActivity, fixWeight } from './classify';
+export { crossedZones, segmentMeters } from './crossing';
+export type { Crossing, CrossingResult, SegmentEnd } from './crossing';
+export { STATE_VERSION, initialState, parseState, step } from './step';
+export type { DeviceState, StepContext, StepResult } from './step';
+export type { Episode, HistFix, KeyState, Run } from './tracker';
+export { evaluateDevices, ruleEvents } from './operator';
+export type { DeviceStep, DeviceStreamOptions } from './operator';
+export { GeofenceZoneLookup, zoneHit } from './geofence-lookup';
+export type { GeofenceIndexLike } from './geofence-lookup';

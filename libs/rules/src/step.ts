@@ -1,0 +1,411 @@
+import { classifyActivity, fixWeight } from './classify';
+import { crossedZones } from './crossing';
+import type {
+  CrossingEvent,
+  FixIgnoredEvent,
+  IgnoreReason,
+  RevisionChange,
+  RevisionEvent,
+  RuleEvent,
+  RuleRef,
+  VerdictEvent,
+  ZoneEvent,
+} from './events';
+import type { Activity, Fix, FixRef, MachineProfile, ZoneHit, ZoneLookup } from './model';
+import type { StreamParams } from './params';
+import type { RuleSet } from './rules';
+import {
+  advanceAll,
+  fixRef,
+  type AdvanceContext,
+  type Episode,
+  type HistFix,
+  type Keys,
+  type Transition,
+} from './tracker';
+
+export const STATE_VERSION = 1;
+
+/**
+ * Everything the rules remember about one device, as plain JSON. `keys` is the debounced state of
+ * every signal after the newest fix; `base` is the same before the oldest fix of `history`, so a
+ * late fix can be inserted in event-time order and the history replayed.
+ */
+export interface DeviceState {
+  v: typeof STATE_VERSION;
+  deviceId: string;
+  /** Episodes numbered so far (episode ids are `<deviceId>:<n>`). */
+  seq: number;
+  /** Event time of the newest fix dropped from `history`; fixes at or before it cannot be replayed. */
+  horizon: number | null;
+  history: HistFix[];
+  base: Keys;
+  keys: Keys;
+  /** Episodes that closed after `horizon`, as last reported. */
+  closed: Episode[];
+}
+
+export interface StepContext {
+  machine: MachineProfile;
+  lookup: ZoneLookup;
+  rules: RuleSet;
+  params: StreamParams;
+}
+
+export interface StepResult {
+  state: DeviceState;
+  events: RuleEvent[];
+}
+
+export function initialState(deviceId: string): DeviceState {
+  return { v: STATE_VERSION, deviceId, seq: 0, horizon: null, history: [], base: {}, keys: {}, closed: [] };
+}
+
+/** Parse a state read back from storage; throws on another format version. */
+export function parseState(json: string): DeviceState {
+  const state = JSON.parse(json) as DeviceState;
+  if (state.v !== STATE_VERSION)
+    throw new Error(`device state version ${String(state.v)} is not ${STATE_VERSION}`);
+  return state;
+}
+
+const ZONE = 'z|';
+const RULE = 'r|';
+
+/**
+ * Evaluate one fix of one device. Deterministic: the result depends only on the arguments (no
+ * clock). The given state is taken over and updated in place for speed; use the returned one.
+ * Fixes may arrive in any order: a fix older than the newest is inserted in event-time order and
+ * the device's recent history replayed, reporting only what changed.
+ */
+export function step(state: DeviceState | undefined, fix: Fix, ctx: StepContext): StepResult {
+  const s = state ?? initialState(fix.deviceId);
+  const events: RuleEvent[] = [];
+  const weight = fixWeight(fix, ctx.params);
+  if (weight === 0) return ignore(s, fix, 'unusable', ctx, events);
+  if (s.horizon !== null && fix.time <= s.horizon) return ignore(s, fix, 'beyond_horizon', ctx, events);
+  const h = evaluate(fix, weight, ctx);
+  const history = s.history;
+  const newest = history[history.length - 1];
+  const run = new Evaluation(s, ctx, fix.receivedAt, events);
+  if (newest === undefined || fix.time > newest.t) {
+    if (newest) run.segment(newest, h, undefined);
+    const transitions: Transition[] = [];
+    advanceAll(s.keys, h, run.advanceContext, transitions);
+    for (const tr of transitions) {
+      if (tr.type === 'close') s.closed.push(tr.episode);
+      run.report(tr.type, tr.episode, tr.t, false);
+    }
+    history.push(h);
+  } else {
+    const at = insertionIndex(history, fix.time);
+    if (history[at]?.t === fix.time) return ignore(s, fix, 'duplicate', ctx, events);
+    const before = history[at - 1];
+    const after = history[at] as HistFix;
+    const previouslyCrossed = after.x;
+    if (before) run.segment(before, h, previouslyCrossed);
+    run.segment(h, after, previouslyCrossed);
+    history.splice(at, 0, h);
+    run.replay();
+  }
+  fold(s, ctx);
+  return { state: s, events };
+}
+
+function ignore(
+  s: DeviceState,
+  fix: Fix,
+  reason: IgnoreReason,
+  ctx: StepContext,
+  events: RuleEvent[],
+): StepResult {
+  const ref: FixRef = { time: fix.time, receivedAt: fix.receivedAt, lat: fix.lat, lon: fix.lon };
+  if (fix.id !== undefined) ref.id = fix.id;
+  if (fix.hdop !== undefined) ref.hdop = fix.hdop;
+  const event: FixIgnoredEvent = {
+    type: 'fix_ignored',
+    deviceId: s.deviceId,
+    machineId: ctx.machine.machineId,
+    detectedAt: fix.receivedAt,
+    fix: ref,
+    reason,
+  };
+  events.push(event);
+  return { state: s, events };
+}
+
+/** Zones and rules at a fix, turned into the signals the hysteresis works on. */
+function evaluate(fix: Fix, w: number, ctx: StepContext): HistFix {
+  const zones = fix.zones ?? ctx.lookup.zonesAt(fix.lat, fix.lon, fix.cell);
+  const a = classifyActivity(fix, ctx.params);
+  const s: string[] = [];
+  for (const z of zones) s.push(ZONE + z.id);
+  for (const m of ctx.rules.match(ctx.machine.category, a, zones)) s.push(`${RULE}${m.rule.id}|${m.zone.id}`);
+  const h: HistFix = { t: fix.time, rx: fix.receivedAt, lat: fix.lat, lon: fix.lon, w, a, s };
+  if (fix.id !== undefined) h.id = fix.id;
+  if (fix.hdop !== undefined) h.hdop = fix.hdop;
+  return h;
+}
+
+function insertionIndex(history: readonly HistFix[], t: number): number {
+  let lo = 0;
+  let hi = history.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((history[mid] as HistFix).t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Drop the oldest fixes beyond `historyFixes` / `historyMs`, folding them into `base`. */
+function fold(s: DeviceState, ctx: StepContext): void {
+  const history = s.history;
+  const newest = history[history.length - 1];
+  if (!newest) return;
+  const limit = newest.t - ctx.params.historyMs;
+  let drop = 0;
+  while (
+    drop < history.length - 1 &&
+    (history.length - drop > ctx.params.historyFixes || (history[drop] as HistFix).t < limit)
+  ) {
+    drop++;
+  }
+  if (drop === 0) return;
+  const idOf = (key: string, start: number): string => {
+    const live = s.keys[key]?.ep;
+    if (live && live.start === start) return live.id;
+    const closed = s.closed.find((e) => e.key === key && e.start === start);
+    if (closed) return closed.id;
+    return `${s.deviceId}:${++s.seq}`;
+  };
+  const advance: AdvanceContext = {
+    params: ctx.params,
+    catalogueVersion: ctx.lookup.catalogueVersion,
+    newEpisodeId: idOf,
+  };
+  const ignored: Transition[] = [];
+  for (let i = 0; i < drop; i++) {
+    const h = history[i] as HistFix;
+    advanceAll(s.base, h, advance, ignored);
+    s.horizon = h.t;
+  }
+  history.splice(0, drop);
+  const horizon = s.horizon as number;
+  s.closed = s.closed.filter((e) => (e.endConfirmedAt as number) > horizon);
+}
+
+function overlaps(a: Episode, b: Episode): boolean {
+  return a.start <= (b.end ?? Infinity) && b.start <= (a.end ?? Infinity);
+}
+
+/** One step's evaluation: turns transitions into events, detects crossings, replays late fixes. */
+class Evaluation {
+  readonly advanceContext: AdvanceContext;
+
+  constructor(
+    private readonly s: DeviceState,
+    private readonly ctx: StepContext,
+    private readonly detectedAt: number,
+    private readonly events: RuleEvent[],
+  ) {
+    this.advanceContext = {
+      params: ctx.params,
+      catalogueVersion: ctx.lookup.catalogueVersion,
+      newEpisodeId: () => `${s.deviceId}:${++s.seq}`,
+    };
+  }
+
+  /** Report zones crossed between `a` and `b` (stored on `b`) that `alreadyReported` does not hold. */
+  segment(a: HistFix, b: HistFix, alreadyReported: readonly string[] | undefined): void {
+    const { crossings, spacingMeters } = crossedZones(
+      a,
+      b,
+      (id) => a.s.includes(ZONE + id) || b.s.includes(ZONE + id),
+      this.ctx.lookup,
+      this.ctx.params,
+    );
+    if (crossings.length === 0) {
+      delete b.x;
+      return;
+    }
+    b.x = crossings.map((c) => c.zone.id);
+    const activity = segmentActivity(a.a, b.a);
+    const jurisdictions = this.jurisdictionsAt(a);
+    for (const c of crossings) {
+      if (alreadyReported?.includes(c.zone.id)) continue;
+      const verdicts: RuleRef[] = this.ctx.rules
+        .match(this.ctx.machine.category, activity, [c.zone, ...jurisdictions])
+        .filter((m) => m.zone.id === c.zone.id)
+        .map((m) => ruleRef(m.rule.id, this.ctx.rules));
+      const delayMs = this.detectedAt - b.t;
+      const event: CrossingEvent = {
+        type: 'crossing',
+        deviceId: this.s.deviceId,
+        machineId: this.ctx.machine.machineId,
+        detectedAt: this.detectedAt,
+        catalogueVersion: this.ctx.lookup.catalogueVersion,
+        zoneId: c.zone.id,
+        zone: c.zone,
+        at: c.at,
+        from: fixRef(a),
+        to: fixRef(b),
+        sampleSpacingMeters: Math.round(spacingMeters * 10) / 10,
+        delayMs,
+        late: delayMs > this.ctx.params.lateAfterMs,
+        verdicts,
+      };
+      this.events.push(event);
+    }
+  }
+
+  private jurisdictionsAt(h: HistFix): ZoneHit[] {
+    const out: ZoneHit[] = [];
+    for (const key of h.s) {
+      if (!key.startsWith(ZONE)) continue;
+      const zone = this.ctx.lookup.zone(key.slice(ZONE.length));
+      if (zone?.kind === 'jurisdiction') out.push(zone);
+    }
+    return out;
+  }
+
+  /** Replay the history from `base` and report how the episodes differ from those reported. */
+  replay(): void {
+    const s = this.s;
+    const keys: Keys = structuredClone(s.base);
+    const closed: Episode[] = [];
+    const transitions: Transition[] = [];
+    const fresh = new Set<string>();
+    let tmp = 0;
+    const advance: AdvanceContext = {
+      params: this.ctx.params,
+      catalogueVersion: this.ctx.lookup.catalogueVersion,
+      newEpisodeId: () => {
+        const id = `replay:${++tmp}`;
+        fresh.add(id);
+        return id;
+      },
+    };
+    for (const h of s.history) {
+      transitions.length = 0;
+      advanceAll(keys, h, advance, transitions);
+      for (const tr of transitions) if (tr.type === 'close') closed.push(tr.episode);
+    }
+    const open: Episode[] = [];
+    for (const key in keys) {
+      const ep = keys[key]?.ep;
+      if (ep) open.push(ep);
+    }
+    const previous: Episode[] = [...s.closed];
+    for (const key in s.keys) {
+      const ep = s.keys[key]?.ep;
+      if (ep) previous.push(ep);
+    }
+    const byId = new Map(previous.map((e) => [e.id, e]));
+    const matched = new Set<string>();
+    const replayed = [...closed, ...open].sort((a, b) => a.start - b.start);
+    for (const ep of replayed) {
+      let old: Episode | undefined;
+      if (!fresh.has(ep.id)) old = byId.get(ep.id);
+      else old = previous.find((o) => o.key === ep.key && !matched.has(o.id) && overlaps(o, ep));
+      if (!old) {
+        ep.id = `${s.deviceId}:${++s.seq}`;
+        this.report('open', ep, ep.confirmedAt, true);
+        if (ep.end !== undefined) this.report('close', ep, ep.endConfirmedAt as number, true);
+        continue;
+      }
+      matched.add(old.id);
+      ep.id = old.id;
+      ep.catalogueVersion = old.catalogueVersion;
+      if (ep.nextDwell < old.nextDwell) ep.nextDwell = old.nextDwell;
+      const changes: RevisionChange[] = [];
+      if (ep.start !== old.start) changes.push('start_moved');
+      if (old.end !== undefined && ep.end === undefined) changes.push('exit_revoked');
+      if (old.end !== undefined && ep.end !== undefined && old.end !== ep.end) changes.push('end_moved');
+      if (changes.length > 0) this.revise(ep, changes);
+      if (old.end === undefined && ep.end !== undefined)
+        this.report('close', ep, ep.endConfirmedAt as number, true);
+    }
+    for (const old of previous) if (!matched.has(old.id)) this.revise(old, ['retracted']);
+    s.keys = keys;
+    s.closed = closed;
+  }
+
+  report(type: Transition['type'], ep: Episode, t: number, outOfOrder: boolean): void {
+    const closing = type === 'close';
+    const at = type === 'open' ? ep.start : closing ? (ep.end as number) : t;
+    const confirmedAt = type === 'open' ? ep.confirmedAt : closing ? (ep.endConfirmedAt as number) : t;
+    const delayMs = this.detectedAt - confirmedAt;
+    const timing = {
+      deviceId: this.s.deviceId,
+      machineId: this.ctx.machine.machineId,
+      detectedAt: this.detectedAt,
+      catalogueVersion: ep.catalogueVersion,
+      episodeId: ep.id,
+      at,
+      since: ep.start,
+      confirmedAt,
+      dwellMs: at - ep.start,
+      delayMs,
+      late: outOfOrder || delayMs > this.ctx.params.lateAfterMs,
+      fixes: type === 'open' ? ep.fixes : closing ? (ep.endFixes ?? []) : [],
+    };
+    const key = parseKey(ep.key);
+    const zone = this.ctx.lookup.zone(key.zoneId);
+    const zoneFields = zone ? { zoneId: key.zoneId, zone } : { zoneId: key.zoneId };
+    if (key.ruleId === undefined) {
+      const event: ZoneEvent = {
+        type: type === 'open' ? 'enter' : closing ? 'exit' : 'dwell',
+        ...timing,
+        ...zoneFields,
+      };
+      this.events.push(event);
+      return;
+    }
+    const event: VerdictEvent = {
+      type: type === 'open' ? 'verdict_open' : closing ? 'verdict_close' : 'verdict_update',
+      ...timing,
+      ...zoneFields,
+      ...ruleRef(key.ruleId, this.ctx.rules),
+    };
+    this.events.push(event);
+  }
+
+  private revise(ep: Episode, changes: RevisionChange[]): void {
+    const key = parseKey(ep.key);
+    const event: RevisionEvent = {
+      type: 'revised',
+      deviceId: this.s.deviceId,
+      machineId: this.ctx.machine.machineId,
+      detectedAt: this.detectedAt,
+      catalogueVersion: ep.catalogueVersion,
+      episodeId: ep.id,
+      subject: key.ruleId === undefined ? 'zone' : 'verdict',
+      zoneId: key.zoneId,
+      since: ep.start,
+      changes,
+    };
+    if (key.ruleId !== undefined) event.ruleId = key.ruleId;
+    if (ep.end !== undefined) event.until = ep.end;
+    this.events.push(event);
+  }
+}
+
+function parseKey(key: string): { zoneId: string; ruleId?: string } {
+  if (key.startsWith(ZONE)) return { zoneId: key.slice(ZONE.length) };
+  const bar = key.indexOf('|', RULE.length);
+  return { ruleId: key.slice(RULE.length, bar), zoneId: key.slice(bar + 1) };
+}
+
+function ruleRef(ruleId: string, rules: RuleSet): RuleRef {
+  const rule = rules.rule(ruleId);
+  if (!rule)
+    return { ruleId, verdict: 'violation', legalBasis: '', description: 'rule no longer in the rule set' };
+  return { ruleId, verdict: rule.verdict, legalBasis: rule.legalBasis, description: rule.description };
+}
+
+function segmentActivity(a: Activity, b: Activity): Activity {
+  if (a === 'transported' || b === 'transported') return 'transported';
+  if (a === 'operating' || b === 'operating') return 'operating';
+  return 'idle';
+}
