@@ -1,11 +1,16 @@
 import { Client } from 'pg';
 import type { Zone } from '@app/geofence';
 
-export interface PostgisResult {
-  loadMs: number;
+export interface PostgisVariant {
+  name: string;
   /** Best of the timed runs, whole batch join. */
   joinMs: number;
   matches: number;
+}
+
+export interface PostgisResult {
+  loadMs: number;
+  variants: PostgisVariant[];
 }
 
 /**
@@ -36,9 +41,6 @@ export async function runPostgis(url: string, zones: readonly Zone[], lat: Float
       });
       await client.query(`INSERT INTO geofence_bench.zone VALUES ${values.join(',')}`, params);
     }
-    await client.query(`CREATE TABLE geofence_bench.zpoly AS
-      SELECT zid, ST_Subdivide(geom, 128) AS geom FROM geofence_bench.zone WHERE buffer_m IS NULL`);
-    await client.query('CREATE INDEX ON geofence_bench.zpoly USING gist (geom)');
     await client.query(`CREATE TABLE geofence_bench.zline AS
       SELECT zid, buffer_m, (ST_Dump(ST_Segmentize(geom::geography, 1000)::geometry)).geom::geography AS geog
       FROM geofence_bench.zone WHERE buffer_m IS NOT NULL`);
@@ -60,23 +62,35 @@ export async function runPostgis(url: string, zones: readonly Zone[], lat: Float
     }
     await client.query('CREATE INDEX ON geofence_bench.pt USING gist (geom)');
     await client.query('CREATE INDEX ON geofence_bench.pt USING gist (geog)');
-    await client.query('ANALYZE geofence_bench.zpoly; ANALYZE geofence_bench.zline; ANALYZE geofence_bench.pt');
+    await client.query('ANALYZE geofence_bench.zline; ANALYZE geofence_bench.pt');
     const loadMs = Date.now() - t0;
     const sql = `SELECT count(*)::int AS n FROM (
         SELECT DISTINCT p.pid, z.zid FROM geofence_bench.pt p JOIN geofence_bench.zpoly z ON ST_Intersects(z.geom, p.geom)
         UNION ALL
         SELECT DISTINCT p.pid, l.zid FROM geofence_bench.pt p JOIN geofence_bench.zline l ON ST_DWithin(l.geog, p.geog, l.buffer_m)
       ) m`;
-    let best = Infinity;
-    let matches = 0;
-    for (let r = 0; r < runs; r++) {
-      const t = process.hrtime.bigint();
-      const res = await client.query<{ n: number }>(sql);
-      best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e6);
-      matches = res.rows[0]?.n ?? 0;
+    const variants: PostgisVariant[] = [];
+    for (const maxVertices of [32, 128, 512]) {
+      await client.query('DROP TABLE IF EXISTS geofence_bench.zpoly');
+      await client.query(`CREATE TABLE geofence_bench.zpoly AS
+        SELECT zid, ST_Subdivide(geom, ${maxVertices}) AS geom FROM geofence_bench.zone WHERE buffer_m IS NULL`);
+      await client.query('CREATE INDEX ON geofence_bench.zpoly USING gist (geom)');
+      await client.query('ANALYZE geofence_bench.zpoly');
+      for (const parallel of [false, true]) {
+        await client.query(parallel ? 'RESET max_parallel_workers_per_gather' : 'SET max_parallel_workers_per_gather = 0');
+        let best = Infinity;
+        let matches = 0;
+        for (let r = 0; r < runs; r++) {
+          const t = process.hrtime.bigint();
+          const res = await client.query<{ n: number }>(sql);
+          best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e6);
+          matches = res.rows[0]?.n ?? 0;
+        }
+        variants.push({ name: `ST_Subdivide ${maxVertices}, ${parallel ? 'parallel workers allowed' : 'one process'}`, joinMs: best, matches });
+      }
     }
     await client.query('DROP SCHEMA geofence_bench CASCADE');
-    return { loadMs, joinMs: best, matches };
+    return { loadMs, variants };
   } finally {
     await client.end();
   }
