@@ -1,0 +1,28 @@
+import { errorsPayload } from './errors-payload';
+import { decodeDeviceMessage } from './device-message';
+import { IMEI, jsonPayload } from './test-support';
+
+describe(errorsPayload.name, () => {
+  it('serialises a partly refused batch as JSON firmware can read back', () => {
+    const topic = `devices/${IMEI}/fixes`;
+    const receivedAt = new Date('2026-11-22T05:00:00Z');
+    const result = decodeDeviceMessage(
+      topic,
+      jsonPayload({ fixes: [{ time: '2026-11-22T04:59:00Z', lat: -12, lon: -77 }, 'junk'] }),
+      receivedAt,
+    );
+
+    const body = JSON.parse(
+      JSON.stringify(errorsPayload(topic, receivedAt, result.fixes.length, result.rejections)),
+    ) as unknown;
+
+    expect(body).toEqual({
+      topic,
+      receivedAt: '2026-11-22T05:00:00.000Z',
+      acceptedFixes: 1,
+      rejections: [
+        { reason: 'not_an_object', scope: 'fix', index: 1, message: 'a fix must be an object, got a string' },
+      ],
+    });
+  });
+});
