@@ -19,7 +19,11 @@ export class GeofenceIndex {
   readonly maxRes: number;
   readonly fineRes: number;
   readonly stats: IndexStats;
-  private readonly maps: Map<number, number>[] = [];
+  /** Open-addressing hash table: slot → (key·16 + resolution) and entry index. */
+  private readonly slotKey: Float64Array;
+  private readonly slotEntry: Int32Array;
+  private readonly shift: number;
+  private readonly mask: number;
   private readonly lists: (readonly Zone[])[];
   private readonly keys = new Float64Array(16);
   private readonly seen: Int32Array;
@@ -35,9 +39,20 @@ export class GeofenceIndex {
     this.maxRes = flat.params.maxRes;
     this.fineRes = flat.params.fineRes;
     this.stats = flat.stats;
-    for (let r = 0; r <= this.maxRes; r++) this.maps.push(new Map());
     const n = flat.entryKey.length;
-    for (let i = 0; i < n; i++) (this.maps[flat.entryRes[i] as number] as Map<number, number>).set(flat.entryKey[i] as number, i);
+    let bits = 4;
+    while (1 << bits < n * 2) bits++;
+    this.shift = 32 - bits;
+    this.mask = (1 << bits) - 1;
+    this.slotKey = new Float64Array(1 << bits).fill(-1);
+    this.slotEntry = new Int32Array(1 << bits);
+    for (let i = 0; i < n; i++) {
+      const c = (flat.entryKey[i] as number) * 16 + (flat.entryRes[i] as number);
+      let slot = this.slotOf(c);
+      while (this.slotKey[slot] !== -1) slot = (slot + 1) & this.mask;
+      this.slotKey[slot] = c;
+      this.slotEntry[slot] = i;
+    }
     const listCount = flat.listStart.length - 1;
     this.lists = new Array(listCount);
     for (let l = 0; l < listCount; l++) {
@@ -48,6 +63,26 @@ export class GeofenceIndex {
       this.lists[l] = Object.freeze(list);
     }
     this.seen = new Int32Array(zones.length);
+  }
+
+  private slotOf(c: number): number {
+    const lo = c >>> 0;
+    const hi = (c / 4294967296) | 0;
+    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
+  }
+
+  /** Entry index of a cell key at resolution r, or -1. */
+  private find(key: number, r: number): number {
+    const c = key * 16 + r;
+    const slotKey = this.slotKey;
+    const mask = this.mask;
+    let slot = this.slotOf(c);
+    for (;;) {
+      const k = slotKey[slot] as number;
+      if (k === c) return this.slotEntry[slot] as number;
+      if (k === -1) return -1;
+      slot = (slot + 1) & mask;
+    }
   }
 
   /** The fine cell (resolution `fineRes`) to store with a position; pass it back to `zonesAt`. */
@@ -67,12 +102,11 @@ export class GeofenceIndex {
     if (fineCell === undefined || !ancestorKeys(fineCell, this.minRes, this.maxRes, keys)) {
       ancestorKeys(latLngToCell(lat, lon, this.fineRes), this.minRes, this.maxRes, keys);
     }
-    const maps = this.maps;
     const flat = this.flat;
     let e = -1;
     for (let r = this.minRes; r <= this.maxRes; r++) {
-      const i = (maps[r] as Map<number, number>).get(keys[r] as number);
-      if (i === undefined) break;
+      const i = this.find(keys[r] as number, r);
+      if (i < 0) break;
       e = i;
       if (((flat.entryFlags[i] as number) & ENTRY_DEEPER) === 0) break;
     }
