@@ -26,3 +26,20 @@ describe(errorsPayload.name, () => {
     });
   });
 });
+
+describe('errors payload size', () => {
+  it('lists the first 100 rejections and counts the rest', () => {
+    const junk = jsonPayload({ fixes: Array.from({ length: 130 }, (_, i) => i) });
+    const result = decodeDeviceMessage(`devices/${IMEI}/fixes`, junk, new Date('2026-11-22T05:00:00Z'));
+
+    const body = errorsPayload(
+      `devices/${IMEI}/fixes`,
+      new Date('2026-11-22T05:00:00Z'),
+      0,
+      result.rejections,
+    );
+
+    expect(body.rejections.map((r) => r.index)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(body.omittedRejections).toBe(30);
+  });
+});

@@ -1,5 +1,8 @@
 import { Rejection } from './model';
 
+/** Most rejections listed in one errors message; a batch of 500 bad entries still fits in a small message. */
+export const MAX_REJECTIONS_PER_ERRORS_MESSAGE = 100;
+
 /** Body published to `devices/{imei}/errors` for one refused or partly refused message. */
 export interface ErrorsPayload {
   /** Topic of the message the rejections are about. */
@@ -7,7 +10,10 @@ export interface ErrorsPayload {
   receivedAt: string;
   /** How many fixes of that message were stored. */
   acceptedFixes: number;
+  /** The first rejections, in order of `index`. */
   rejections: Rejection[];
+  /** Rejections left out of `rejections` because of the size cap; absent when none were. */
+  omittedRejections?: number;
 }
 
 export function errorsPayload(
@@ -16,5 +22,12 @@ export function errorsPayload(
   acceptedFixes: number,
   rejections: readonly Rejection[],
 ): ErrorsPayload {
-  return { topic, receivedAt: receivedAt.toISOString(), acceptedFixes, rejections: [...rejections] };
+  const omitted = rejections.length - MAX_REJECTIONS_PER_ERRORS_MESSAGE;
+  return {
+    topic,
+    receivedAt: receivedAt.toISOString(),
+    acceptedFixes,
+    rejections: rejections.slice(0, MAX_REJECTIONS_PER_ERRORS_MESSAGE),
+    ...(omitted > 0 && { omittedRejections: omitted }),
+  };
 }

@@ -161,7 +161,7 @@ describe('Teltonika decoder under fuzzing', () => {
       const bytes = writeAvlPacket(packet);
       return fc.oneof(
         fc
-          .integer({ min: 0, max: bytes.length - 1 })
+          .integer({ min: 1, max: bytes.length - 1 })
           .map((length) => ({ payload: bytes.subarray(0, length), reason: 'truncated' })),
         fc
           .uint8Array({ minLength: 1, maxLength: 64 })

@@ -18,5 +18,5 @@ export { crc16Ibm } from './teltonika/crc16';
 export { assessPlausibility } from './plausibility';
 export type { FixDraft } from './plausibility';
 export { distanceMeters, isOnEarth } from './geo';
-export { errorsPayload } from './errors-payload';
+export { errorsPayload, MAX_REJECTIONS_PER_ERRORS_MESSAGE } from './errors-payload';
 export type { ErrorsPayload } from './errors-payload';

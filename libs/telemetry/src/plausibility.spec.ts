@@ -102,6 +102,19 @@ describe(assessPlausibility.name, () => {
     expect(flagsOf([draft()], { ...previousFix, lat: -12.047 })).toEqual([[]]);
   });
 
+  it('places the previous stored fix in time order among the fixes of a late batch', () => {
+    const previousFix = { deviceTime: at('2026-11-22T04:59:00Z'), lat: -12.5, lon: -77.0428 };
+    const flags = flagsOf(
+      [
+        draft({ deviceTime: at('2026-11-22T04:58:00Z'), lat: -12.0 }),
+        draft({ deviceTime: at('2026-11-22T04:59:30Z'), lat: -12.5 }),
+      ],
+      previousFix,
+    );
+
+    expect(flags).toEqual([[], []]);
+  });
+
   it('allows a plausible drive: 1 km in one minute is 60 km/h', () => {
     const flags = flagsOf([
       draft({ deviceTime: at('2026-11-22T04:58:00Z'), lat: -12.0 }),

@@ -27,18 +27,33 @@ export function assessPlausibility(
 ): DecodedFix[] {
   const flagSets = drafts.map((draft) => intrinsicFlags(draft, receivedAt, limits));
 
-  const order = drafts
-    .map((_, i) => i)
-    .sort((a, b) => drafts[a]!.deviceTime.getTime() - drafts[b]!.deviceTime.getTime());
-  let anchor: PreviousFix | undefined =
-    previousFix && isOnEarth(previousFix.lat, previousFix.lon) ? previousFix : undefined;
-  for (const i of order) {
-    const draft = drafts[i]!;
-    const flags = flagSets[i]!;
-    if (anchor && !flags.has('out_of_range') && draft.deviceTime.getTime() >= anchor.deviceTime.getTime()) {
-      if (impliedSpeedKmh(anchor, draft) > limits.maxImpliedSpeedKmh) flags.add('impossible_speed');
+  const timeline: { time: number; draftIndex?: number; position: PreviousFix }[] = drafts.map(
+    (draft, draftIndex) => ({
+      time: draft.deviceTime.getTime(),
+      draftIndex,
+      position: draft,
+    }),
+  );
+  if (previousFix && isOnEarth(previousFix.lat, previousFix.lon)) {
+    timeline.unshift({ time: previousFix.deviceTime.getTime(), position: previousFix });
+  }
+  timeline.sort((a, b) => a.time - b.time);
+
+  let anchor: PreviousFix | undefined;
+  for (const { draftIndex, position } of timeline) {
+    if (draftIndex === undefined) {
+      anchor = position;
+      continue;
     }
-    if (![...flags].some((flag) => POSITION_DOUBTS.has(flag))) anchor = draft;
+    const flags = flagSets[draftIndex]!;
+    if (
+      anchor &&
+      !flags.has('out_of_range') &&
+      impliedSpeedKmh(anchor, position) > limits.maxImpliedSpeedKmh
+    ) {
+      flags.add('impossible_speed');
+    }
+    if (![...flags].some((flag) => POSITION_DOUBTS.has(flag))) anchor = position;
   }
 
   return drafts.map((draft, i) => {

@@ -221,6 +221,16 @@ describe(decodeJsonFixes.name, () => {
       expect(rejections).toEqual([expect.objectContaining({ reason, scope: 'message' })]);
     });
 
+    it('refuses a deeply nested entry without exhausting the stack', () => {
+      const depth = 100_000;
+      const payload = Buffer.from(`{"fixes":[${'['.repeat(depth)}${']'.repeat(depth)}]}`);
+
+      const { fixes, rejections } = decodeJsonFixes(payload, receivedAt);
+
+      expect(fixes).toEqual([]);
+      expect(rejections).toEqual([expect.objectContaining({ reason: 'not_an_object', index: 0 })]);
+    });
+
     it('refuses a payload over the size limit without parsing it', () => {
       const payload = jsonPayload({ fixes: [fix(), fix()] });
 

@@ -197,6 +197,10 @@ describe(decodeTeltonika.name, () => {
       return { fixes: result.fixes.length, reasons: result.rejections.map((r) => r.reason) };
     };
 
+    it('refuses an empty payload as empty', () => {
+      expect(reasonsOf(Buffer.alloc(0))).toEqual({ fixes: 0, reasons: ['empty_payload'] });
+    });
+
     it('refuses a packet shorter than its header as truncated', () => {
       expect(reasonsOf(vienna.subarray(0, 6))).toEqual({ fixes: 0, reasons: ['truncated'] });
     });

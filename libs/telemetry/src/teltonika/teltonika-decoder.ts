@@ -41,6 +41,8 @@ export function decodeTeltonika(
   context: DecodeContext = {},
 ): DecodeResult {
   const limits = resolveLimits(context);
+  if (payload.byteLength === 0)
+    return { fixes: [], rejections: [rejection('empty_payload', 'message', 'the payload is empty')] };
   if (payload.byteLength > limits.maxPayloadBytes) {
     const message = `the payload has ${payload.byteLength} bytes; the limit is ${limits.maxPayloadBytes}`;
     return { fixes: [], rejections: [rejection('payload_too_large', 'message', message)] };
