@@ -1,5 +1,5 @@
 import { decodeDeviceMessage } from './device-message';
-import { IMEI, jsonPayload, OTHER_IMEI, TELTONIKA_SAMPLES, hexPacket } from './test-support';
+import { IMEI, jsonPayload, OTHER_IMEI, TELTONIKA_SAMPLES, hexPacket } from './testing/fixtures';
 
 const receivedAt = new Date('2026-11-22T05:00:00Z');
 

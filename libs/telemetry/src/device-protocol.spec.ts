@@ -12,7 +12,7 @@ import {
   OTHER_IMEI,
   TELTONIKA_SAMPLES,
   withRecomputedCrc,
-} from './test-support';
+} from './testing/fixtures';
 import { CODEC_8 } from './teltonika/avl-packet';
 import { writeAvlPacket } from './teltonika/avl-writer';
 

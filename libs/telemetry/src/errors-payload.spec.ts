@@ -1,6 +1,6 @@
 import { errorsPayload } from './errors-payload';
 import { decodeDeviceMessage } from './device-message';
-import { IMEI, jsonPayload } from './test-support';
+import { IMEI, jsonPayload } from './testing/fixtures';
 
 describe(errorsPayload.name, () => {
   it('serialises a partly refused batch as JSON firmware can read back', () => {

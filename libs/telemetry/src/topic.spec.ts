@@ -1,4 +1,4 @@
-import { IMEI } from './test-support';
+import { IMEI } from './testing/fixtures';
 import { deviceTopic, errorsTopic, parseDeviceTopic } from './topic';
 
 describe(parseDeviceTopic.name, () => {

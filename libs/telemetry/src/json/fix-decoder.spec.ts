@@ -1,4 +1,4 @@
-import { jsonPayload } from '../test-support';
+import { jsonPayload } from '../testing/fixtures';
 import { decodeJsonFixes } from './fix-decoder';
 
 const receivedAt = new Date('2026-11-22T05:00:00Z');

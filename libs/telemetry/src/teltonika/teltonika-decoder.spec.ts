@@ -1,4 +1,4 @@
-import { avlRecord, hexPacket, ioElement, TELTONIKA_SAMPLES, withRecomputedCrc } from '../test-support';
+import { avlRecord, hexPacket, ioElement, TELTONIKA_SAMPLES, withRecomputedCrc } from '../testing/fixtures';
 import { CODEC_8, CODEC_8_EXTENDED } from './avl-packet';
 import { writeAvlPacket } from './avl-writer';
 import { decodeTeltonika } from './teltonika-decoder';

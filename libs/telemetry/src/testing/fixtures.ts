@@ -1,6 +1,6 @@
-/** Builders shared by the telemetry specs; not part of the public API. */
-import { AvlRecord } from './teltonika/avl-packet';
-import { crc16Ibm } from './teltonika/crc16';
+/** Sample packets and builders for tests of the telemetry library and of its consumers (ingest, simulator). */
+import { AvlRecord } from '../teltonika/avl-packet';
+import { crc16Ibm } from '../teltonika/crc16';
 
 export const IMEI = '356307042441013';
 export const OTHER_IMEI = '490154203237518';
