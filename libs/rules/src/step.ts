@@ -43,6 +43,8 @@ export interface DeviceState {
   keys: Keys;
   /** Episodes that closed after `horizon`, as last reported. */
   closed: Episode[];
+  /** Distinct signal sets of the fixes in `history` (consecutive fixes mostly share one). */
+  signals: string[][];
 }
 
 export interface StepContext {
@@ -58,7 +60,17 @@ export interface StepResult {
 }
 
 export function initialState(deviceId: string): DeviceState {
-  return { v: STATE_VERSION, deviceId, seq: 0, horizon: null, history: [], base: {}, keys: {}, closed: [] };
+  return {
+    v: STATE_VERSION,
+    deviceId,
+    seq: 0,
+    horizon: null,
+    history: [],
+    base: {},
+    keys: {},
+    closed: [],
+    signals: [],
+  };
 }
 
 /** Parse a state read back from storage; throws on another format version. */
@@ -84,14 +96,15 @@ export function step(state: DeviceState | undefined, fix: Fix, ctx: StepContext)
   const weight = fixWeight(fix, ctx.params);
   if (weight === 0) return ignore(s, fix, 'unusable', ctx, events);
   if (s.horizon !== null && fix.time <= s.horizon) return ignore(s, fix, 'beyond_horizon', ctx, events);
-  const h = evaluate(fix, weight, ctx);
+  const signals = evaluate(fix, ctx);
+  const h = histFix(fix, weight, classifyActivity(fix, ctx.params), intern(s, signals));
   const history = s.history;
   const newest = history[history.length - 1];
   const run = new Evaluation(s, ctx, fix.receivedAt, events);
   if (newest === undefined || fix.time > newest.t) {
     if (newest) run.segment(newest, h, undefined);
     const transitions: Transition[] = [];
-    advanceAll(s.keys, h, run.advanceContext, transitions);
+    advanceAll(s.keys, h, signals, run.advanceContext, transitions);
     for (const tr of transitions) {
       if (tr.type === 'close') s.closed.push(tr.episode);
       run.report(tr.type, tr.episode, tr.t, false);
@@ -134,17 +147,36 @@ function ignore(
   return { state: s, events };
 }
 
-/** Zones and rules at a fix, turned into the signals the hysteresis works on. */
-function evaluate(fix: Fix, w: number, ctx: StepContext): HistFix {
+/** Zones and rules at a fix, as the signals the hysteresis works on. */
+function evaluate(fix: Fix, ctx: StepContext): string[] {
   const zones = fix.zones ?? ctx.lookup.zonesAt(fix.lat, fix.lon, fix.cell);
-  const a = classifyActivity(fix, ctx.params);
-  const s: string[] = [];
-  for (const z of zones) s.push(ZONE + z.id);
-  for (const m of ctx.rules.match(ctx.machine.category, a, zones)) s.push(`${RULE}${m.rule.id}|${m.zone.id}`);
+  const signals: string[] = [];
+  for (const z of zones) signals.push(ZONE + z.id);
+  const activity = classifyActivity(fix, ctx.params);
+  for (const m of ctx.rules.match(ctx.machine.category, activity, zones))
+    signals.push(`${RULE}${m.rule.id}|${m.zone.id}`);
+  return signals;
+}
+
+function histFix(fix: Fix, w: number, a: Activity, s: number): HistFix {
   const h: HistFix = { t: fix.time, rx: fix.receivedAt, lat: fix.lat, lon: fix.lon, w, a, s };
   if (fix.id !== undefined) h.id = fix.id;
   if (fix.hdop !== undefined) h.hdop = fix.hdop;
   return h;
+}
+
+/** Index of the signal set in the state's table, added if new. */
+function intern(s: DeviceState, signals: readonly string[]): number {
+  const table = s.signals;
+  for (let i = table.length - 1; i >= 0; i--) if (sameSignals(table[i] as string[], signals)) return i;
+  table.push([...signals]);
+  return table.length - 1;
+}
+
+function sameSignals(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function insertionIndex(history: readonly HistFix[], t: number): number {
@@ -187,10 +219,21 @@ function fold(s: DeviceState, ctx: StepContext): void {
   const ignored: Transition[] = [];
   for (let i = 0; i < drop; i++) {
     const h = history[i] as HistFix;
-    advanceAll(s.base, h, advance, ignored);
+    advanceAll(s.base, h, s.signals[h.s] as string[], advance, ignored);
     s.horizon = h.t;
   }
   history.splice(0, drop);
+  const kept: string[][] = [];
+  const remap = new Map<number, number>();
+  for (const h of history) {
+    let i = remap.get(h.s);
+    if (i === undefined) {
+      i = kept.push(s.signals[h.s] as string[]) - 1;
+      remap.set(h.s, i);
+    }
+    h.s = i;
+  }
+  s.signals = kept;
   const horizon = s.horizon as number;
   s.closed = s.closed.filter((e) => (e.endConfirmedAt as number) > horizon);
 }
@@ -221,7 +264,7 @@ class Evaluation {
     const { crossings, spacingMeters } = crossedZones(
       a,
       b,
-      (id) => a.s.includes(ZONE + id) || b.s.includes(ZONE + id),
+      (id) => this.signalsOf(a).includes(ZONE + id) || this.signalsOf(b).includes(ZONE + id),
       this.ctx.lookup,
       this.ctx.params,
     );
@@ -259,9 +302,13 @@ class Evaluation {
     }
   }
 
+  private signalsOf(h: HistFix): readonly string[] {
+    return this.s.signals[h.s] as string[];
+  }
+
   private jurisdictionsAt(h: HistFix): ZoneHit[] {
     const out: ZoneHit[] = [];
-    for (const key of h.s) {
+    for (const key of this.signalsOf(h)) {
       if (!key.startsWith(ZONE)) continue;
       const zone = this.ctx.lookup.zone(key.slice(ZONE.length));
       if (zone?.kind === 'jurisdiction') out.push(zone);
@@ -288,7 +335,7 @@ class Evaluation {
     };
     for (const h of s.history) {
       transitions.length = 0;
-      advanceAll(keys, h, advance, transitions);
+      advanceAll(keys, h, this.signalsOf(h), advance, transitions);
       for (const tr of transitions) if (tr.type === 'close') closed.push(tr.episode);
     }
     const open: Episode[] = [];

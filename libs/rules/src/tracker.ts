@@ -10,8 +10,11 @@ export interface HistFix {
   /** Weight from the fix quality (see `fixWeight`). */
   w: number;
   a: Activity;
-  /** Signals holding at the fix: `z|<zoneId>` for each zone, `r|<ruleId>|<zoneId>` for each rule. */
-  s: string[];
+  /**
+   * Signals holding at the fix, as an index into the device's table of signal sets: `z|<zoneId>` for
+   * each zone, `r|<ruleId>|<zoneId>` for each rule.
+   */
+  s: number;
   /** Zones crossed on the segment from the previous fix. */
   x?: string[];
   id?: string;
@@ -73,13 +76,19 @@ export function fixRef(h: HistFix): FixRef {
 }
 
 /** Feed one fix (in event-time order) to every signal's state. */
-export function advanceAll(keys: Keys, h: HistFix, ctx: AdvanceContext, out: Transition[]): void {
+export function advanceAll(
+  keys: Keys,
+  h: HistFix,
+  signals: readonly string[],
+  ctx: AdvanceContext,
+  out: Transition[],
+): void {
   for (const key in keys) {
-    const next = advanceKey(key, keys[key], h.s.includes(key), h, ctx, out);
+    const next = advanceKey(key, keys[key], signals.includes(key), h, ctx, out);
     if (next) keys[key] = next;
     else delete keys[key];
   }
-  for (const key of h.s) {
+  for (const key of signals) {
     if (keys[key] !== undefined) continue;
     const next = advanceKey(key, undefined, true, h, ctx, out);
     if (next) keys[key] = next;
