@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -48,10 +48,11 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
 export async function startTestApi(
   mode: StorageMode,
   overrides: Record<string, string> = {},
+  modules: Array<Type | DynamicModule> = [],
 ): Promise<TestApi> {
   const config = testConfig(overrides);
   const database = await openTestDatabase(mode);
-  const app = await createRegistryApi(config, database);
+  const app = await createRegistryApi(config, database, modules);
   await app.init();
   const http = () => request(app.getHttpServer());
   const login = async (username: string, password: string) => {

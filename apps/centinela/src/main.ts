@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@app/config';
 import { createRegistryApi, listen } from '../../registry-api/src/registry-api';
+import { IngestModule } from '../../ingest/src/ingest.module';
+import { IngestRuntime } from '../../ingest/src/ingest.runtime';
 
 /**
  * The main job: the whole product in one process. With no DATABASE_URL it runs on the embedded
@@ -8,8 +10,9 @@ import { createRegistryApi, listen } from '../../registry-api/src/registry-api';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const api = await createRegistryApi(config);
+  const api = await createRegistryApi(config, undefined, [IngestModule]);
   const url = await listen(api, config);
+  const broker = api.get(IngestRuntime).brokerUrl ?? '(not started)';
   const storage =
     config.storageMode === 'embedded'
       ? `embedded PostgreSQL in ${config.dataDir}/pglite`
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
       `  Registry API   ${url}/v1`,
       `  API docs       ${url}/docs`,
       `  Storage        ${storage}`,
+      `  MQTT broker    ${broker}${config.mqttUrl ? '' : ' (embedded, MQTT 3.1.1; devices: username = client id = IMEI)'}`,
       `  Sign in        POST ${url}/v1/auth/login as "${config.adminUsername}"` +
         (config.adminPasswordFile ? ` with the password in ${config.adminPasswordFile}` : ''),
       '',

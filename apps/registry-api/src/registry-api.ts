@@ -1,4 +1,12 @@
-import { INestApplication, Logger, LogLevel, Module, DynamicModule, ValidationPipe } from '@nestjs/common';
+import {
+  DynamicModule,
+  INestApplication,
+  Logger,
+  LogLevel,
+  Module,
+  Type,
+  ValidationPipe,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,15 +14,22 @@ import * as path from 'node:path';
 import { json, text } from 'express';
 import { AppConfig, ConfigModule } from '@app/config';
 import { Database, DbModule, openDatabase } from '@app/db';
+import { BrokerModule } from '@app/broker';
 import { fieldErrors, HttpErrorFilter, validationFailed } from './common/http-errors';
 import { RegistryModule } from './registry.module';
 
 @Module({})
 class RegistryApiModule {
-  static forRoot(config: AppConfig, database: Database): DynamicModule {
+  static forRoot(config: AppConfig, database: Database, extra: Array<Type | DynamicModule>): DynamicModule {
     return {
       module: RegistryApiModule,
-      imports: [ConfigModule.forRoot(config), DbModule.forDatabase(database), RegistryModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DbModule.forDatabase(database),
+        BrokerModule.forRoot(),
+        RegistryModule,
+        ...extra,
+      ],
     };
   }
 }
@@ -29,10 +44,17 @@ export function openConfiguredDatabase(config: AppConfig): Promise<Database> {
   });
 }
 
-/** Builds the registry API (not yet listening): validation, error format, OpenAPI at /docs. */
-export async function createRegistryApi(config: AppConfig, database?: Database): Promise<INestApplication> {
+/**
+ * Builds the registry API (not yet listening): validation, error format, OpenAPI at /docs. `extra` mounts more
+ * modules in the same process (the main job adds ingest and its embedded broker).
+ */
+export async function createRegistryApi(
+  config: AppConfig,
+  database?: Database,
+  extra: Array<Type | DynamicModule> = [],
+): Promise<INestApplication> {
   const db = database ?? (await openConfiguredDatabase(config));
-  const app = await NestFactory.create<NestExpressApplication>(RegistryApiModule.forRoot(config, db), {
+  const app = await NestFactory.create<NestExpressApplication>(RegistryApiModule.forRoot(config, db, extra), {
     logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
     bodyParser: false,
   });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditController } from './audit/audit.controller';
+import { EmqxHooksController } from './devices/emqx-hooks.controller';
 import { AuthModule } from './auth/auth.module';
 import { MachineImportService } from './machines/machine-import.service';
 import { MachinesController } from './machines/machines.controller';
@@ -12,7 +13,13 @@ import { ZonesModule } from './zones/zones.module';
 
 @Module({
   imports: [AuthModule, ZonesModule],
-  controllers: [OwnersController, MachinesController, TrackersController, AuditController],
+  controllers: [
+    OwnersController,
+    MachinesController,
+    TrackersController,
+    AuditController,
+    EmqxHooksController,
+  ],
   providers: [OwnersService, MachinesService, MachineImportService, TrackersService],
 })
 export class RegistryModule {}

@@ -29,6 +29,41 @@ export const CONFIG_KEYS = {
     'rediss:',
   ]),
   mqttUrl: url('MQTT_URL', 'MQTT broker URL. Unset: embedded broker.', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
+  mqttUsername: optionalString(
+    'MQTT_USERNAME',
+    'Service account of the apps on the external broker (Mosquitto: a dynamic-security admin).',
+  ),
+  mqttPassword: optionalString('MQTT_PASSWORD', 'Password of MQTT_USERNAME.'),
+  brokerKind: oneOf(
+    'BROKER_KIND',
+    'External broker product, for device provisioning and revocation (ignored by the embedded broker).',
+    ['mosquitto', 'emqx'],
+    'mosquitto',
+  ),
+  embeddedMqttHost: stringWithDefault(
+    'MQTT_EMBEDDED_HOST',
+    'Address the embedded broker listens on.',
+    '127.0.0.1',
+  ),
+  embeddedMqttPort: integer(
+    'MQTT_EMBEDDED_PORT',
+    'Port of the embedded broker (0 picks a free port).',
+    1884,
+    0,
+    65535,
+  ),
+  brokerHookSecret: optionalString(
+    'BROKER_HOOK_SECRET',
+    "Bearer token EMQX sends to the registry's authentication/authorization hooks. Unset: the hooks refuse every call.",
+  ),
+  emqxApiUrl: url(
+    'EMQX_API_URL',
+    'EMQX REST API base URL (e.g. http://emqx:18083/api/v5), to disconnect revoked devices.',
+    ['http:', 'https:'],
+    '(unset)',
+  ),
+  emqxApiKey: optionalString('EMQX_API_KEY', 'EMQX API key.'),
+  emqxApiSecret: optionalString('EMQX_API_SECRET', 'EMQX API secret.'),
   dataDir: stringWithDefault(
     'DATA_DIR',
     'Directory of the embedded database, generated secrets and caches.',

@@ -83,11 +83,12 @@ export function url(
   key: string,
   description: string,
   protocols: readonly string[],
+  defaultText = '(unset: embedded mode)',
 ): KeyDefinition<string | undefined> {
   return {
     key,
     description,
-    defaultText: '(unset: embedded mode)',
+    defaultText,
     parse: (raw) => {
       if (raw === undefined || raw.trim() === '') return undefined;
       let parsed: URL;

@@ -10,3 +10,4 @@ export * from './repositories/owners.repository';
 export * from './repositories/trackers.repository';
 export * from './repositories/users.repository';
 export * from './repositories/zone-catalogue.repository';
+export * from './repositories/positions.repository';

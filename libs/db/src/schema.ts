@@ -156,6 +156,40 @@ export interface ZoneCatalogueActiveTable {
   activated_at: Timestamp;
 }
 
+export interface DeviceMessagesTable {
+  id: Generated<string>;
+  imei: string;
+  topic: string;
+  payload: Buffer;
+  payload_sha256: string;
+  received_at: Date;
+}
+
+export interface PositionsTable {
+  imei: string;
+  fix_time: Date;
+  received_at: Date;
+  lat: number;
+  lon: number;
+  h3_cell: string | null;
+  speed_kmh: number | null;
+  heading_deg: number | null;
+  altitude_m: number | null;
+  hdop: number | null;
+  pdop: number | null;
+  satellites: number | null;
+  ignition: boolean | null;
+  external_voltage_v: number | null;
+  battery_v: number | null;
+  events: string[];
+  flags: string[];
+  trusted: boolean;
+  sequence: ColumnType<string | null, number | null, number | null>;
+  source: string;
+  message_id: string;
+  message_index: number;
+}
+
 export interface DB {
   agencies: AgenciesTable;
   users: UsersTable;
@@ -171,6 +205,8 @@ export interface DB {
   zone_catalogue_versions: ZoneCatalogueVersionsTable;
   zone_catalogue_entries: ZoneCatalogueEntriesTable;
   zone_catalogue_active: ZoneCatalogueActiveTable;
+  device_messages: DeviceMessagesTable;
+  positions: PositionsTable;
 }
 
 export type AgencyRow = Selectable<AgenciesTable>;
@@ -190,3 +226,5 @@ export type MachineOwnershipRow = Selectable<MachineOwnershipsTable>;
 export type AuditEntryRow = Selectable<AuditLogTable>;
 export type ZoneRevisionRow = Selectable<ZoneRevisionsTable>;
 export type ZoneCatalogueVersionRow = Selectable<ZoneCatalogueVersionsTable>;
+export type PositionRow = Selectable<PositionsTable>;
+export type NewPosition = Insertable<PositionsTable>;

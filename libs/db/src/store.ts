@@ -3,6 +3,7 @@ import type { DB } from './schema';
 import { AuditRepository } from './repositories/audit.repository';
 import { MachinesRepository } from './repositories/machines.repository';
 import { OwnersRepository } from './repositories/owners.repository';
+import { PositionsRepository } from './repositories/positions.repository';
 import { TrackersRepository } from './repositories/trackers.repository';
 import { AgenciesRepository, UsersRepository } from './repositories/users.repository';
 import { ZoneCatalogueRepository } from './repositories/zone-catalogue.repository';
@@ -16,6 +17,7 @@ export interface Repositories {
   readonly trackers: TrackersRepository;
   readonly audit: AuditRepository;
   readonly zones: ZoneCatalogueRepository;
+  readonly positions: PositionsRepository;
 }
 
 export function repositoriesFor(db: Kysely<DB>): Repositories {
@@ -27,6 +29,7 @@ export function repositoriesFor(db: Kysely<DB>): Repositories {
     trackers: new TrackersRepository(db),
     audit: new AuditRepository(db),
     zones: new ZoneCatalogueRepository(db),
+    positions: new PositionsRepository(db),
   };
 }
 

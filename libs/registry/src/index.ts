@@ -1,3 +1,4 @@
 export * from './identifiers';
 export * from './machines';
 export * from './device-secret';
+export * from './device-access';

@@ -12,6 +12,7 @@ import {
   ValidationError,
 } from '@nestjs/common';
 import { asUniqueViolation } from '@app/db';
+import { BrokerUnavailableError } from '@app/broker';
 import type { Response } from 'express';
 
 export interface FieldError {
@@ -129,6 +130,14 @@ export class HttpErrorFilter implements ExceptionFilter {
         };
       }
       return { statusCode: exception.getStatus(), error: exception.name, message: exception.message };
+    }
+    if (exception instanceof BrokerUnavailableError) {
+      this.logger.warn(exception.message);
+      return {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: `the MQTT broker could not be updated: ${exception.message}`,
+      };
     }
     const unique = asUniqueViolation(exception);
     if (unique) {

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DEVICE_DIRECTORY, DeviceDirectory } from '@app/broker';
+import type { Actor } from '@app/db';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MachineRow, MachineWithLinks, Repositories, Store } from '@app/db';
 import {
@@ -79,6 +81,7 @@ export class MachinesService {
   constructor(
     private readonly store: Store,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DEVICE_DIRECTORY) private readonly directory: DeviceDirectory,
   ) {}
 
   create(input: CreateMachineDto, by: AuthenticatedUser): Promise<MachineView> {
@@ -206,6 +209,9 @@ export class MachinesService {
       if (input.status === 'active') await this.requireTrackerWithCredentials(repos, id);
       const after = machineView((await repos.machines.update(id, { status: input.status }))!);
       const actor = actorOf(by);
+      if (input.status === 'decommissioned') {
+        await this.releaseTracker(repos, id, `machine decommissioned: ${input.reason}`, actor);
+      }
       await repos.machines.recordStatusChange({
         machineId: id,
         fromStatus: from,
@@ -291,16 +297,7 @@ export class MachinesService {
           'status',
         );
       }
-      const actor = actorOf(by);
-      const closed = (await repos.trackers.unbind(binding.id, actor.id, reason, new Date()))!;
-      await repos.audit.record({
-        actor,
-        action: 'tracker.unbound',
-        entityType: 'machine',
-        entityId: id,
-        before: { trackerId: binding.tracker_id, bindingId: binding.id },
-        after: { unboundAt: closed.unbound_at, reason },
-      });
+      const closed = (await this.releaseTracker(repos, id, reason, actorOf(by)))!;
       return {
         id: closed.id,
         machineId: id,
@@ -346,6 +343,39 @@ export class MachinesService {
         unbindReason: b.unbind_reason,
       })),
     };
+  }
+
+  /**
+   * Unbinds the machine's tracker and withdraws its device access: a tracker that is on no machine, or on a
+   * decommissioned one, may not connect. A tracker bound again gets new credentials.
+   */
+  private async releaseTracker(repos: Repositories, machineId: string, reason: string, actor: Actor) {
+    const binding = await repos.trackers.openBindingOfMachine(machineId);
+    if (!binding) return undefined;
+    const now = new Date();
+    const closed = (await repos.trackers.unbind(binding.id, actor.id, reason, now))!;
+    await repos.audit.record({
+      actor,
+      action: 'tracker.unbound',
+      entityType: 'machine',
+      entityId: machineId,
+      before: { trackerId: binding.tracker_id, bindingId: binding.id },
+      after: { unboundAt: closed.unbound_at, reason },
+    });
+    const tracker = (await repos.trackers.findById(binding.tracker_id))!;
+    if (tracker.secret_hash) {
+      await repos.trackers.update(tracker.id, { secret_hash: null, credentials_revoked_at: now });
+      await repos.audit.record({
+        actor,
+        action: 'tracker.credentials_revoked',
+        entityType: 'tracker',
+        entityId: tracker.id,
+        before: { credentials: 'active' },
+        after: { credentials: 'revoked', reason },
+      });
+    }
+    await this.directory.accessWithdrawn(tracker.imei);
+    return closed;
   }
 
   private async lockedMachine(repos: Repositories, id: string): Promise<MachineRow> {

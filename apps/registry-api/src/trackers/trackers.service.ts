@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DEVICE_DIRECTORY, DeviceDirectory } from '@app/broker';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Store, TrackerRow } from '@app/db';
 import { generateDeviceSecret, hashDeviceSecret } from '@app/registry';
@@ -54,6 +55,7 @@ export class TrackersService {
   constructor(
     private readonly store: Store,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DEVICE_DIRECTORY) private readonly directory: DeviceDirectory,
   ) {}
 
   create(input: CreateTrackerDto, by: AuthenticatedUser): Promise<TrackerView> {
@@ -156,6 +158,9 @@ export class TrackersService {
         before: trackerView(before),
         after: trackerView(after),
       });
+      // The broker learns the new secret (and drops sessions using the old one) before the change commits:
+      // if it cannot, nothing changes and the clerk can try again.
+      await this.directory.credentialsIssued(before.imei, secret);
       return {
         trackerId: id,
         username: before.imei,
@@ -184,6 +189,7 @@ export class TrackersService {
         before: trackerView(before),
         after,
       });
+      await this.directory.accessWithdrawn(before.imei);
       return after;
     });
   }

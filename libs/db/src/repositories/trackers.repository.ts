@@ -60,6 +60,22 @@ export class TrackersRepository {
     return { items, total: Number(count.total) };
   }
 
+  /** What device authentication needs: the stored secret hash and the status of the bound machine. */
+  async credentialRecord(
+    imei: string,
+  ): Promise<{ imei: string; secretHash: string | null; machineStatus: string | null } | undefined> {
+    const row = await this.db
+      .selectFrom('trackers as t')
+      .leftJoin('tracker_bindings as b', (join) =>
+        join.onRef('b.tracker_id', '=', 't.id').on('b.unbound_at', 'is', null),
+      )
+      .leftJoin('machines as m', 'm.id', 'b.machine_id')
+      .select(['t.imei', 't.secret_hash', 'm.status'])
+      .where('t.imei', '=', imei)
+      .executeTakeFirst();
+    return row ? { imei: row.imei, secretHash: row.secret_hash, machineStatus: row.status } : undefined;
+  }
+
   openBindingOfTracker(trackerId: string): Promise<TrackerBindingRow | undefined> {
     return this.db
       .selectFrom('tracker_bindings')

@@ -1,0 +1,165 @@
+import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import mqtt, { MqttClient } from 'mqtt';
+import { DEVICE_PUBLISH_CHANNELS } from '@app/registry';
+import { BrokerUnavailableError, DeviceDirectory } from './device-directory';
+
+const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
+const RESPONSE_TOPIC = `${CONTROL_TOPIC}/response`;
+export const SERVICE_ROLE = 'centinela-service';
+
+interface DynsecCommand {
+  command: string;
+  [key: string]: unknown;
+}
+interface DynsecResponse {
+  command: string;
+  error?: string;
+  correlationData?: string;
+}
+
+/** Errors that mean "already in the wanted state" for idempotent provisioning. */
+const HARMLESS = ['Client not found', 'Role not found', 'Role already exists'];
+
+export function deviceRoleName(imei: string): string {
+  return `device-${imei}`;
+}
+
+/** The literal ACLs of one device (Mosquitto 2.0's dynamic security has no %u/%c patterns). */
+export function deviceRoleAcls(imei: string) {
+  return [
+    ...DEVICE_PUBLISH_CHANNELS.map((channel) => ({
+      acltype: 'publishClientSend',
+      topic: `devices/${imei}/${channel}`,
+      allow: true,
+    })),
+    { acltype: 'subscribeLiteral', topic: `devices/${imei}/errors`, allow: true },
+    { acltype: 'publishClientReceive', topic: `devices/${imei}/errors`, allow: true },
+  ];
+}
+
+/**
+ * Keeps Mosquitto's dynamic-security plugin in step with the registry: one client and one role per tracker,
+ * created when its secret is issued and deleted (which disconnects it) when its access is withdrawn.
+ */
+export class MosquittoDynsecDirectory implements DeviceDirectory, OnModuleDestroy {
+  private readonly logger = new Logger('MosquittoDynsec');
+  private client: MqttClient | undefined;
+  private connecting: Promise<MqttClient> | undefined;
+  private readonly pending = new Map<string, (response: DynsecResponse) => void>();
+
+  constructor(
+    private readonly url: string,
+    private readonly username: string,
+    private readonly password: string,
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  async credentialsIssued(imei: string, secret: string): Promise<void> {
+    await this.run([
+      { command: 'deleteClient', username: imei },
+      { command: 'createRole', rolename: deviceRoleName(imei), acls: deviceRoleAcls(imei) },
+      {
+        command: 'createClient',
+        username: imei,
+        clientid: imei,
+        password: secret,
+        roles: [{ rolename: deviceRoleName(imei) }],
+      },
+    ]);
+  }
+
+  async accessWithdrawn(imei: string): Promise<void> {
+    await this.run([
+      { command: 'deleteClient', username: imei },
+      { command: 'deleteRole', rolename: deviceRoleName(imei) },
+    ]);
+  }
+
+  /** Lets the apps' own account send rejections to devices' errors topics. */
+  async ensureServiceRole(): Promise<void> {
+    await this.run([
+      {
+        command: 'createRole',
+        rolename: SERVICE_ROLE,
+        acls: [{ acltype: 'publishClientSend', topic: 'devices/+/errors', allow: true }],
+      },
+      { command: 'addClientRole', username: this.username, rolename: SERVICE_ROLE, priority: 100 },
+    ]);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.client?.endAsync();
+  }
+
+  private async run(commands: DynsecCommand[]): Promise<void> {
+    const client = await this.connect();
+    const tagged = commands.map((command) => ({ ...command, correlationData: randomUUID() }));
+    const responses = tagged.map(
+      (command) =>
+        new Promise<DynsecResponse>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            this.pending.delete(command.correlationData);
+            reject(
+              new BrokerUnavailableError(
+                `Mosquitto did not answer ${command.command} within ${this.timeoutMs} ms`,
+              ),
+            );
+          }, this.timeoutMs);
+          this.pending.set(command.correlationData, (response) => {
+            clearTimeout(timer);
+            resolve(response);
+          });
+        }),
+    );
+    await client.publishAsync(CONTROL_TOPIC, JSON.stringify({ commands: tagged }), { qos: 1 });
+    for (const response of await Promise.all(responses)) {
+      if (response.error && !HARMLESS.includes(response.error)) {
+        throw new BrokerUnavailableError(`Mosquitto refused ${response.command}: ${response.error}`);
+      }
+    }
+  }
+
+  private connect(): Promise<MqttClient> {
+    if (this.client?.connected) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      try {
+        const client = await mqtt.connectAsync(this.url, {
+          username: this.username,
+          password: this.password,
+          clientId: `centinela-registry-${randomUUID().slice(0, 8)}`,
+          connectTimeout: this.timeoutMs,
+          reconnectPeriod: 1000,
+        });
+        client.on('message', (_topic, payload) => this.onResponse(payload));
+        await client.subscribeAsync(RESPONSE_TOPIC, { qos: 1 });
+        this.client = client;
+        return client;
+      } catch (error) {
+        throw new BrokerUnavailableError(
+          `cannot reach Mosquitto at ${this.url}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      } finally {
+        this.connecting = undefined;
+      }
+    })();
+    return this.connecting;
+  }
+
+  private onResponse(payload: Buffer): void {
+    let parsed: { responses?: DynsecResponse[] };
+    try {
+      parsed = JSON.parse(payload.toString('utf8')) as { responses?: DynsecResponse[] };
+    } catch {
+      this.logger.warn('unreadable dynamic-security response');
+      return;
+    }
+    for (const response of parsed.responses ?? []) {
+      const resolve = response.correlationData ? this.pending.get(response.correlationData) : undefined;
+      if (resolve && response.correlationData) {
+        this.pending.delete(response.correlationData);
+        resolve(response);
+      }
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { Kysely, sql } from 'kysely';
+import type { DB, NewPosition, PositionRow } from '../schema';
+
+export interface StoredMessage {
+  readonly id: string;
+  /** False when the same bytes from the same device were stored before (a redelivery). */
+  readonly created: boolean;
+}
+
+export class PositionsRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Stores a device message once per device and content. */
+  async saveMessage(imei: string, topic: string, payload: Buffer, receivedAt: Date): Promise<StoredMessage> {
+    const sha = createHash('sha256').update(payload).digest('hex');
+    const inserted = await this.db
+      .insertInto('device_messages')
+      .values({ imei, topic, payload, payload_sha256: sha, received_at: receivedAt })
+      .onConflict((oc) => oc.columns(['imei', 'payload_sha256']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) return { id: inserted.id, created: true };
+    const existing = await this.db
+      .selectFrom('device_messages')
+      .select('id')
+      .where('imei', '=', imei)
+      .where('payload_sha256', '=', sha)
+      .executeTakeFirstOrThrow();
+    return { id: existing.id, created: false };
+  }
+
+  /** Inserts fixes not stored yet (same tracker and fix time); returns how many were new. */
+  async insertPositions(rows: readonly NewPosition[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const result = await this.db
+      .insertInto('positions')
+      .values([...rows])
+      .onConflict((oc) => oc.columns(['imei', 'fix_time']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+
+  track(imei: string, from: Date, to: Date): Promise<PositionRow[]> {
+    return this.db
+      .selectFrom('positions')
+      .selectAll()
+      .where('imei', '=', imei)
+      .where('fix_time', '>=', from)
+      .where('fix_time', '<', to)
+      .orderBy('fix_time')
+      .execute();
+  }
+
+  async messagePayload(id: string): Promise<Buffer | undefined> {
+    const row = await this.db
+      .selectFrom('device_messages')
+      .select('payload')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? Buffer.from(row.payload) : undefined;
+  }
+
+  /**
+   * Creates the monthly partitions from `from`'s month through `monthsAhead` months later, so fixes land in a
+   * partition of their own month; fixes outside (device clocks far off) go to the default partition. Run it in
+   * a transaction: an advisory lock keeps concurrent ingest instances from racing.
+   */
+  async ensureMonthlyPartitions(from: Date, monthsAhead: number): Promise<string[]> {
+    const created: string[] = [];
+    await sql`select pg_advisory_xact_lock(hashtext('centinela.positions_partitions'))`.execute(this.db);
+    for (let i = 0; i <= monthsAhead; i++) {
+      const start = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + i, 1));
+      const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
+      const name = `positions_${start.getUTCFullYear()}_${String(start.getUTCMonth() + 1).padStart(2, '0')}`;
+      const exists = await sql<{ n: number }>`select 1 as n from pg_class where relname = ${name}`.execute(
+        this.db,
+      );
+      if (exists.rows.length > 0) continue;
+      // Rows of this month already in the default partition must move before the partition can exist.
+      await sql`lock table positions_default in access exclusive mode`.execute(this.db);
+      await sql.raw(`create table ${name} (like positions including defaults)`).execute(this.db);
+      await sql
+        .raw(
+          `with moved as (delete from positions_default where fix_time >= '${start.toISOString()}' and fix_time < '${end.toISOString()}' returning *) insert into ${name} select * from moved`,
+        )
+        .execute(this.db);
+      await sql
+        .raw(
+          `alter table positions attach partition ${name} for values from ('${start.toISOString()}') to ('${end.toISOString()}')`,
+        )
+        .execute(this.db);
+      created.push(name);
+    }
+    return created;
+  }
+}
