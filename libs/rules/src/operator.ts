@@ -41,17 +41,12 @@ export function evaluateDevices(options: DeviceStreamOptions): OperatorFunction<
         rules,
         params,
       };
-      const seed: DeviceStep = {
-        deviceId: device.key,
-        fix: undefined as unknown as Fix,
-        state: options.initialState?.(device.key) as DeviceState,
-        events: [],
-      };
+      const resumed = options.initialState?.(device.key);
       return device.pipe(
-        scan((previous: DeviceStep, fix: Fix): DeviceStep => {
-          const result = step(previous.state, fix, ctx);
+        scan<Fix, DeviceStep, undefined>((previous, fix) => {
+          const result = step(previous ? previous.state : resumed, fix, ctx);
           return { deviceId: device.key, fix, state: result.state, events: result.events };
-        }, seed),
+        }, undefined),
       );
     }),
   );
