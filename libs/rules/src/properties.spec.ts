@@ -65,6 +65,29 @@ describe('streaming properties', () => {
     );
   });
 
+  it('reports the same episodes with a short history, as long as no fix is later than the history reaches', () => {
+    const shortHistory = context('excavator', { historyFixes: 8 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(generatedFix(fc.boolean()), fc.integer({ min: 0, max: 3 })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        (generatedWithDelay) => {
+          const generated = generatedWithDelay.map(([g], i) => ({
+            ...g,
+            arrival: i + (generatedWithDelay[i] as [GeneratedFix, number])[1],
+          }));
+          const fixes = toFixes(generated);
+          const arrivals = arrivalOrder(fixes, generated);
+          const shuffled = run(arrivals, shortHistory).events;
+          expect(ofType(shuffled, 'fix_ignored').filter((e) => e.reason === 'beyond_horizon')).toEqual([]);
+          expect(episodeSummary(shuffled)).toEqual(episodeSummary(run(fixes, ctx).events));
+        },
+      ),
+    );
+  });
+
   it('never revises anything when fixes arrive in event-time order', () => {
     fc.assert(
       fc.property(fc.array(generatedFix(fc.boolean()), { maxLength: 60 }), (generated) => {
