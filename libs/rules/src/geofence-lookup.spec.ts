@@ -1,5 +1,5 @@
 import { buildIndex, makeCatalogue, type Zone } from '@app/geofence';
-import { GeofenceZoneLookup } from './geofence-lookup';
+import { ActiveIndexLookup, GeofenceZoneLookup } from './geofence-lookup';
 
 const square = (x0: number, y0: number, size: number): Zone['geometry'] => ({
   type: 'Polygon',
@@ -56,5 +56,33 @@ describe(GeofenceZoneLookup.name, () => {
 
   it('carries the catalogue version of the index', () => {
     expect(sut.catalogueVersion).toBe(makeCatalogue(zones).version);
+  });
+});
+
+describe(ActiveIndexLookup.name, () => {
+  it('follows the index that is active, finding nothing before one is', () => {
+    const zone = (id: string): Zone => ({
+      id,
+      kind: 'protected_area',
+      name: id,
+      authority: 'SERNANP',
+      legalBasis: 'D.S.',
+      geometry: square(-69.5, -12.5, 0.2),
+    });
+    const source: { index: ReturnType<typeof buildIndex> | null } = { index: null };
+    const sut = new ActiveIndexLookup(source);
+    expect(sut.zonesAt(-12.4, -69.4)).toEqual([]);
+    expect(sut.catalogueVersion).toBe('');
+
+    const first = makeCatalogue([zone('pa-old')]);
+    source.index = buildIndex(first);
+    expect(sut.zonesAt(-12.4, -69.4).map((z) => z.id)).toEqual(['pa-old']);
+    expect(sut.catalogueVersion).toBe(first.version);
+
+    const second = makeCatalogue([zone('pa-new')]);
+    source.index = buildIndex(second);
+    expect(sut.zonesAt(-12.4, -69.4).map((z) => z.id)).toEqual(['pa-new']);
+    expect(sut.zone('pa-old')).toBeUndefined();
+    expect(sut.catalogueVersion).toBe(second.version);
   });
 });

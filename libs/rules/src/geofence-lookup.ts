@@ -16,7 +16,7 @@ export class GeofenceZoneLookup implements ZoneLookup {
   private readonly byId = new Map<string, ZoneHit>();
   private readonly lists = new WeakMap<readonly Zone[], readonly ZoneHit[]>();
 
-  constructor(private readonly index: GeofenceIndexLike) {
+  constructor(readonly index: GeofenceIndexLike) {
     this.catalogueVersion = index.version;
     for (const zone of index.zones) {
       const hit = zoneHit(zone);
@@ -38,6 +38,36 @@ export class GeofenceZoneLookup implements ZoneLookup {
 
   zone(id: string): ZoneHit | undefined {
     return this.byId.get(id);
+  }
+}
+
+/**
+ * `ZoneLookup` over whatever index is active in a source that swaps indexes when a new catalogue
+ * version is activated (`GeofenceEngine` from `@app/geofence`). Until an index is active it finds no
+ * zones and reports an empty catalogue version, so callers should wait for one before evaluating.
+ */
+export class ActiveIndexLookup implements ZoneLookup {
+  private current: GeofenceZoneLookup | undefined;
+
+  constructor(private readonly source: { readonly index: GeofenceIndexLike | null }) {}
+
+  get catalogueVersion(): string {
+    return this.active()?.catalogueVersion ?? '';
+  }
+
+  zonesAt(lat: number, lon: number, cell?: string): readonly ZoneHit[] {
+    return this.active()?.zonesAt(lat, lon, cell) ?? [];
+  }
+
+  zone(id: string): ZoneHit | undefined {
+    return this.active()?.zone(id);
+  }
+
+  private active(): GeofenceZoneLookup | undefined {
+    const index = this.source.index;
+    if (!index) return undefined;
+    if (this.current?.index !== index) this.current = new GeofenceZoneLookup(index);
+    return this.current;
   }
 }
 

@@ -12,5 +12,5 @@ export type { DeviceState, StepContext, StepResult } from './step';
 export type { Episode, HistFix, KeyState, Run } from './tracker';
 export { evaluateDevices, ruleEvents } from './operator';
 export type { DeviceStep, DeviceStreamOptions } from './operator';
-export { GeofenceZoneLookup, zoneHit } from './geofence-lookup';
+export { ActiveIndexLookup, GeofenceZoneLookup, zoneHit } from './geofence-lookup';
 export type { GeofenceIndexLike } from './geofence-lookup';
