@@ -260,6 +260,13 @@ describe(step.name, () => {
       expect(JSON.parse(stored)).toEqual(JSON.parse(JSON.stringify(inMemory.state)));
     });
 
+    it('refuses the state of another device', () => {
+      const [fix] = track([PLACES.insideReserve], { deviceId: 'dev-2' });
+      expect(() => step(initialState('dev-1'), fix as typeof fix & object, context('excavator'))).toThrow(
+        /dev-2/,
+      );
+    });
+
     it('rejects a state of another format version', () => {
       expect(() => parseState(JSON.stringify({ ...initialState('d'), v: 0 }))).toThrow(/version/);
     });

@@ -92,16 +92,21 @@ const RULE = 'r|';
  */
 export function step(state: DeviceState | undefined, fix: Fix, ctx: StepContext): StepResult {
   const s = state ?? initialState(fix.deviceId);
+  if (s.deviceId !== fix.deviceId)
+    throw new Error(`fix of device ${fix.deviceId} given the state of ${s.deviceId}`);
   const events: RuleEvent[] = [];
   const weight = fixWeight(fix, ctx.params);
   if (weight === 0) return ignore(s, fix, 'unusable', ctx, events);
   if (s.horizon !== null && fix.time <= s.horizon) return ignore(s, fix, 'beyond_horizon', ctx, events);
-  const signals = evaluate(fix, ctx);
-  const h = histFix(fix, weight, classifyActivity(fix, ctx.params), intern(s, signals));
   const history = s.history;
   const newest = history[history.length - 1];
+  const inOrder = newest === undefined || fix.time > newest.t;
+  const at = inOrder ? history.length : insertionIndex(history, fix.time);
+  if (history[at]?.t === fix.time) return ignore(s, fix, 'duplicate', ctx, events);
+  const signals = evaluate(fix, ctx);
+  const h = histFix(fix, weight, classifyActivity(fix, ctx.params), intern(s, signals));
   const run = new Evaluation(s, ctx, fix.receivedAt, events);
-  if (newest === undefined || fix.time > newest.t) {
+  if (inOrder) {
     if (newest) run.segment(newest, h, undefined);
     const transitions: Transition[] = [];
     advanceAll(s.keys, h, signals, run.advanceContext, transitions);
@@ -111,8 +116,6 @@ export function step(state: DeviceState | undefined, fix: Fix, ctx: StepContext)
     }
     history.push(h);
   } else {
-    const at = insertionIndex(history, fix.time);
-    if (history[at]?.t === fix.time) return ignore(s, fix, 'duplicate', ctx, events);
     const before = history[at - 1];
     const after = history[at] as HistFix;
     const previouslyCrossed = after.x;
