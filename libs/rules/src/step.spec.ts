@@ -1,3 +1,4 @@
+import type { Fix } from './model';
 import { step, parseState, initialState } from './step';
 import { MINUTE, PLACES, T0, context, ofType, repeat, run, track } from './testing/world';
 
@@ -261,10 +262,8 @@ describe(step.name, () => {
     });
 
     it('refuses the state of another device', () => {
-      const [fix] = track([PLACES.insideReserve], { deviceId: 'dev-2' });
-      expect(() => step(initialState('dev-1'), fix as typeof fix & object, context('excavator'))).toThrow(
-        /dev-2/,
-      );
+      const fix = track([PLACES.insideReserve], { deviceId: 'dev-2' })[0] as Fix;
+      expect(() => step(initialState('dev-1'), fix, context('excavator'))).toThrow(/dev-2/);
     });
 
     it('rejects a state of another format version', () => {
