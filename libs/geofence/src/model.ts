@@ -71,3 +71,11 @@ export interface ImportReport {
   merged: MergeEntry[];
   rejected: RejectEntry[];
 }
+
+/** Whether the zone applies on `date` (ISO `YYYY-MM-DD` or a Date); open-ended bounds apply always. */
+export function zoneValidAt(zone: Pick<Zone, 'validFrom' | 'validTo'>, date: string | Date): boolean {
+  const day = typeof date === 'string' ? date.slice(0, 10) : date.toISOString().slice(0, 10);
+  if (zone.validFrom && day < zone.validFrom.slice(0, 10)) return false;
+  if (zone.validTo && day > zone.validTo.slice(0, 10)) return false;
+  return true;
+}
