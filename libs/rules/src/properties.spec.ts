@@ -1,7 +1,18 @@
 import fc from 'fast-check';
 import type { Fix } from './model';
-import { parseState, step } from './step';
-import { MINUTE, PLACES, T0, context, episodeSummary, ofType, run, type Place } from './testing/world';
+import { parseState, step, type DeviceState } from './step';
+import {
+  MINUTE,
+  PLACES,
+  T0,
+  applyEvent,
+  context,
+  episodeSummary,
+  ofType,
+  run,
+  type Place,
+  type ReportedEpisode,
+} from './testing/world';
 
 interface GeneratedFix {
   inside: boolean;
@@ -85,6 +96,32 @@ describe('streaming properties', () => {
           expect(episodeSummary(shuffled)).toEqual(episodeSummary(run(fixes, ctx).events));
         },
       ),
+    );
+  });
+
+  it('keeps the reported episodes consistent in any arrival order: after every fix at most one open episode per signal, closes and revisions only of reported ones', () => {
+    const shortHistory = context('excavator', { historyFixes: 6 });
+    fc.assert(
+      fc.property(fc.array(generatedFix(fc.boolean()), { minLength: 1, maxLength: 50 }), (generated) => {
+        const reported = new Map<string, ReportedEpisode>();
+        let state: DeviceState | undefined;
+        for (const fix of arrivalOrder(toFixes(generated), generated)) {
+          const r = step(state, fix, shortHistory);
+          state = r.state;
+          for (const e of r.events) {
+            if (e.type === 'enter' || e.type === 'verdict_open')
+              expect(reported.has(e.episodeId)).toBe(false);
+            if (e.type === 'exit' || e.type === 'verdict_close') {
+              expect(reported.get(e.episodeId)).toBeDefined();
+              expect(reported.get(e.episodeId)?.until).toBeUndefined();
+            }
+            if (e.type === 'revised') expect(reported.has(e.episodeId)).toBe(true);
+            applyEvent(reported, e);
+          }
+          const openKeys = [...reported.values()].filter((ep) => ep.until === undefined).map((ep) => ep.key);
+          expect(new Set(openKeys).size).toBe(openKeys.length);
+        }
+      }),
     );
   });
 

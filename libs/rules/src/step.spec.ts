@@ -1,6 +1,6 @@
 import type { Fix } from './model';
 import { step, parseState, initialState } from './step';
-import { MINUTE, PLACES, T0, context, ofType, repeat, run, track } from './testing/world';
+import { MINUTE, PLACES, T0, context, episodeSummary, ofType, repeat, run, track } from './testing/world';
 
 describe(step.name, () => {
   describe('confirmation', () => {
@@ -199,6 +199,38 @@ describe(step.name, () => {
         since: T0,
         changes: ['start_moved'],
       });
+    });
+
+    it('revokes an exit and retracts the re-entry when late fixes show the machine never left', () => {
+      const live = track([
+        ...repeat(PLACES.insideReserve, 5),
+        ...repeat(PLACES.corridorDryLand, 4),
+        ...repeat(PLACES.insideReserve, 5),
+      ]);
+      const seenInside = track(repeat(PLACES.insideReserve, 4), { start: T0 + 5 * MINUTE + 30_000 }).map(
+        (f, i) => ({
+          ...f,
+          id: `late-${i}`,
+          receivedAt: T0 + 20 * MINUTE,
+        }),
+      );
+      const ctx = context('excavator');
+      const first = run(live, ctx);
+      const reserveEnters = ofType(first.events, 'enter').filter((e) => e.zoneId === 'reserve');
+      expect(reserveEnters).toHaveLength(2);
+      const [firstStay, secondStay] = reserveEnters;
+
+      const { events } = run(seenInside, ctx, first.state);
+      const zoneRevisions = ofType(events, 'revised').filter(
+        (e) => e.subject === 'zone' && e.zoneId === 'reserve',
+      );
+      expect(zoneRevisions.map((e) => [e.episodeId, e.changes])).toEqual([
+        [secondStay?.episodeId, ['retracted']],
+        [firstStay?.episodeId, ['exit_revoked']],
+      ]);
+      expect(episodeSummary([...first.events, ...events]).filter((e) => e.startsWith('z|reserve'))).toEqual([
+        `z|reserve ${T0}..open`,
+      ]);
     });
 
     it('ignores a fix delivered twice', () => {

@@ -352,19 +352,27 @@ class Evaluation {
       if (ep) previous.push(ep);
     }
     const byId = new Map(previous.map((e) => [e.id, e]));
-    const matched = new Set<string>();
     const replayed = [...closed, ...open].sort((a, b) => a.start - b.start);
+    const matches = new Map<Episode, Episode>();
+    const matched = new Set<string>();
     for (const ep of replayed) {
-      let old: Episode | undefined;
-      if (!fresh.has(ep.id)) old = byId.get(ep.id);
-      else old = previous.find((o) => o.key === ep.key && !matched.has(o.id) && overlaps(o, ep));
+      const old = fresh.has(ep.id)
+        ? previous.find((o) => o.key === ep.key && !matched.has(o.id) && overlaps(o, ep))
+        : byId.get(ep.id);
+      if (!old) continue;
+      matches.set(ep, old);
+      matched.add(old.id);
+    }
+    // Retractions first: an episode absorbed by an earlier one goes before that one reopens.
+    for (const old of previous) if (!matched.has(old.id)) this.revise(old, ['retracted']);
+    for (const ep of replayed) {
+      const old = matches.get(ep);
       if (!old) {
         ep.id = `${s.deviceId}:${++s.seq}`;
         this.report('open', ep, ep.confirmedAt, true);
         if (ep.end !== undefined) this.report('close', ep, ep.endConfirmedAt as number, true);
         continue;
       }
-      matched.add(old.id);
       ep.id = old.id;
       ep.catalogueVersion = old.catalogueVersion;
       if (ep.nextDwell < old.nextDwell) ep.nextDwell = old.nextDwell;
@@ -376,7 +384,6 @@ class Evaluation {
       if (old.end === undefined && ep.end !== undefined)
         this.report('close', ep, ep.endConfirmedAt as number, true);
     }
-    for (const old of previous) if (!matched.has(old.id)) this.revise(old, ['retracted']);
     s.keys = keys;
     s.closed = closed;
   }

@@ -149,36 +149,38 @@ export interface ReportedEpisode {
  */
 export function reportedEpisodes(events: readonly RuleEvent[]): Map<string, ReportedEpisode> {
   const episodes = new Map<string, ReportedEpisode>();
-  for (const e of events) {
-    switch (e.type) {
-      case 'enter':
-        episodes.set(e.episodeId, { key: `z|${e.zoneId}`, since: e.since });
-        break;
-      case 'verdict_open':
-        episodes.set(e.episodeId, { key: `r|${e.ruleId}|${e.zoneId}`, since: e.since });
-        break;
-      case 'exit':
-      case 'verdict_close': {
-        const ep = episodes.get(e.episodeId);
-        if (ep) ep.until = e.at;
-        break;
-      }
-      case 'revised': {
-        const ep = episodes.get(e.episodeId);
-        if (!ep) break;
-        if (e.changes.includes('retracted')) episodes.delete(e.episodeId);
-        else {
-          ep.since = e.since;
-          if (e.until === undefined) delete ep.until;
-          else ep.until = e.until;
-        }
-        break;
-      }
-      default:
-        break;
-    }
-  }
+  for (const e of events) applyEvent(episodes, e);
   return episodes;
+}
+
+export function applyEvent(episodes: Map<string, ReportedEpisode>, e: RuleEvent): void {
+  switch (e.type) {
+    case 'enter':
+      episodes.set(e.episodeId, { key: `z|${e.zoneId}`, since: e.since });
+      break;
+    case 'verdict_open':
+      episodes.set(e.episodeId, { key: `r|${e.ruleId}|${e.zoneId}`, since: e.since });
+      break;
+    case 'exit':
+    case 'verdict_close': {
+      const ep = episodes.get(e.episodeId);
+      if (ep) ep.until = e.at;
+      break;
+    }
+    case 'revised': {
+      const ep = episodes.get(e.episodeId);
+      if (!ep) break;
+      if (e.changes.includes('retracted')) episodes.delete(e.episodeId);
+      else {
+        ep.since = e.since;
+        if (e.until === undefined) delete ep.until;
+        else ep.until = e.until;
+      }
+      break;
+    }
+    default:
+      break;
+  }
 }
 
 /** The reported episodes as sorted strings, independent of episode ids. */
