@@ -144,6 +144,7 @@ describe(step.name, () => {
       const { events } = run(track(repeat(PLACES.riverInCorridor, 40)), context('dredge'));
       const dwell = ofType(events, 'verdict_update').filter((e) => e.ruleId === 'dredge-in-water-body');
       expect(dwell.map((e) => e.dwellMs)).toEqual([15 * MINUTE, 30 * MINUTE]);
+      expect(dwell.map((e) => e.fixes.map((f) => f.id))).toEqual([['fix-15'], ['fix-30']]);
     });
   });
 

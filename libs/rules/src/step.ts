@@ -112,7 +112,7 @@ export function step(state: DeviceState | undefined, fix: Fix, ctx: StepContext)
     advanceAll(s.keys, h, signals, run.advanceContext, transitions);
     for (const tr of transitions) {
       if (tr.type === 'close') s.closed.push(tr.episode);
-      run.report(tr.type, tr.episode, tr.t, false);
+      run.report(tr.type, tr.episode, tr.t, false, h);
     }
     history.push(h);
   } else {
@@ -388,7 +388,7 @@ class Evaluation {
     s.closed = closed;
   }
 
-  report(type: Transition['type'], ep: Episode, t: number, outOfOrder: boolean): void {
+  report(type: Transition['type'], ep: Episode, t: number, outOfOrder: boolean, current?: HistFix): void {
     const closing = type === 'close';
     const at = type === 'open' ? ep.start : closing ? (ep.end as number) : t;
     const confirmedAt = type === 'open' ? ep.confirmedAt : closing ? (ep.endConfirmedAt as number) : t;
@@ -405,7 +405,7 @@ class Evaluation {
       dwellMs: at - ep.start,
       delayMs,
       late: outOfOrder || delayMs > this.ctx.params.lateAfterMs,
-      fixes: type === 'open' ? ep.fixes : closing ? (ep.endFixes ?? []) : [],
+      fixes: type === 'open' ? ep.fixes : closing ? (ep.endFixes ?? []) : current ? [fixRef(current)] : [],
     };
     const key = parseKey(ep.key);
     const zone = this.ctx.lookup.zone(key.zoneId);
