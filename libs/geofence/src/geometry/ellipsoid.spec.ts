@@ -1,5 +1,5 @@
 import { Geodesic } from 'geographiclib-geodesic';
-import { pointSegmentDistance } from './ellipsoid';
+import { pointSegmentDistance, pointSegmentDistanceFar } from './ellipsoid';
 
 const geod = Geodesic.WGS84;
 
@@ -38,6 +38,24 @@ describe('pointSegmentDistance', () => {
       const py = ay + (by - ay) * t + off * Math.sin(dir2);
       const err = Math.abs(pointSegmentDistance(px, py, ax, ay, bx, by) - referenceDistance(px, py, ax, ay, bx, by));
       worst = Math.max(worst, err);
+    }
+    expect(worst).toBeLessThan(0.1);
+  });
+
+  it('keeps the mid-latitude formula within 0.1 m of geographiclib up to ~50 km away', () => {
+    let worst = 0;
+    for (let i = 0; i < 300; i++) {
+      const ay = -18 + Math.random() * 18;
+      const ax = -81 + Math.random() * 12;
+      const len = Math.random() * 0.009;
+      const dir = Math.random() * 2 * Math.PI;
+      const bx = ax + len * Math.cos(dir);
+      const by = ay + len * Math.sin(dir);
+      const off = Math.random() * 0.45;
+      const dir2 = Math.random() * 2 * Math.PI;
+      const px = ax + off * Math.cos(dir2);
+      const py = ay + off * Math.sin(dir2);
+      worst = Math.max(worst, Math.abs(pointSegmentDistanceFar(px, py, ax, ay, bx, by) - referenceDistance(px, py, ax, ay, bx, by)));
     }
     expect(worst).toBeLessThan(0.1);
   });

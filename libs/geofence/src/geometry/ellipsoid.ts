@@ -55,3 +55,30 @@ export function pointSegmentDistance(px: number, py: number, ax: number, ay: num
   const { kx, ky } = metresPerDegree(py);
   return Math.sqrt(segmentDistanceSq(px, py, ax, ay, bx, by, kx, ky));
 }
+
+/**
+ * More accurate distance for offsets beyond a few kilometres: each segment end is placed around p
+ * with the radii of curvature at its mid-latitude with p (mid-latitude formula), so the distances
+ * from p to the ends are accurate to millimetres at tens of kilometres.
+ */
+export function pointSegmentDistanceFar(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
+  const a = metresPerDegree((ay + py) / 2);
+  const b = metresPerDegree((by + py) / 2);
+  const x1 = (ax - px) * a.kx;
+  const y1 = (ay - py) * a.ky;
+  const x2 = (bx - px) * b.kx;
+  const y2 = (by - py) * b.ky;
+  const dx = x2 - x1;
+  const dy = y2 - y1;
+  const len2 = dx * dx + dy * dy;
+  let t = len2 > 0 ? -(x1 * dx + y1 * dy) / len2 : 0;
+  if (t < 0) t = 0;
+  else if (t > 1) t = 1;
+  if (t === 0) return Math.hypot(x1, y1);
+  if (t === 1) return Math.hypot(x2, y2);
+  // Interior foot: measure to the point of the lon/lat segment at t, with its own mid-latitude.
+  const qx = ax + (bx - ax) * t;
+  const qy = ay + (by - ay) * t;
+  const q = metresPerDegree((qy + py) / 2);
+  return Math.hypot((qx - px) * q.kx, (qy - py) * q.ky);
+}

@@ -1,4 +1,4 @@
-import { cellToBoundary, cellToChildren, cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
+import { cellToBoundary, cellToChildren, cellToLatLng, getResolution, gridDisk, latLngToCell } from 'h3-js';
 import type { Zone } from '../model';
 import { onSegment } from '../geometry/orient';
 import { cellKey } from '../h3/cell-key';
@@ -63,16 +63,20 @@ export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string,
     const edges = edgesInRect(part, v, g.x0, g.y0, g.x1, g.y1);
     if (edges.length === 0) {
       if (!part.isLine && pointInPart(part, v, g.cx, g.cy) === 1) {
-        const key = cellKey(cell);
-        const level = full[r] as Map<number, Set<number>>;
-        let s = level.get(key);
-        if (!s) level.set(key, (s = new Set()));
-        s.add(part.zone);
-        fullCells++;
+        // Above minRes (very large zones), record the covered cells at minRes.
+        const covered = r < p.minRes ? cellToChildren(cell, p.minRes) : [cell];
+        const level = full[Math.max(r, p.minRes)] as Map<number, Set<number>>;
+        for (const c of covered) {
+          const key = cellKey(c);
+          let s = level.get(key);
+          if (!s) level.set(key, (s = new Set()));
+          s.add(part.zone);
+          fullCells++;
+        }
       }
       return;
     }
-    if (r === p.maxRes) {
+    if (r === p.maxRes || (r >= p.minRes && edges.length <= p.leafEdges)) {
       let recs = boundary.get(cell);
       if (!recs) boundary.set(cell, (recs = []));
       recs.push({ part: pi, edges });
@@ -82,7 +86,8 @@ export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string,
   };
 
   parts.forEach((part, pi) => {
-    for (const cell of startCells(part, p.minRes)) visit(pi, part, cell, p.minRes);
+    const { res, cells } = startCells(part, p.minRes);
+    for (const cell of cells) visit(pi, part, cell, res);
   });
 
   // Collect entries: every cell with content, plus its ancestors down to minRes.
@@ -103,7 +108,7 @@ export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string,
   };
   for (let r = p.minRes; r <= p.maxRes; r++) for (const key of (full[r] as Map<number, Set<number>>).keys()) ensure(key, r);
   const boundaryCells = [...boundary.keys()].sort();
-  for (const cell of boundaryCells) ensure(cellKey(cell), p.maxRes);
+  for (const cell of boundaryCells) ensure(cellKey(cell), getResolution(cell));
 
   const n = eKey.length;
   const entryFlags = new Uint8Array(n);
@@ -159,7 +164,7 @@ export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string,
   const recRunCount: number[] = [];
   const runPool: number[] = [];
   for (const cell of boundaryCells) {
-    const i = (entryIndex[p.maxRes] as Map<number, number>).get(cellKey(cell)) as number;
+    const i = (entryIndex[getResolution(cell)] as Map<number, number>).get(cellKey(cell)) as number;
     const covered = new Set(cumulative[i]);
     const recs = (boundary.get(cell) as BoundaryRec[])
       .filter((rec) => !covered.has((parts[rec.part] as Part).zone))
@@ -248,17 +253,31 @@ export function cellRect(cell: string, margin: number): CellGeo {
   const mx = (x1 - x0) * margin;
   const my = (y1 - y0) * margin;
   const [cy, cx] = cellToLatLng(cell);
-  return { x0: x0 - mx, y0: y0 - my, x1: x1 + mx, y1: y1 + my, cx, cy };
+  const g = { x0: x0 - mx, y0: y0 - my, x1: x1 + mx, y1: y1 + my, cx, cy };
+  // Cells across the antimeridian or around a pole: take the whole longitude range (and the pole).
+  if (x1 - x0 > 180 || g.y1 > 85 || g.y0 < -85) {
+    g.x0 = -180;
+    g.x1 = 180;
+    if (g.y1 > 85) g.y1 = 90;
+    if (g.y0 < -85) g.y0 = -90;
+  }
+  return g;
 }
 
-/** Cells at `res` whose area may meet the part's bounding box (expanded by its buffer). */
-function startCells(part: Part, res: number): string[] {
-  const x0 = part.x0 - part.bufLon;
-  const x1 = part.x1 + part.bufLon;
-  const y0 = part.y0 - part.bufLat;
-  const y1 = part.y1 + part.bufLat;
+/**
+ * Cells whose area may meet the part's bounding box (expanded by its buffer), at `minRes` or, for
+ * very large boxes, at the finest coarser resolution that keeps the sampling small.
+ */
+function startCells(part: Part, minRes: number): { res: number; cells: string[] } {
+  const x0 = Math.max(-180, part.x0 - part.bufLon);
+  const x1 = Math.min(180, part.x1 + part.bufLon);
+  const y0 = Math.max(-90, part.y0 - part.bufLat);
+  const y1 = Math.min(90, part.y1 + part.bufLat);
   // Sample the box at a spacing well under the cell size; neighbours cover the rest.
-  const step = 0.25 / Math.pow(Math.sqrt(7), res - 3);
+  let res = minRes;
+  const stepAt = (r: number): number => 0.25 / Math.pow(Math.sqrt(7), r - 3);
+  while (res > 0 && ((x1 - x0) / stepAt(res) + 2) * ((y1 - y0) / stepAt(res) + 2) > 20000) res--;
+  const step = stepAt(res);
   const seeds = new Set<string>();
   for (let y = y0; ; y += step) {
     const yy = Math.min(y, y1);
@@ -271,7 +290,7 @@ function startCells(part: Part, res: number): string[] {
   }
   const out = new Set<string>();
   for (const s of seeds) for (const c of gridDisk(s, 1)) out.add(c);
-  return [...out].sort();
+  return { res, cells: [...out].sort() };
 }
 
 /** The cell centre, nudged if it lies exactly on an edge of a polygon record. */

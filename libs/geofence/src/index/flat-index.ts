@@ -2,12 +2,12 @@
  * The built index as flat typed arrays: what the builder produces, what a worker thread transfers,
  * and what the on-disk cache stores.
  */
-export const INDEX_FORMAT = 3;
+export const INDEX_FORMAT = 4;
 
 export interface IndexParams {
   /** Coarsest resolution of the index (first lookup). */
   minRes: number;
-  /** Finest resolution: boundary cells, with their edge lists, live here. */
+  /** Finest resolution: cells still crossed by more than `leafEdges` edges keep them here. */
   maxRes: number;
   /** Resolution at which positions are stored and looked up (≥ maxRes). */
   fineRes: number;
@@ -15,6 +15,8 @@ export interface IndexParams {
   margin: number;
   /** Longest river segment, in metres, after densification. */
   maxSegmentMeters: number;
+  /** A cell crossed by at most this many edges of a part is not split further. */
+  leafEdges: number;
 }
 
 export const DEFAULT_INDEX_PARAMS: IndexParams = {
@@ -23,6 +25,7 @@ export const DEFAULT_INDEX_PARAMS: IndexParams = {
   fineRes: 12,
   margin: 0.15,
   maxSegmentMeters: 1000,
+  leafEdges: 1,
 };
 
 export const ENTRY_DEEPER = 1;

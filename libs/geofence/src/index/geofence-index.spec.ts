@@ -1,4 +1,5 @@
 import * as turf from '@turf/turf';
+import { Geodesic } from 'geographiclib-geodesic';
 import fc from 'fast-check';
 import type { Polygon, Position } from 'geojson';
 import { latLngToCell } from 'h3-js';
@@ -132,6 +133,24 @@ describe(GeofenceIndex.name, () => {
     const ky = 110588; // metres per degree of latitude near 12.5°S
     expect(sut.zoneIdsAt(-12.5 - 299 / ky, -69.5)).toEqual(['river']);
     expect(sut.zoneIdsAt(-12.5 - 301 / ky, -69.5)).toEqual([]);
+  });
+
+  it('decides wide buffers (20 km) to 0.1 m of the WGS84 geodesic distance', () => {
+    const wide = buildIndex({
+      version: 'wide',
+      zones: [zone('wide', { type: 'LineString', coordinates: [[-75, -5], [-74.99, -5.005]] }, 20000)],
+    });
+    const geod = Geodesic.WGS84;
+    for (const az of [0, 15, 222, 270, 333]) {
+      for (const [from, d, expected] of [
+        [[-75, -5], 20000 - 0.1, true],
+        [[-75, -5], 20000 + 0.1, false],
+      ] as [[number, number], number, boolean][]) {
+        const p = geod.Direct(from[1], from[0], az, d);
+        // Azimuths pointing away from the segment (bearing ~117°): the first vertex is the nearest point.
+        expect(wide.zoneIdsAt(p.lat2 as number, p.lon2 as number).length === 1).toBe(expected);
+      }
+    }
   });
 
   it('gives the same answer with the stored fine cell as without it', () => {

@@ -1,6 +1,6 @@
 import { latLngToCell } from 'h3-js';
 import type { Zone } from '../model';
-import { metresPerDegree } from '../geometry/ellipsoid';
+import { metresPerDegree, pointSegmentDistanceFar } from '../geometry/ellipsoid';
 import { orient } from '../geometry/orient';
 import { ancestorKeys } from '../h3/cell-key';
 import { ENTRY_DEEPER, REC_LINE, REC_REF_INSIDE, type FlatIndex, type IndexStats } from './flat-index';
@@ -26,6 +26,7 @@ export class GeofenceIndex {
   private readonly mask: number;
   private readonly lists: (readonly Zone[])[];
   private readonly keys = new Float64Array(16);
+  private readonly path = new Int32Array(16);
   private readonly seen: Int32Array;
   private gen = 0;
 
@@ -104,17 +105,18 @@ export class GeofenceIndex {
     }
     const flat = this.flat;
     let e = -1;
+    let withRecords = 0;
     for (let r = this.minRes; r <= this.maxRes; r++) {
       const i = this.find(keys[r] as number, r);
       if (i < 0) break;
       e = i;
+      if ((flat.entryRecCount[i] as number) > 0) this.path[withRecords++] = i;
       if (((flat.entryFlags[i] as number) & ENTRY_DEEPER) === 0) break;
     }
     if (e < 0) return EMPTY;
     const base = this.lists[flat.entryList[e] as number] as readonly Zone[];
-    const recCount = flat.entryRecCount[e] as number;
-    if (recCount === 0) return base;
-    return this.boundaryTest(e, recCount, base, lon, lat);
+    if (withRecords === 0) return base;
+    return this.boundaryTest(e, withRecords, base, lon, lat);
   }
 
   /** Zone ids containing the position, sorted. */
@@ -124,34 +126,44 @@ export class GeofenceIndex {
       .sort();
   }
 
-  private boundaryTest(e: number, recCount: number, base: readonly Zone[], px: number, py: number): readonly Zone[] {
+  private boundaryTest(e: number, withRecords: number, base: readonly Zone[], px: number, py: number): readonly Zone[] {
     const flat = this.flat;
     const v = flat.vertices;
     const runs = flat.runPool;
-    const cx = flat.entryRef[2 * e] as number;
-    const cy = flat.entryRef[2 * e + 1] as number;
     const gen = ++this.gen;
+    const seen = this.seen;
+    if (base.length > 0 && (withRecords > 1 || this.path[0] !== e)) {
+      // Records of coarser cells may name zones that a finer cell already covers fully.
+      const l = flat.entryList[e] as number;
+      for (let j = flat.listStart[l] as number; j < (flat.listStart[l + 1] as number); j++) seen[flat.listPool[j] as number] = gen;
+    }
     let out: Zone[] | null = null;
     let kx = 0;
     let ky = 0;
-    const start = flat.entryRecStart[e] as number;
-    for (let rec = start; rec < start + recCount; rec++) {
-      const z = flat.recZone[rec] as number;
-      if (this.seen[z] === gen) continue;
-      const flags = flat.recFlags[rec] as number;
-      const r0 = flat.recRunStart[rec] as number;
-      const r1 = r0 + (flat.recRunCount[rec] as number);
-      let inside: boolean;
-      if (flags & REC_LINE) {
-        if (kx === 0) ({ kx, ky } = metresPerDegree(py));
-        inside = withinBuffer(v, runs, r0, r1, px, py, kx, ky, flat.zoneBuffer[z] as number);
-      } else {
-        inside = insidePolygonRuns(v, runs, r0, r1, px, py, cx, cy, (flags & REC_REF_INSIDE) !== 0);
-      }
-      if (inside) {
-        this.seen[z] = gen;
-        if (!out) out = base.slice();
-        out.push(this.zones[z] as Zone);
+    for (let q = 0; q < withRecords; q++) {
+      const pe = this.path[q] as number;
+      const cx = flat.entryRef[2 * pe] as number;
+      const cy = flat.entryRef[2 * pe + 1] as number;
+      const start = flat.entryRecStart[pe] as number;
+      const end = start + (flat.entryRecCount[pe] as number);
+      for (let rec = start; rec < end; rec++) {
+        const z = flat.recZone[rec] as number;
+        if (seen[z] === gen) continue;
+        const flags = flat.recFlags[rec] as number;
+        const r0 = flat.recRunStart[rec] as number;
+        const r1 = r0 + (flat.recRunCount[rec] as number);
+        let inside: boolean;
+        if (flags & REC_LINE) {
+          if (kx === 0) ({ kx, ky } = metresPerDegree(py));
+          inside = withinBuffer(v, runs, r0, r1, px, py, kx, ky, flat.zoneBuffer[z] as number);
+        } else {
+          inside = insidePolygonRuns(v, runs, r0, r1, px, py, cx, cy, (flags & REC_REF_INSIDE) !== 0);
+        }
+        if (inside) {
+          seen[z] = gen;
+          if (!out) out = base.slice();
+          out.push(this.zones[z] as Zone);
+        }
       }
     }
     return out ?? base;
@@ -208,6 +220,12 @@ export function insidePolygonRuns(
   return refInside !== parity;
 }
 
+/**
+ * Is the position within `buffer` metres of one of the listed segments? The local tangent plane at
+ * the position decides unless the distance is within its error bound (≈ 9e-9·d² m, measured against
+ * geographiclib) of the buffer; then the mid-latitude formula, accurate to centimetres at tens of
+ * kilometres, decides.
+ */
 function withinBuffer(
   v: Float64Array,
   runs: Int32Array,
@@ -219,22 +237,30 @@ function withinBuffer(
   ky: number,
   buffer: number,
 ): boolean {
-  const b2 = buffer * buffer;
+  const bound = 1.5e-8 * buffer * buffer + 0.01;
+  const inner = buffer > bound ? (buffer - bound) * (buffer - bound) : 0;
+  const outer = (buffer + bound) * (buffer + bound);
   for (let r = r0; r < r1; r++) {
     const first = runs[2 * r] as number;
     const last = first + (runs[2 * r + 1] as number);
     for (let k = first; k < last; k++) {
-      const x1 = ((v[2 * k] as number) - px) * kx;
-      const y1 = ((v[2 * k + 1] as number) - py) * ky;
-      const dx = ((v[2 * k + 2] as number) - (v[2 * k] as number)) * kx;
-      const dy = ((v[2 * k + 3] as number) - (v[2 * k + 1] as number)) * ky;
+      const ax = v[2 * k] as number;
+      const ay = v[2 * k + 1] as number;
+      const bx = v[2 * k + 2] as number;
+      const by = v[2 * k + 3] as number;
+      const x1 = (ax - px) * kx;
+      const y1 = (ay - py) * ky;
+      const dx = (bx - ax) * kx;
+      const dy = (by - ay) * ky;
       const len2 = dx * dx + dy * dy;
       let t = len2 > 0 ? -(x1 * dx + y1 * dy) / len2 : 0;
       if (t < 0) t = 0;
       else if (t > 1) t = 1;
       const x = x1 + t * dx;
       const y = y1 + t * dy;
-      if (x * x + y * y <= b2) return true;
+      const d2 = x * x + y * y;
+      if (d2 <= inner) return true;
+      if (d2 <= outer && pointSegmentDistanceFar(px, py, ax, ay, bx, by) <= buffer) return true;
     }
   }
   return false;
