@@ -84,6 +84,29 @@ describe('scenarios over real places in Madre de Dios', () => {
     for (const evidence of dl1100[0]?.fixes ?? []) expect(kindsAt(evidence)).toContain('water_body');
   });
 
+  it('still opens the DL 1100 violation, marked late, when the hours a dredge spent on the Tambopata river arrive from its buffer after newer fixes', () => {
+    const track = fixes([
+      ...Array(5).fill(TAMBOPATA.dryLand),
+      ...Array(120).fill(TAMBOPATA.river),
+      ...Array(5).fill(TAMBOPATA.dryLand),
+    ]);
+    const onRiver = track.slice(5, 125);
+    const upload = (track[129] as Fix).time + 10 * MINUTE;
+    const arrivals = [
+      ...track.slice(0, 5),
+      ...track.slice(125),
+      ...onRiver.map((f) => ({ ...f, receivedAt: upload })),
+    ];
+
+    const { events } = run(arrivals, ctx('dredge'));
+    const opened = ofType(events, 'verdict_open').filter((e) => e.ruleId === 'dredge-in-water-body');
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({ since: onRiver[0]?.time, late: true, detectedAt: upload });
+    expect(opened[0]?.delayMs).toBe(upload - (opened[0]?.confirmedAt ?? 0));
+    const closed = ofType(events, 'verdict_close').filter((e) => e.episodeId === opened[0]?.episodeId);
+    expect(closed.map((e) => e.at)).toEqual([track[125]?.time]);
+  });
+
   it('also finds that dredge outside the mining corridor (DU 012-2010): each applicable rule yields its own verdict', () => {
     const track = fixes(Array(6).fill(TAMBOPATA.river));
     const { events } = run(track, ctx('dredge'));
