@@ -21,7 +21,7 @@ export {
   defaultCacheDir,
 } from './catalogue/default-catalogue';
 export type { DefaultLayer, DefaultCatalogueOptions, LoadedCatalogue } from './catalogue/default-catalogue';
-export { metresPerDegree, pointSegmentDistance } from './geometry/ellipsoid';
+export { metresPerDegree, pointSegmentDistance, pointSegmentDistanceFar } from './geometry/ellipsoid';
 export { cellKey, keyAt, parseCell } from './h3/cell-key';
 export { parsePointsCsv, zonesFromFeatureCollection, runCheck, InputError } from './cli/check';
 export type { CheckPoint, CheckOptions } from './cli/check';

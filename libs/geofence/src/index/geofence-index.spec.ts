@@ -163,6 +163,14 @@ describe(GeofenceIndex.name, () => {
     }
   });
 
+  it('answers a batch like single positions', () => {
+    const lats = [-11.99, -11.95, 40];
+    const lons = [-69.99, -69.95, 2];
+    expect(sut.zonesAtMany(lats, lons).map((zs) => zs.map((z) => z.id))).toEqual([['square-with-hole'], [], []]);
+    const cells = [latLngToCell(-11.99, -69.99, 12), undefined, undefined];
+    expect(sut.zonesAtMany(lats, lons, cells).map((zs) => zs.length)).toEqual([1, 0, 0]);
+  });
+
   it('answers nothing far from every zone', () => {
     expect(sut.zonesAt(40, 2)).toEqual([]);
     expect(sut.zonesAt(-12, -60)).toEqual([]);

@@ -119,6 +119,21 @@ export class GeofenceIndex {
     return this.boundaryTest(e, withRecords, base, lon, lat);
   }
 
+  /**
+   * `zonesAt` for a batch of positions; `cells[i]`, when given, is position i's stored fine cell.
+   * The result arrays may be shared between positions and must not be modified.
+   */
+  zonesAtMany(
+    lats: ArrayLike<number>,
+    lons: ArrayLike<number>,
+    cells?: ArrayLike<string | undefined>,
+  ): (readonly Zone[])[] {
+    if (lats.length !== lons.length) throw new Error('lats and lons differ in length');
+    const out: (readonly Zone[])[] = new Array(lats.length);
+    for (let i = 0; i < lats.length; i++) out[i] = this.zonesAt(lats[i] as number, lons[i] as number, cells?.[i]);
+    return out;
+  }
+
   /** Zone ids containing the position, sorted. */
   zoneIdsAt(lat: number, lon: number, fineCell?: string): string[] {
     return this.zonesAt(lat, lon, fineCell)

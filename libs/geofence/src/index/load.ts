@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { Worker } from 'worker_threads';
 import type { Catalogue, Zone } from '../model';
@@ -13,6 +13,8 @@ export interface LoadIndexOptions {
   /** Build in a worker thread (default true), keeping the calling thread responsive. */
   worker?: boolean;
   params?: Partial<IndexParams>;
+  /** Index files kept in `cacheDir` (most recent first); older ones are deleted. Default 8. */
+  keep?: number;
 }
 
 export interface LoadedIndex {
@@ -28,6 +30,28 @@ export function indexCacheFile(cacheDir: string, catalogue: Catalogue, params: P
     .digest('hex')
     .slice(0, 24);
   return join(cacheDir, `index-${key}.bin`);
+}
+
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // read-only cache: fine
+  }
+}
+
+/** Delete all but the `keep` most recently modified files matching `pattern`. */
+export function pruneCache(dir: string, pattern: RegExp, keep: number): void {
+  try {
+    const files = readdirSync(dir)
+      .filter((f) => pattern.test(f))
+      .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
+      .sort((a, b) => b.t - a.t);
+    for (const { f } of files.slice(keep)) unlinkSync(join(dir, f));
+  } catch {
+    // best effort: another process may be pruning too
+  }
 }
 
 /** Build the index synchronously on this thread (small catalogues, tests, tools). */
@@ -68,6 +92,7 @@ export async function loadIndex(catalogue: Catalogue, options: LoadIndexOptions 
     try {
       const flat = deserializeIndex(readFileSync(cacheFile));
       if (flat.catalogueVersion === catalogue.version && flat.zoneCount === catalogue.zones.length) {
+        touch(cacheFile);
         return { index: new GeofenceIndex(catalogue.zones, flat), fromCache: true, ms: Date.now() - started };
       }
     } catch {
@@ -83,6 +108,7 @@ export async function loadIndex(catalogue: Catalogue, options: LoadIndexOptions 
     const tmp = `${cacheFile}.${process.pid}.${Date.now()}.tmp`;
     writeFileSync(tmp, serializeIndex(flat));
     renameSync(tmp, cacheFile);
+    pruneCache(options.cacheDir, /^index-[0-9a-f]+\.bin$/, options.keep ?? 8);
   }
   return { index: new GeofenceIndex(catalogue.zones, flat), fromCache: false, ms: Date.now() - started };
 }
