@@ -6,7 +6,7 @@ import type { Catalogue, ImportReport } from '../model';
 import { importLayer, makeCatalogue, mergeReports, slug, type LayerMapping } from './importer';
 
 /** Bump when the importer's output for the same input changes. */
-export const IMPORTER_VERSION = 3;
+export const IMPORTER_VERSION = 5;
 
 export interface DefaultLayer {
   file: string;
@@ -175,17 +175,26 @@ export const DEFAULT_LAYERS: DefaultLayer[] = [
 type Props = Record<string, unknown>;
 type Layers = Record<string, FeatureCollection>;
 
+/** Matching key for an area: category plus name without "Sistema de … - " prefixes or articles. */
+function areaKey(category: unknown, name: unknown): string {
+  let n = String(name ?? '');
+  const dash = n.lastIndexOf(' - ');
+  if (/^sistema de islas/i.test(n) && dash >= 0) n = n.slice(dash + 3);
+  const s = slug(n).replace(/^(de-la-|de-los-|de-las-|del-|de-)/, '');
+  return `${slug(String(category ?? ''))}|${s}`;
+}
+
 /** Attach official codes and legal bases from the national SERNANP table, and fill fallbacks. */
 export function prepareDefaultLayers(layers: Layers): void {
   const national = layers['protected-areas-national-simplified.geojson'];
   const byName = new Map<string, Props>();
   for (const f of national?.features ?? []) {
     const p = (f.properties ?? {}) as Props;
-    byName.set(`${slug(String(p.anp_cate ?? ''))}|${slug(String(p.anp_nomb ?? ''))}`, p);
+    byName.set(areaKey(p.anp_cate, p.anp_nomb), p);
   }
   for (const f of layers['protected-areas-sernanp.geojson']?.features ?? []) {
     const p = { ...((f.properties ?? {}) as Props) };
-    const match = byName.get(`${slug(String(p.categoria ?? ''))}|${slug(String(p.nombre ?? ''))}`);
+    const match = byName.get(areaKey(p.categoria, p.nombre));
     if (match) {
       p.anp_codi = match.anp_codi;
       p.anp_balec = match.anp_balec;
