@@ -24,7 +24,23 @@ describe('geofence CLI', () => {
     JSON.stringify({
       type: 'FeatureCollection',
       features: [
-        { type: 'Feature', id: 'sq', properties: {}, geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]] } },
+        {
+          type: 'Feature',
+          id: 'sq',
+          properties: {},
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [0, 0],
+                [1, 0],
+                [1, 1],
+                [0, 1],
+                [0, 0],
+              ],
+            ],
+          },
+        },
       ],
     }),
   );
@@ -53,12 +69,21 @@ describe('geofence CLI', () => {
       bad,
       JSON.stringify({
         type: 'FeatureCollection',
-        features: [{ type: 'Feature', id: 'g', properties: {}, geometry: { type: 'GeometryCollection', geometries: [] } }],
+        features: [
+          {
+            type: 'Feature',
+            id: 'g',
+            properties: {},
+            geometry: { type: 'GeometryCollection', geometries: [] },
+          },
+        ],
       }),
     );
     const points = join(dir, 'points.csv');
     const r = await run(['check', '--zones', bad, '--points', points, '--no-cache']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('feature 1 (features[0]) id "g": unsupported geometry type GeometryCollection');
+    expect(r.stderr).toContain(
+      'feature 1 (features[0]) id "g": unsupported geometry type GeometryCollection',
+    );
   });
 });

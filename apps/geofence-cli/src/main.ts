@@ -5,13 +5,13 @@ import {
   loadDefaultCatalogue,
   loadIndex,
   makeCatalogue,
+  parseLayerMapping,
   parsePointsCsv,
   runCheck,
   zonesFromFeatureCollection,
   InputError,
   type LayerMapping,
 } from '@app/geofence';
-
 
 const USAGE = `Usage:
   npm run geofence -- check --zones <file.geojson> --points <file.csv> [--out <file.ndjson>] [--no-cache]
@@ -100,9 +100,13 @@ async function catalogue(flags: Map<string, string | true>): Promise<void> {
   const kinds: Record<string, number> = {};
   for (const z of catalogue.zones) kinds[z.kind] = (kinds[z.kind] ?? 0) + 1;
   console.log(`catalogue ${catalogue.version}: ${catalogue.zones.length} zones ${JSON.stringify(kinds)}`);
-  console.log(`import ${t1 - t0} ms${fromCache ? ' (cached)' : ''}, index ${t2 - t1} ms${loaded.fromCache ? ' (cached)' : ''}`);
+  console.log(
+    `import ${t1 - t0} ms${fromCache ? ' (cached)' : ''}, index ${t2 - t1} ms${loaded.fromCache ? ' (cached)' : ''}`,
+  );
   console.log(`index: ${JSON.stringify(loaded.index.stats)}`);
-  console.log(`repaired ${report.repaired.length}, merged ${report.merged.length}, rejected ${report.rejected.length}`);
+  console.log(
+    `repaired ${report.repaired.length}, merged ${report.merged.length}, rejected ${report.rejected.length}`,
+  );
   for (const r of report.rejected) console.log(`  rejected ${r.layer ?? ''}[${r.feature}]: ${r.reason}`);
   const out = flags.get('out');
   if (typeof out === 'string') writeFileSync(out, JSON.stringify(catalogue));
@@ -112,7 +116,13 @@ async function catalogue(flags: Map<string, string | true>): Promise<void> {
 
 function importCommand(flags: Map<string, string | true>): void {
   const fc = readJson(need(flags, 'layer'), 'layer');
-  const mapping = readJson(need(flags, 'mapping'), 'mapping') as LayerMapping;
+  let mapping: LayerMapping;
+  try {
+    mapping = parseLayerMapping(readJson(need(flags, 'mapping'), 'mapping'));
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError((err as Error).message);
+  }
   const result = importLayer(fc as Parameters<typeof importLayer>[0], mapping);
   const cat = makeCatalogue(result.zones);
   console.log(JSON.stringify(result.report, null, 2));

@@ -11,6 +11,7 @@ export {
   mergeReports,
   catalogueVersion,
   geometryProblem,
+  parseLayerMapping,
   slug,
 } from './catalogue/importer';
 export type { LayerMapping, LayerImport, AttributeSource } from './catalogue/importer';

@@ -1,5 +1,5 @@
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
-import { importLayer, makeCatalogue, type LayerMapping } from './importer';
+import { importLayer, makeCatalogue, parseLayerMapping, type LayerMapping } from './importer';
 
 const mapping: LayerMapping = {
   layer: 'test',
@@ -154,5 +154,21 @@ describe(importLayer.name, () => {
     const b = makeCatalogue(importLayer(collection([...features].reverse()), mapping).zones);
     expect(a.zones.map((z) => z.id)).toEqual(['anp-a', 'anp-b', 'anp-c']);
     expect(b.version).toBe(a.version);
+  });
+});
+
+describe(parseLayerMapping.name, () => {
+  it('accepts a valid mapping', () => {
+    expect(parseLayerMapping(JSON.parse(JSON.stringify(mapping)))).toEqual(mapping);
+  });
+
+  it.each([
+    [{ ...mapping, kind: 'forest' }, 'mapping.kind: expected one of'],
+    [{ ...mapping, name: 3 }, 'mapping.name: expected a property name'],
+    [{ ...mapping, bufferMeters: -1 }, 'mapping.bufferMeters: expected a number'],
+    [{ ...mapping, properties: { a: [] } }, 'mapping.properties.a'],
+    [[], 'mapping: expected a JSON object'],
+  ])('rejects %j naming the field', (input, message) => {
+    expect(() => parseLayerMapping(input)).toThrow(message);
   });
 });

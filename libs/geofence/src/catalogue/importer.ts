@@ -308,3 +308,40 @@ export function mergeReports(reports: ImportReport[]): ImportReport {
     rejected: reports.flatMap((r) => r.rejected),
   };
 }
+
+function isSource(v: unknown): v is AttributeSource {
+  if (typeof v === 'string') return v.length > 0;
+  if (Array.isArray(v)) return v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0);
+  return typeof v === 'object' && v !== null && typeof (v as { value?: unknown }).value === 'string';
+}
+
+/** Validate an attribute mapping received as JSON (API body, CLI file); throws with the field at fault. */
+export function parseLayerMapping(input: unknown): LayerMapping {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('mapping: expected a JSON object');
+  const m = input as Record<string, unknown>;
+  const fail = (field: string, what: string): never => {
+    throw new Error(`mapping.${field}: ${what}`);
+  };
+  for (const f of ['layer', 'authority', 'idPrefix']) {
+    if (typeof m[f] !== 'string') fail(f, 'expected a string');
+  }
+  if (!ZONE_KINDS.includes(m.kind as ZoneKind)) fail('kind', `expected one of ${ZONE_KINDS.join(', ')}`);
+  if (!isSource(m.name)) fail('name', 'expected a property name, a list of names or {"value": "..."}');
+  for (const f of ['idProperty', 'code', 'legalBasis', 'validFrom', 'validTo']) {
+    if (m[f] !== undefined && !isSource(m[f])) fail(f, 'expected a property name, a list of names or {"value": "..."}');
+  }
+  for (const f of ['bufferMeters', 'joinGapMeters']) {
+    if (m[f] !== undefined && !(typeof m[f] === 'number' && Number.isFinite(m[f]) && (m[f] as number) >= 0)) {
+      fail(f, 'expected a number ≥ 0');
+    }
+  }
+  if (m.bufferProperty !== undefined && typeof m.bufferProperty !== 'string') fail('bufferProperty', 'expected a string');
+  if (m.repairPolygons !== undefined && typeof m.repairPolygons !== 'boolean') fail('repairPolygons', 'expected true or false');
+  if (m.properties !== undefined) {
+    if (typeof m.properties !== 'object' || m.properties === null || Array.isArray(m.properties)) fail('properties', 'expected an object');
+    for (const [k, v] of Object.entries(m.properties as Record<string, unknown>)) {
+      if (!isSource(v)) fail(`properties.${k}`, 'expected a property name, a list of names or {"value": "..."}');
+    }
+  }
+  return m as unknown as LayerMapping;
+}
