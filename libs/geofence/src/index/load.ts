@@ -141,14 +141,23 @@ export class GeofenceEngine {
     if (this.active?.version === catalogue.version) return Promise.resolve(this.active);
     if (this.pending && this.pendingVersion === catalogue.version) return this.pending;
     this.pendingVersion = catalogue.version;
-    const pending = loadIndex(catalogue, this.options).then(({ index }) => {
-      if (this.pendingVersion === catalogue.version) {
-        this.active = index;
-        this.pending = null;
-        this.pendingVersion = null;
-      }
-      return index;
-    });
+    const pending = loadIndex(catalogue, this.options).then(
+      ({ index }) => {
+        if (this.pendingVersion === catalogue.version) {
+          this.active = index;
+          this.pending = null;
+          this.pendingVersion = null;
+        }
+        return index;
+      },
+      (err: unknown) => {
+        if (this.pendingVersion === catalogue.version) {
+          this.pending = null;
+          this.pendingVersion = null;
+        }
+        throw err;
+      },
+    );
     this.pending = pending;
     return pending;
   }
