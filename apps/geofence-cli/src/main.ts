@@ -1,5 +1,6 @@
 import { createWriteStream, readFileSync, writeFileSync } from 'fs';
 import {
+  catalogueToFeatureCollection,
   defaultCacheDir,
   importLayer,
   loadDefaultCatalogue,
@@ -16,8 +17,9 @@ import {
 const USAGE = `Usage:
   npm run geofence -- check --zones <file.geojson> --points <file.csv> [--out <file.ndjson>] [--no-cache]
       One NDJSON line {"id":"..","zones":[..]} per point of the CSV (header id,lon,lat).
-  npm run geofence -- catalogue [--out <catalogue.json>] [--report <report.json>]
-      Import the default Peru catalogue (data/peru), build and cache its index, print the report.
+  npm run geofence -- catalogue [--out <catalogue.json>] [--report <report.json>] [--geojson <zones.geojson>]
+      Import the default Peru catalogue (data/peru), build and cache its index, print the report;
+      --geojson writes the zones as a FeatureCollection that "check --zones" reads.
   npm run geofence -- import --layer <file.geojson> --mapping <mapping.json> [--out <zones.json>]
       Import one layer with an attribute mapping and print the repair report.`;
 
@@ -110,6 +112,8 @@ async function catalogue(flags: Map<string, string | true>): Promise<void> {
   for (const r of report.rejected) console.log(`  rejected ${r.layer ?? ''}[${r.feature}]: ${r.reason}`);
   const out = flags.get('out');
   if (typeof out === 'string') writeFileSync(out, JSON.stringify(catalogue));
+  const geojson = flags.get('geojson');
+  if (typeof geojson === 'string') writeFileSync(geojson, JSON.stringify(catalogueToFeatureCollection(catalogue)));
   const rep = flags.get('report');
   if (typeof rep === 'string') writeFileSync(rep, JSON.stringify(report, null, 2));
 }

@@ -1,5 +1,5 @@
 import { buildIndex } from '../index/load';
-import { InputError, parsePointsCsv, runCheck, zonesFromFeatureCollection } from './check';
+import { catalogueToFeatureCollection, InputError, parsePointsCsv, runCheck, zonesFromFeatureCollection } from './check';
 
 const zonesFile = {
   type: 'FeatureCollection',
@@ -75,5 +75,13 @@ describe(runCheck.name, () => {
       '{"id":"4","zones":["a-river"]}',
       '{"id":"5","zones":[]}',
     ]);
+  });
+});
+
+describe(catalogueToFeatureCollection.name, () => {
+  it('round-trips through the zones file reader with ids, geometry and buffers', () => {
+    const catalogue = zonesFromFeatureCollection(zonesFile);
+    const back = zonesFromFeatureCollection(catalogueToFeatureCollection(catalogue));
+    expect(back.zones.map((z) => [z.id, z.geometry, z.bufferMeters])).toEqual(catalogue.zones.map((z) => [z.id, z.geometry, z.bufferMeters]));
   });
 });

@@ -149,3 +149,30 @@ export function runCheck(index: GeofenceIndex, points: readonly CheckPoint[], op
     options.write(JSON.stringify({ id: p.id, zones: ids }));
   }
 }
+
+/**
+ * A catalogue as a GeoJSON FeatureCollection that `check` (and any GIS) reads back: feature `id` is
+ * the zone id, river zones carry `properties.buffer_m`.
+ */
+export function catalogueToFeatureCollection(catalogue: Catalogue): FeatureCollection {
+  return {
+    type: 'FeatureCollection',
+    features: catalogue.zones.map((z) => ({
+      type: 'Feature',
+      id: z.id,
+      properties: {
+        ...(z.properties ?? {}),
+        id: z.id,
+        kind: z.kind,
+        name: z.name,
+        code: z.code ?? null,
+        authority: z.authority,
+        legal_basis: z.legalBasis,
+        ...(z.bufferMeters !== undefined ? { buffer_m: z.bufferMeters } : {}),
+        valid_from: z.validFrom ?? null,
+        valid_to: z.validTo ?? null,
+      },
+      geometry: z.geometry,
+    })),
+  };
+}
