@@ -65,7 +65,7 @@ export class ExternalBrokerConsumer implements DevicePublisher {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.client?.endAsync();
+    await this.client?.endAsync(true);
   }
 
   /** Leaves the message unacknowledged: reconnecting makes the broker deliver it again. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { EmbeddedBroker } from '@app/broker';
+import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
 import { Store } from '@app/db';
 import { DeviceMessageProcessor } from './device-message.processor';
 import { ExternalBrokerConsumer } from './external-broker.consumer';
@@ -21,6 +21,7 @@ export class IngestRuntime implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly store: Store,
     private readonly processor: DeviceMessageProcessor,
     private readonly embedded: EmbeddedBroker,
+    @Inject(DEVICE_DIRECTORY) private readonly directory: DeviceDirectory,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -34,6 +35,7 @@ export class IngestRuntime implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.log(`embedded MQTT broker (MQTT 3.1.1) on ${this.brokerUrl}`);
       return;
     }
+    if (this.directory instanceof MosquittoDynsecDirectory) await this.directory.ensureServiceRole();
     this.consumer = new ExternalBrokerConsumer(
       this.config.mqttUrl,
       { username: this.config.mqttUsername, password: this.config.mqttPassword },

@@ -1,10 +1,20 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DeviceAccessService } from './device-access.service';
-import { DEVICE_DIRECTORY } from './device-directory';
+import { DEVICE_DIRECTORY, DeviceDirectory } from './device-directory';
 import { EmbeddedBroker } from './embedded-broker';
 import { EmqxDirectory } from './emqx-directory';
 import { MosquittoDynsecDirectory } from './mosquitto-dynsec';
+
+/** Closes the directory's broker connection with the app (a factory-made provider gets no hooks of its own). */
+@Injectable()
+class DirectoryShutdown implements OnApplicationShutdown {
+  constructor(@Inject(DEVICE_DIRECTORY) private readonly directory: DeviceDirectory) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.directory instanceof MosquittoDynsecDirectory) await this.directory.close();
+  }
+}
 
 /**
  * Device access for whichever broker the deployment uses: the embedded one (no MQTT_URL), Mosquitto with its
@@ -19,6 +29,7 @@ export class BrokerModule {
       providers: [
         DeviceAccessService,
         EmbeddedBroker,
+        DirectoryShutdown,
         {
           provide: DEVICE_DIRECTORY,
           inject: [APP_CONFIG, EmbeddedBroker],

@@ -1,4 +1,4 @@
-import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import mqtt, { MqttClient } from 'mqtt';
 import { DEVICE_PUBLISH_CHANNELS } from '@app/registry';
@@ -16,6 +16,7 @@ interface DynsecResponse {
   command: string;
   error?: string;
   correlationData?: string;
+  data?: { client?: { roles?: Array<{ rolename: string }> } };
 }
 
 /** Errors that mean "already in the wanted state" for idempotent provisioning. */
@@ -42,7 +43,7 @@ export function deviceRoleAcls(imei: string) {
  * Keeps Mosquitto's dynamic-security plugin in step with the registry: one client and one role per tracker,
  * created when its secret is issued and deleted (which disconnects it) when its access is withdrawn.
  */
-export class MosquittoDynsecDirectory implements DeviceDirectory, OnModuleDestroy {
+export class MosquittoDynsecDirectory implements DeviceDirectory {
   private readonly logger = new Logger('MosquittoDynsec');
   private client: MqttClient | undefined;
   private connecting: Promise<MqttClient> | undefined;
@@ -76,7 +77,10 @@ export class MosquittoDynsecDirectory implements DeviceDirectory, OnModuleDestro
     ]);
   }
 
-  /** Lets the apps' own account send rejections to devices' errors topics. */
+  /**
+   * Lets the apps' own account send rejections to devices' errors topics. Mosquitto disconnects a client whose
+   * roles change, so the role is added only when missing, without waiting on the connection it drops.
+   */
   async ensureServiceRole(): Promise<void> {
     await this.run([
       {
@@ -84,15 +88,37 @@ export class MosquittoDynsecDirectory implements DeviceDirectory, OnModuleDestro
         rolename: SERVICE_ROLE,
         acls: [{ acltype: 'publishClientSend', topic: 'devices/+/errors', allow: true }],
       },
-      { command: 'addClientRole', username: this.username, rolename: SERVICE_ROLE, priority: 100 },
     ]);
+    if (await this.hasServiceRole()) return;
+    const client = await this.connect();
+    await client.publishAsync(
+      CONTROL_TOPIC,
+      JSON.stringify({
+        commands: [
+          { command: 'addClientRole', username: this.username, rolename: SERVICE_ROLE, priority: 100 },
+        ],
+      }),
+      { qos: 1 },
+    );
+    await client.endAsync(true);
+    this.client = undefined;
+    // Reconnect only after Mosquitto has applied the change and dropped this account's sessions.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    if (!(await this.hasServiceRole()))
+      throw new BrokerUnavailableError(`Mosquitto did not give ${this.username} the ${SERVICE_ROLE} role`);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.client?.endAsync();
+  private async hasServiceRole(): Promise<boolean> {
+    const [response] = await this.run([{ command: 'getClient', username: this.username }]);
+    return (response?.data?.client?.roles ?? []).some((role) => role.rolename === SERVICE_ROLE);
   }
 
-  private async run(commands: DynsecCommand[]): Promise<void> {
+  async close(): Promise<void> {
+    await this.client?.endAsync(true);
+    this.client = undefined;
+  }
+
+  private async run(commands: DynsecCommand[]): Promise<DynsecResponse[]> {
     const client = await this.connect();
     const tagged = commands.map((command) => ({ ...command, correlationData: randomUUID() }));
     const responses = tagged.map(
@@ -113,15 +139,17 @@ export class MosquittoDynsecDirectory implements DeviceDirectory, OnModuleDestro
         }),
     );
     await client.publishAsync(CONTROL_TOPIC, JSON.stringify({ commands: tagged }), { qos: 1 });
-    for (const response of await Promise.all(responses)) {
+    const answered = await Promise.all(responses);
+    for (const response of answered) {
       if (response.error && !HARMLESS.includes(response.error)) {
         throw new BrokerUnavailableError(`Mosquitto refused ${response.command}: ${response.error}`);
       }
     }
+    return answered;
   }
 
   private connect(): Promise<MqttClient> {
-    if (this.client?.connected) return Promise.resolve(this.client);
+    if (this.client && !this.client.disconnecting) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
       try {
         const client = await mqtt.connectAsync(this.url, {
@@ -130,6 +158,7 @@ export class MosquittoDynsecDirectory implements DeviceDirectory, OnModuleDestro
           clientId: `centinela-registry-${randomUUID().slice(0, 8)}`,
           connectTimeout: this.timeoutMs,
           reconnectPeriod: 1000,
+          resubscribe: true,
         });
         client.on('message', (_topic, payload) => this.onResponse(payload));
         await client.subscribeAsync(RESPONSE_TOPIC, { qos: 1 });

@@ -1,0 +1,101 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface RunningMosquitto {
+  readonly url: string;
+  readonly adminUsername: string;
+  readonly adminPassword: string;
+  stop(): Promise<void>;
+}
+
+const PLUGIN_CANDIDATES = [
+  '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so',
+  '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so',
+  '/usr/lib/mosquitto_dynamic_security.so',
+];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`mosquitto did not listen on ${port}`);
+}
+
+/**
+ * Starts a Mosquitto of our own on a free port, with the project's configuration (deploy/mosquitto/mosquitto.conf)
+ * adapted to a temporary directory and without the TLS listener, and its dynamic-security plugin initialised.
+ */
+export async function startMosquitto(): Promise<RunningMosquitto> {
+  const plugin = PLUGIN_CANDIDATES.find((candidate) => fs.existsSync(candidate));
+  if (!plugin)
+    throw new Error('the Mosquitto dynamic-security plugin is not installed (Debian package mosquitto)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-mosquitto-'));
+  const port = await freePort();
+  const adminUsername = 'centinela-admin';
+  const adminPassword = `admin-${Math.random().toString(36).slice(2)}-secret`;
+  const dynsecFile = path.join(dir, 'dynamic-security.json');
+  execFileSync('mosquitto_ctrl', ['dynsec', 'init', dynsecFile, adminUsername, adminPassword], {
+    stdio: 'ignore',
+  });
+  const template = fs.readFileSync(path.resolve(__dirname, '../../deploy/mosquitto/mosquitto.conf'), 'utf8');
+  const config = template
+    .split('\n')
+    .filter((line) => !/^(listener 8883|certfile|keyfile)/.test(line))
+    .map((line) =>
+      line
+        .replace(/^plugin .*/, `plugin ${plugin}`)
+        .replace(/^plugin_opt_config_file .*/, `plugin_opt_config_file ${dynsecFile}`)
+        .replace(/^persistence_location .*/, `persistence_location ${dir}/`)
+        .replace(/^listener 1883$/, `listener ${port} 127.0.0.1`),
+    )
+    .join('\n')
+    // Run as root, Mosquitto would switch to the "mosquitto" user, who cannot read this private directory.
+    .concat(process.getuid?.() === 0 ? '\nuser root\n' : '\n');
+  const configFile = path.join(dir, 'mosquitto.conf');
+  fs.writeFileSync(configFile, config);
+  const child: ChildProcess = spawn('mosquitto', ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    await waitForPort(port, 10_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${error instanceof Error ? error.message : String(error)}: ${stderr}`);
+  }
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    adminUsername,
+    adminPassword,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
