@@ -83,7 +83,7 @@ export async function startMosquitto(): Promise<RunningMosquitto> {
     await waitForPort(port, 10_000);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${error instanceof Error ? error.message : String(error)}: ${stderr}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}: ${stderr}`, { cause: error });
   }
   return {
     url: `mqtt://127.0.0.1:${port}`,
