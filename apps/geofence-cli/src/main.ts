@@ -20,8 +20,10 @@ const USAGE = `Usage:
   npm run geofence -- catalogue [--out <catalogue.json>] [--report <report.json>] [--geojson <zones.geojson>]
       Import the default Peru catalogue (data/peru), build and cache its index, print the report;
       --geojson writes the zones as a FeatureCollection that "check --zones" reads.
-  npm run geofence -- import --layer <file.geojson> --mapping <mapping.json> [--out <zones.json>]
-      Import one layer with an attribute mapping and print the repair report.`;
+  npm run geofence -- import --layer <file.geojson> --mapping <mapping.json> [--out <zones.json>] [--apply [--no-activate]]
+      Import one layer with an attribute mapping and print the repair report; --apply stores it as a new
+      catalogue version in the configured database (DATABASE_URL, or the embedded one in DATA_DIR) and,
+      unless --no-activate, makes it the active version.`;
 
 function parseArgs(argv: string[]): { command: string; flags: Map<string, string | true> } {
   const [command = '', ...rest] = argv;
@@ -113,12 +115,13 @@ async function catalogue(flags: Map<string, string | true>): Promise<void> {
   const out = flags.get('out');
   if (typeof out === 'string') writeFileSync(out, JSON.stringify(catalogue));
   const geojson = flags.get('geojson');
-  if (typeof geojson === 'string') writeFileSync(geojson, JSON.stringify(catalogueToFeatureCollection(catalogue)));
+  if (typeof geojson === 'string')
+    writeFileSync(geojson, JSON.stringify(catalogueToFeatureCollection(catalogue)));
   const rep = flags.get('report');
   if (typeof rep === 'string') writeFileSync(rep, JSON.stringify(report, null, 2));
 }
 
-function importCommand(flags: Map<string, string | true>): void {
+async function importCommand(flags: Map<string, string | true>): Promise<void> {
   const fc = readJson(need(flags, 'layer'), 'layer');
   let mapping: LayerMapping;
   try {
@@ -132,6 +135,18 @@ function importCommand(flags: Map<string, string | true>): void {
   console.log(JSON.stringify(result.report, null, 2));
   const out = flags.get('out');
   if (typeof out === 'string') writeFileSync(out, JSON.stringify(cat));
+  if (flags.has('apply')) {
+    const { applyImport } = await import('./apply-import');
+    const outcome = await applyImport(
+      mapping,
+      fc as Parameters<typeof importLayer>[0],
+      !flags.has('no-activate'),
+    );
+    console.log(
+      `catalogue version ${outcome.version} (${outcome.zoneCount} zones, parent ${outcome.parentVersion ?? 'none'})` +
+        `${outcome.unchanged ? ', unchanged' : ''}${outcome.activated ? ', active' : ''}`,
+    );
+  }
 }
 
 async function main(): Promise<void> {

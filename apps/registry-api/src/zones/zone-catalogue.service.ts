@@ -6,7 +6,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { CatalogueEntry, Store } from '@app/db';
+import { Actor, CatalogueEntry, Store } from '@app/db';
 import {
   Catalogue,
   GeofenceEngine,
@@ -134,7 +134,7 @@ export class ZoneCatalogueService implements OnApplicationBootstrap {
     mapping: LayerMapping,
     geojson: FeatureCollection,
     activate: boolean,
-    by: AuthenticatedUser,
+    by: Actor,
   ): Promise<ImportOutcome> {
     let imported: { zones: Zone[]; report: ImportReport };
     try {
@@ -173,7 +173,7 @@ export class ZoneCatalogueService implements OnApplicationBootstrap {
       }
       if (activate) await repos.zones.activate(catalogue.version, new Date());
       await repos.audit.record({
-        actor: actorOf(by),
+        actor: by,
         action: 'zone_catalogue.layer_imported',
         entityType: 'zone_catalogue',
         entityId: catalogue.version,

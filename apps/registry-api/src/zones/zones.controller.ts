@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FeatureCollection } from 'geojson';
 import type { LayerMapping } from '@app/geofence';
-import { AuthenticatedUser, CurrentUser, Roles } from '../auth/roles';
+import { actorOf, AuthenticatedUser, CurrentUser, Roles } from '../auth/roles';
 import { validationFailed } from '../common/http-errors';
 import { ImportLayerDto, PositionQueryDto, ZoneQueryDto, ZoneVersionQueryDto } from './zones.dto';
 import { ZoneCatalogueService } from './zone-catalogue.service';
@@ -54,7 +54,7 @@ export class ZonesController {
       body.mapping as LayerMapping,
       body.geojson as unknown as FeatureCollection,
       body.activate ?? true,
-      user,
+      actorOf(user),
     );
   }
 
