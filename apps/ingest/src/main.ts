@@ -1,26 +1,12 @@
 import 'reflect-metadata';
-import { Logger, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { BrokerModule } from '@app/broker';
-import { ConfigError, ConfigModule, loadConfig } from '@app/config';
-import { DbModule } from '@app/db';
-import { openConfiguredDatabase } from '../../registry-api/src/registry-api';
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfig } from '@app/config';
+import { createServiceContext } from '../../registry-api/src/registry-api';
 import { IngestModule } from './ingest.module';
 
 /** Ingest on its own, for deployments with PostgreSQL and an external broker (several instances share the load). */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const database = await openConfiguredDatabase(config);
-  @Module({
-    imports: [
-      ConfigModule.forRoot(config),
-      DbModule.forDatabase(database),
-      BrokerModule.forRoot(),
-      IngestModule,
-    ],
-  })
-  class IngestAppModule {}
-  const app = await NestFactory.createApplicationContext(IngestAppModule);
+  const app = await createServiceContext(loadConfig(), [IngestModule]);
   app.enableShutdownHooks();
   new Logger('Ingest').log('ingest running');
 }

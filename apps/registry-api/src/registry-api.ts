@@ -36,6 +36,29 @@ class RegistryApiModule {
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
+@Module({})
+class ServiceContextModule {
+  static forRoot(config: AppConfig, database: Database, modules: Array<Type | DynamicModule>): DynamicModule {
+    return {
+      module: ServiceContextModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DbModule.forDatabase(database),
+        BrokerModule.forRoot(),
+        ...modules,
+      ],
+    };
+  }
+}
+
+/** A process without HTTP (ingest, CLI tools) with configuration, storage, device access and the given modules. */
+export async function createServiceContext(config: AppConfig, modules: Array<Type | DynamicModule>) {
+  const database = await openConfiguredDatabase(config);
+  return NestFactory.createApplicationContext(ServiceContextModule.forRoot(config, database, modules), {
+    logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
+  });
+}
+
 export function openConfiguredDatabase(config: AppConfig): Promise<Database> {
   return openDatabase({
     databaseUrl: config.databaseUrl,
