@@ -12,6 +12,7 @@ import {
   isOnEarth,
 } from '@app/telemetry';
 import { IngestCounters } from './ingest-counters';
+import { RulesEvaluator } from './rules.evaluator';
 
 /** The resolution of the H3 cell stored with every fix; the geofence index derives its coarser cells from it. */
 export const POSITION_CELL_RESOLUTION = DEFAULT_INDEX_PARAMS.fineRes;
@@ -28,6 +29,7 @@ export class DeviceMessageProcessor {
   constructor(
     private readonly store: Store,
     readonly counters: IngestCounters,
+    private readonly rules: RulesEvaluator,
   ) {}
 
   usePublisher(publisher: DevicePublisher): void {
@@ -61,15 +63,19 @@ export class DeviceMessageProcessor {
 
   private async storeFixes(imei: string, message: DeviceMessage, fixes: DecodedFix[]): Promise<void> {
     try {
-      const stored = await this.store.transaction(async (repos) => {
+      const { stored, evaluation } = await this.store.transaction(async (repos) => {
         const saved = await repos.positions.saveMessage(
           imei,
           message.topic,
           message.payload,
           message.receivedAt,
         );
-        return repos.positions.insertPositions(fixes.map((fix) => positionRow(imei, saved.id, fix)));
+        const inserted = await repos.positions.insertPositions(
+          fixes.map((fix) => positionRow(imei, saved.id, fix)),
+        );
+        return { stored: inserted, evaluation: await this.rules.evaluate(repos, imei, fixes) };
       });
+      await this.rules.commit(evaluation);
       this.counters.fixesStored += stored;
       this.counters.fixesDuplicate += fixes.length - stored;
     } catch (error) {

@@ -11,3 +11,4 @@ export * from './repositories/trackers.repository';
 export * from './repositories/users.repository';
 export * from './repositories/zone-catalogue.repository';
 export * from './repositories/positions.repository';
+export * from './repositories/violations.repository';

@@ -190,6 +190,41 @@ export interface PositionsTable {
   message_index: number;
 }
 
+export interface ViolationsTable {
+  id: Generated<string>;
+  machine_id: string;
+  imei: string;
+  zone_id: string;
+  zone_name: string;
+  zone_kind: string;
+  rule_id: string;
+  severity: string;
+  legal_basis: string;
+  description: string;
+  catalogue_version: string;
+  episode_id: string;
+  status: Generated<string>;
+  started_at: Date;
+  confirmed_at: Date;
+  last_seen_at: Date;
+  closed_at: Date | null;
+  late: boolean;
+  delay_ms: ColumnType<string, number, number>;
+  confirming_fixes: Json<unknown>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OutboxEventsTable {
+  id: Generated<string>;
+  type: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  payload: Json<unknown>;
+  created_at: Timestamp;
+  published_at: Date | null;
+}
+
 export interface DB {
   agencies: AgenciesTable;
   users: UsersTable;
@@ -207,6 +242,8 @@ export interface DB {
   zone_catalogue_active: ZoneCatalogueActiveTable;
   device_messages: DeviceMessagesTable;
   positions: PositionsTable;
+  violations: ViolationsTable;
+  outbox_events: OutboxEventsTable;
 }
 
 export type AgencyRow = Selectable<AgenciesTable>;
@@ -228,3 +265,4 @@ export type ZoneRevisionRow = Selectable<ZoneRevisionsTable>;
 export type ZoneCatalogueVersionRow = Selectable<ZoneCatalogueVersionsTable>;
 export type PositionRow = Selectable<PositionsTable>;
 export type NewPosition = Insertable<PositionsTable>;
+export type ViolationRow = Selectable<ViolationsTable>;

@@ -4,6 +4,7 @@ import { AuditRepository } from './repositories/audit.repository';
 import { MachinesRepository } from './repositories/machines.repository';
 import { OwnersRepository } from './repositories/owners.repository';
 import { PositionsRepository } from './repositories/positions.repository';
+import { ViolationsRepository } from './repositories/violations.repository';
 import { TrackersRepository } from './repositories/trackers.repository';
 import { AgenciesRepository, UsersRepository } from './repositories/users.repository';
 import { ZoneCatalogueRepository } from './repositories/zone-catalogue.repository';
@@ -18,6 +19,7 @@ export interface Repositories {
   readonly audit: AuditRepository;
   readonly zones: ZoneCatalogueRepository;
   readonly positions: PositionsRepository;
+  readonly violations: ViolationsRepository;
 }
 
 export function repositoriesFor(db: Kysely<DB>): Repositories {
@@ -30,6 +32,7 @@ export function repositoriesFor(db: Kysely<DB>): Repositories {
     audit: new AuditRepository(db),
     zones: new ZoneCatalogueRepository(db),
     positions: new PositionsRepository(db),
+    violations: new ViolationsRepository(db),
   };
 }
 

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as registry from './20261122T0500_registry';
 import * as zoneCatalogue from './20261122T0600_zone_catalogue';
 import * as positions from './20261122T0700_positions';
+import * as violations from './20261122T0800_violations';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
 export const migrations: Record<string, Migration> = {
   '20261122T0500_registry': registry,
   '20261122T0600_zone_catalogue': zoneCatalogue,
   '20261122T0700_positions': positions,
+  '20261122T0800_violations': violations,
 };

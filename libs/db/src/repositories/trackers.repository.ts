@@ -76,6 +76,19 @@ export class TrackersRepository {
     return row ? { imei: row.imei, secretHash: row.secret_hash, machineStatus: row.status } : undefined;
   }
 
+  /** The machine a tracker is on now, as ingest needs it for the rules. */
+  machineOfImei(imei: string): Promise<{ id: string; category: string; department: string } | undefined> {
+    return this.db
+      .selectFrom('trackers as t')
+      .innerJoin('tracker_bindings as b', (join) =>
+        join.onRef('b.tracker_id', '=', 't.id').on('b.unbound_at', 'is', null),
+      )
+      .innerJoin('machines as m', 'm.id', 'b.machine_id')
+      .select(['m.id', 'm.category', 'm.department'])
+      .where('t.imei', '=', imei)
+      .executeTakeFirst();
+  }
+
   openBindingOfTracker(trackerId: string): Promise<TrackerBindingRow | undefined> {
     return this.db
       .selectFrom('tracker_bindings')

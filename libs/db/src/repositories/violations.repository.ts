@@ -1,0 +1,108 @@
+import { Kysely, sql } from 'kysely';
+import type { DB, ViolationRow } from '../schema';
+
+export interface OpenViolation {
+  readonly machineId: string;
+  readonly imei: string;
+  readonly zoneId: string;
+  readonly zoneName: string;
+  readonly zoneKind: string;
+  readonly ruleId: string;
+  readonly severity: string;
+  readonly legalBasis: string;
+  readonly description: string;
+  readonly catalogueVersion: string;
+  readonly episodeId: string;
+  readonly startedAt: Date;
+  readonly confirmedAt: Date;
+  readonly lastSeenAt: Date;
+  readonly late: boolean;
+  readonly delayMs: number;
+  readonly confirmingFixes: unknown;
+}
+
+export class ViolationsRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Opens the violation unless this machine already has one open for the zone and rule (no alert floods). */
+  async open(input: OpenViolation): Promise<ViolationRow | undefined> {
+    return this.db
+      .insertInto('violations')
+      .values({
+        machine_id: input.machineId,
+        imei: input.imei,
+        zone_id: input.zoneId,
+        zone_name: input.zoneName,
+        zone_kind: input.zoneKind,
+        rule_id: input.ruleId,
+        severity: input.severity,
+        legal_basis: input.legalBasis,
+        description: input.description,
+        catalogue_version: input.catalogueVersion,
+        episode_id: input.episodeId,
+        started_at: input.startedAt,
+        confirmed_at: input.confirmedAt,
+        last_seen_at: input.lastSeenAt,
+        late: input.late,
+        delay_ms: input.delayMs,
+        confirming_fixes: JSON.stringify(input.confirmingFixes),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  findByEpisode(imei: string, episodeId: string, ruleId: string): Promise<ViolationRow | undefined> {
+    return this.db
+      .selectFrom('violations')
+      .selectAll()
+      .where('imei', '=', imei)
+      .where('episode_id', '=', episodeId)
+      .where('rule_id', '=', ruleId)
+      .executeTakeFirst();
+  }
+
+  update(
+    id: string,
+    changes: { lastSeenAt?: Date; startedAt?: Date; status?: string; closedAt?: Date | null },
+  ) {
+    return this.db
+      .updateTable('violations')
+      .set({
+        ...(changes.lastSeenAt ? { last_seen_at: changes.lastSeenAt } : {}),
+        ...(changes.startedAt ? { started_at: changes.startedAt } : {}),
+        ...(changes.status ? { status: changes.status } : {}),
+        ...(changes.closedAt !== undefined ? { closed_at: changes.closedAt } : {}),
+        updated_at: sql<Date>`now()`,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  ofMachine(machineId: string): Promise<ViolationRow[]> {
+    return this.db
+      .selectFrom('violations')
+      .selectAll()
+      .where('machine_id', '=', machineId)
+      .orderBy('started_at')
+      .execute();
+  }
+
+  async addOutboxEvent(
+    type: string,
+    aggregateType: string,
+    aggregateId: string,
+    payload: unknown,
+  ): Promise<void> {
+    await this.db
+      .insertInto('outbox_events')
+      .values({
+        type,
+        aggregate_type: aggregateType,
+        aggregate_id: aggregateId,
+        payload: JSON.stringify(payload),
+      })
+      .execute();
+  }
+}
