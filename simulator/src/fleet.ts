@@ -1,0 +1,276 @@
+import mqtt, { MqttClient } from 'mqtt';
+import { luhnCheckDigit, MachineCategory, rucCheckDigit } from '@app/registry';
+import { Encoding, Outgoing, SimFix, TickInput, TrackerFirmware } from './firmware';
+import { Random } from './random';
+import type { Scenario } from './scenarios';
+
+/** A tracker enrolled through the registry API, with its own device secret. */
+export interface EnrolledTracker {
+  readonly imei: string;
+  readonly password: string;
+  readonly trackerId: string;
+  readonly machineId: string;
+  readonly category: MachineCategory;
+}
+
+export class RegistryError extends Error {}
+
+/** The registry HTTP API, used as a clerk would to register machines and trackers. */
+export class RegistryClient {
+  private token: string | undefined;
+  private ownerId: string | undefined;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly random = new Random(Date.now() % 2 ** 32),
+  ) {}
+
+  async login(username: string, password: string): Promise<void> {
+    const body = await this.request<{ accessToken: string }>(
+      'POST',
+      '/v1/auth/login',
+      { username, password },
+      200,
+    );
+    this.token = body.accessToken;
+  }
+
+  /** Owner (once per client), machine, tracker, binding, credentials, activation. */
+  async enrol(category: MachineCategory, department = 'MADRE DE DIOS'): Promise<EnrolledTracker> {
+    this.ownerId ??= (
+      await this.request<{ id: string }>('POST', '/v1/owners', {
+        kind: 'company',
+        documentType: 'RUC',
+        documentNumber: this.ruc(),
+        name: 'Minera Simulada del Sur S.A.C.',
+      })
+    ).id;
+    const machine = await this.request<{ id: string }>('POST', '/v1/machines', {
+      category,
+      make: category === 'dredge' ? 'Artesanal' : 'Caterpillar',
+      model: category === 'dredge' ? 'Draga de succión' : '320D2',
+      year: 2019,
+      serialNumber: `SIM${String(this.random.int(0, 9_999_999_999)).padStart(10, '0')}`,
+      department,
+      ownerId: this.ownerId,
+    });
+    const imei = this.imei();
+    const tracker = await this.request<{ id: string }>('POST', '/v1/trackers', {
+      imei,
+      model: 'Teltonika FMC650',
+      firmware: '03.28.07',
+      iccid: this.luhn('895110', 12),
+      intervalMovingSeconds: 60,
+      intervalIgnitionOffSeconds: 900,
+    });
+    await this.request('POST', `/v1/machines/${machine.id}/tracker`, { trackerId: tracker.id });
+    const issued = await this.request<{ password: string }>('POST', `/v1/trackers/${tracker.id}/credentials`);
+    await this.request(
+      'POST',
+      `/v1/machines/${machine.id}/status`,
+      { status: 'active', reason: 'Tracker installed and tested (fleet simulator)' },
+      200,
+    );
+    return { imei, password: issued.password, trackerId: tracker.id, machineId: machine.id, category };
+  }
+
+  private imei(): string {
+    return this.luhn('35', 12);
+  }
+
+  private luhn(prefix: string, digits: number): string {
+    const payload = prefix + Array.from({ length: digits }, () => this.random.int(0, 9)).join('');
+    return payload + luhnCheckDigit(payload);
+  }
+
+  private ruc(): string {
+    const body = `20${Array.from({ length: 8 }, () => this.random.int(0, 9)).join('')}`;
+    return body + rucCheckDigit(body);
+  }
+
+  private async request<T = unknown>(
+    method: string,
+    path: string,
+    body: object = {},
+    expected = 201,
+  ): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      throw new RegistryError(`registry API at ${this.baseUrl} is unreachable${cause}`);
+    }
+    const text = await response.text();
+    if (response.status !== expected) {
+      throw new RegistryError(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
+    }
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+}
+
+/** Counters shared by every device of a run. */
+export class FleetStats {
+  messagesSent = 0;
+  messagesAcked = 0;
+  fixesSent = 0;
+  fixesAcked = 0;
+  failures = 0;
+  connected = 0;
+  readonly startedAt = Date.now();
+
+  /** Acknowledged fixes per second since the start. */
+  rate(now = Date.now()): number {
+    const seconds = (now - this.startedAt) / 1000;
+    return seconds > 0 ? this.fixesAcked / seconds : 0;
+  }
+
+  line(now = Date.now()): string {
+    const elapsed = Math.round((now - this.startedAt) / 1000);
+    return (
+      `${elapsed}s  devices ${this.connected}  sent ${this.fixesSent} fixes/${this.messagesSent} msgs  ` +
+      `acked ${this.fixesAcked}/${this.messagesAcked}  ${this.rate(now).toFixed(1)} fixes/s` +
+      (this.failures ? `  failed ${this.failures}` : '')
+    );
+  }
+}
+
+/** A fix whose PUBACK arrived, in the order the acknowledgements came. */
+export interface AckedFix extends SimFix {
+  readonly kind: Outgoing['kind'];
+  readonly ackOrder: number;
+}
+
+/** One tracker on the network: the firmware model plus its MQTT 3.1.1 connection. */
+export class SimulatedDevice {
+  readonly acked: AckedFix[] = [];
+  private client: MqttClient | undefined;
+
+  constructor(
+    readonly tracker: EnrolledTracker,
+    readonly firmware: TrackerFirmware,
+    private readonly stats: FleetStats,
+  ) {}
+
+  /** Connects as firmware does: client id = username = IMEI, persistent session, retained will and birth. */
+  async connect(mqttUrl: string): Promise<void> {
+    const status = `devices/${this.tracker.imei}/status`;
+    this.client = await mqtt.connectAsync(mqttUrl, {
+      clientId: this.tracker.imei,
+      username: this.tracker.imei,
+      password: this.tracker.password,
+      protocolVersion: 4,
+      clean: false,
+      keepalive: 60,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      will: { topic: status, payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
+    });
+    this.stats.connected++;
+    await this.client.publishAsync(
+      status,
+      JSON.stringify({ state: 'online', time: new Date().toISOString(), firmware: '03.28.07' }),
+      { qos: 1, retain: true },
+    );
+  }
+
+  /** One tick: the live fix if in coverage, then the backlog, each message waiting for its PUBACK. */
+  async tick(input: TickInput): Promise<void> {
+    const live = this.firmware.tick(input);
+    if (live) await this.publish(live);
+    if (!input.coverage || input.off) return;
+    for (let batch = this.firmware.nextBacklog(); batch; batch = this.firmware.nextBacklog()) {
+      if (!(await this.publish(batch))) break;
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.client = undefined;
+    try {
+      if (client.connected) {
+        await client.publishAsync(
+          `devices/${this.tracker.imei}/status`,
+          JSON.stringify({ state: 'offline', reason: 'simulation ended' }),
+          { qos: 1, retain: true },
+        );
+      }
+    } finally {
+      await client.endAsync();
+      this.stats.connected--;
+    }
+  }
+
+  private async publish(message: Outgoing): Promise<boolean> {
+    if (!this.client) throw new Error(`${this.tracker.imei} is not connected`);
+    this.stats.messagesSent++;
+    this.stats.fixesSent += message.fixes.length;
+    try {
+      await this.client.publishAsync(message.topic, message.payload, { qos: 1 });
+    } catch {
+      this.stats.failures++;
+      this.firmware.failed(message);
+      return false;
+    }
+    this.firmware.acknowledge(message);
+    this.stats.messagesAcked++;
+    this.stats.fixesAcked += message.fixes.length;
+    for (const fix of message.fixes)
+      this.acked.push({ ...fix, kind: message.kind, ackOrder: this.acked.length });
+    return true;
+  }
+}
+
+export interface FleetTarget {
+  readonly registry: RegistryClient;
+  readonly mqttUrl: string;
+  readonly stats: FleetStats;
+}
+
+/** Enrols one machine and connects its tracker. */
+export async function launchDevice(
+  target: FleetTarget,
+  category: MachineCategory,
+  encoding: Encoding,
+  maxBatch?: number,
+): Promise<SimulatedDevice> {
+  const tracker = await target.registry.enrol(category);
+  const firmware = new TrackerFirmware(tracker.imei, encoding, maxBatch ? { maxBatch } : {});
+  const device = new SimulatedDevice(tracker, firmware, target.stats);
+  await device.connect(target.mqttUrl);
+  return device;
+}
+
+export interface ScenarioRunOptions {
+  /** Wall-clock pause between ticks; 0 replays the (past) timeline as fast as the broker acknowledges. */
+  readonly paceMs?: number;
+  readonly maxBatch?: number;
+  readonly onTick?: (index: number) => void;
+}
+
+/** Runs a scenario with one enrolled machine; resolves with the device once it has disconnected. */
+export async function runScenario(
+  scenario: Scenario,
+  target: FleetTarget,
+  options: ScenarioRunOptions = {},
+): Promise<SimulatedDevice> {
+  const device = await launchDevice(target, scenario.category, scenario.encoding, options.maxBatch);
+  try {
+    for (const [i, step] of scenario.steps.entries()) {
+      await device.tick(step);
+      options.onTick?.(i);
+      if (options.paceMs) await new Promise((resolve) => setTimeout(resolve, options.paceMs));
+    }
+  } finally {
+    await device.close();
+  }
+  return device;
+}
