@@ -3,6 +3,7 @@ import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
 import { ADMIN_PASSWORD, startTestApi, TestApi } from '../../test/support/api';
 import { FleetStats, FleetTarget, RegistryClient, runScenario, SimulatedDevice } from './fleet';
+import { main } from './main';
 import { loadPlaces, Places } from './places';
 import { buildScenario, ScenarioName } from './scenarios';
 
@@ -11,12 +12,14 @@ describe('fleet simulator against the registry API and the embedded broker', () 
   let api: TestApi;
   let places: Places;
   let target: FleetTarget;
+  let apiUrl: string;
 
   beforeAll(async () => {
     api = await startTestApi('embedded', { MQTT_EMBEDDED_PORT: '0' }, [IngestModule]);
     await api.app.listen(0, '127.0.0.1');
     const { port } = api.app.getHttpServer().address() as AddressInfo;
-    const registry = new RegistryClient(`http://127.0.0.1:${port}`);
+    apiUrl = `http://127.0.0.1:${port}`;
+    const registry = new RegistryClient(apiUrl);
     await registry.login('admin', ADMIN_PASSWORD);
     target = { registry, mqttUrl: api.app.get(IngestRuntime).brokerUrl!, stats: new FleetStats() };
     places = loadPlaces();
@@ -90,5 +93,59 @@ describe('fleet simulator against the registry API and the embedded broker', () 
     expect(rows.filter((r) => r.lon < -76).map((r) => rows.indexOf(r))).toEqual([15]);
     expect(target.stats.fixesAcked).toBe(target.stats.fixesSent);
     expect(target.stats.failures).toBe(0);
+  });
+
+  it('the command line runs a load of machines for a while and prints what was acknowledged', async () => {
+    const out: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    const before = await api.database.db
+      .selectFrom('positions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    let code: number;
+    try {
+      code = await main([
+        '--api',
+        apiUrl,
+        '--mqtt',
+        target.mqttUrl,
+        '--password',
+        ADMIN_PASSWORD,
+        '--machines',
+        '4',
+        '--interval',
+        '0.2',
+        '--duration',
+        '2',
+        '--seed',
+        '5',
+      ]);
+    } finally {
+      write.mockRestore();
+    }
+    expect(code).toBe(0);
+    const text = out.join('');
+    const acked = /fixes\s+(\d+) sent, (\d+) acknowledged/.exec(text);
+    expect(acked).not.toBeNull();
+    expect(Number(acked![2])).toBeGreaterThan(10);
+    expect(acked![2]).toBe(acked![1]);
+    const after = await api.database.db
+      .selectFrom('positions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(after.n) - Number(before.n)).toBe(Number(acked![2]));
+  });
+
+  it('the command line exits with 2 on bad arguments', async () => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['--password', 'x', '--machines', 'many', '--interval', '1'])).toBe(2);
+      expect(write).toHaveBeenCalledWith(expect.stringContaining('--machines must be an integer'));
+    } finally {
+      write.mockRestore();
+    }
   });
 });

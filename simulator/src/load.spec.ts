@@ -1,0 +1,32 @@
+import { distanceM } from './geo';
+import { LoadMachine, planFleet } from './load';
+import { loadPlaces, DREDGE_RIVERS } from './places';
+import { Random } from './random';
+
+describe('load fleet', () => {
+  const places = loadPlaces();
+
+  it('plans the same fleet for a seed: machines at real mining sites and dredges on the four rivers', () => {
+    const plans = planFleet(places, 200, 9);
+    expect(planFleet(places, 200, 9)).toEqual(plans);
+    const dredges = plans.filter((p) => p.category === 'dredge');
+    expect(dredges).toHaveLength(40);
+    expect(dredges.every((d) => (DREDGE_RIVERS as readonly string[]).includes(d.place))).toBe(true);
+    const onSites = plans.filter((p) => p.category !== 'dredge');
+    expect(
+      onSites.every((p) => places.miningSites.some((s) => s.lat === p.home.lat && s.lon === p.home.lon)),
+    ).toBe(true);
+    expect(plans.some((p) => p.encoding === 'teltonika')).toBe(true);
+  });
+
+  it('keeps each machine near home, stamps the tick time, and has coverage gaps now and then', () => {
+    const [plan] = planFleet(places, 1, 4);
+    const machine = new LoadMachine(plan!, new Random(2), 0.05);
+    const ticks = Array.from({ length: 2000 }, (_, i) => machine.tick(1_800_000_000_000 + i * 10_000, 10));
+    expect(ticks[5]!.sample.timeMs).toBe(1_800_000_000_000 + 50_000);
+    expect(Math.max(...ticks.map((t) => distanceM(plan!.home, t.sample)))).toBeLessThan(plan!.radiusM + 50);
+    const dark = ticks.filter((t) => !t.coverage).length;
+    expect(dark).toBeGreaterThan(100);
+    expect(dark).toBeLessThan(1900);
+  });
+});
