@@ -124,7 +124,14 @@ export class FleetStats {
   fixesAcked = 0;
   failures = 0;
   connected = 0;
-  readonly startedAt = Date.now();
+  startedAt = Date.now();
+  private readonly recent: { at: number; acked: number }[] = [];
+
+  /** Starts the clock of the rates again (e.g. once every machine is enrolled). */
+  restart(now = Date.now()): void {
+    this.startedAt = now;
+    this.recent.length = 0;
+  }
 
   /** Acknowledged fixes per second since the start. */
   rate(now = Date.now()): number {
@@ -132,11 +139,22 @@ export class FleetStats {
     return seconds > 0 ? this.fixesAcked / seconds : 0;
   }
 
+  /** Acknowledged fixes per second over about the last `windowMs` (sampled at each call). */
+  currentRate(now = Date.now(), windowMs = 5000): number {
+    this.recent.push({ at: now, acked: this.fixesAcked });
+    while (this.recent.length > 2 && (this.recent[1] as { at: number }).at <= now - windowMs)
+      this.recent.shift();
+    const first = this.recent[0] as { at: number; acked: number };
+    const seconds = (now - first.at) / 1000;
+    return seconds > 0 ? (this.fixesAcked - first.acked) / seconds : this.rate(now);
+  }
+
   line(now = Date.now()): string {
     const elapsed = Math.round((now - this.startedAt) / 1000);
     return (
       `${elapsed}s  devices ${this.connected}  sent ${this.fixesSent} fixes/${this.messagesSent} msgs  ` +
-      `acked ${this.fixesAcked}/${this.messagesAcked}  ${this.rate(now).toFixed(1)} fixes/s` +
+      `acked ${this.fixesAcked}/${this.messagesAcked}  ${this.currentRate(now).toFixed(1)} fixes/s ` +
+      `(avg ${this.rate(now).toFixed(1)})` +
       (this.failures ? `  failed ${this.failures}` : '')
     );
   }

@@ -1,3 +1,4 @@
+import { FleetStats } from './fleet';
 import { distanceM } from './geo';
 import { LoadMachine, planFleet } from './load';
 import { loadPlaces, DREDGE_RIVERS } from './places';
@@ -28,5 +29,20 @@ describe('load fleet', () => {
     const dark = ticks.filter((t) => !t.coverage).length;
     expect(dark).toBeGreaterThan(100);
     expect(dark).toBeLessThan(1900);
+  });
+});
+
+describe('fleet stats', () => {
+  it('reports the average and the recent rate of acknowledged fixes', () => {
+    const stats = new FleetStats();
+    stats.restart(0);
+    stats.fixesAcked = 100;
+    expect(stats.rate(10_000)).toBe(10);
+    expect(stats.currentRate(10_000)).toBe(10);
+    stats.fixesAcked = 150;
+    expect(stats.currentRate(11_000)).toBe(50);
+    stats.fixesSent = 160;
+    expect(stats.line(11_000)).toContain('sent 160 fixes');
+    expect(stats.line(11_000)).toContain('acked 150/0');
   });
 });

@@ -86,8 +86,9 @@ async function runLoadMode(
   try {
     await Promise.all(Array.from({ length: Math.min(8, plans.length) }, enrolOne));
     process.stderr.write(
-      `\r\x1b[2K${devices.length} machines enrolled and connected; running (Ctrl-C to stop)\n`,
+      `${process.stderr.isTTY ? '\r\x1b[2K' : ''}${devices.length} machines enrolled and connected; running (Ctrl-C to stop)\n`,
     );
+    target.stats.restart();
     const stop = startDisplay(target.stats);
     const busy = new Set<number>();
     const timers: NodeJS.Timeout[] = [];
