@@ -259,8 +259,9 @@ export async function launchDevice(
   category: MachineCategory,
   encoding: Encoding,
   maxBatch?: number,
+  department?: string,
 ): Promise<SimulatedDevice> {
-  const tracker = await target.registry.enrol(category);
+  const tracker = await target.registry.enrol(category, department);
   const firmware = new TrackerFirmware(tracker.imei, encoding, maxBatch ? { maxBatch } : {});
   const device = new SimulatedDevice(tracker, firmware, target.stats);
   await device.connect(target.mqttUrl);

@@ -1,4 +1,6 @@
 import { FleetStats } from './fleet';
+import { join } from 'node:path';
+import { loadIndex } from '@app/geofence';
 import { distanceM } from './geo';
 import { LoadMachine, planFleet } from './load';
 import { loadPlaces, DREDGE_RIVERS } from './places';
@@ -29,6 +31,30 @@ describe('load fleet', () => {
     const dark = ticks.filter((t) => !t.coverage).length;
     expect(dark).toBeGreaterThan(100);
     expect(dark).toBeLessThan(1900);
+  });
+});
+
+describe('dredges of the load fleet', () => {
+  it('work up and down their river and stay on it, registered in the department they are in', async () => {
+    const places = loadPlaces();
+    const { index } = await loadIndex(places.catalogue, {
+      cacheDir: join(__dirname, '../../.data/geofence-cache'),
+    });
+    const dredges = planFleet(places, 100, 21).filter((p) => p.category === 'dredge');
+    expect(new Set(dredges.map((d) => d.place)).size).toBeGreaterThan(2);
+    const travelled: number[] = [];
+    for (const plan of dredges) {
+      expect(places.departmentAt(plan.home)).toBe(plan.department);
+      const machine = new LoadMachine(plan, new Random(1), 0);
+      const ticks = Array.from({ length: 300 }, (_, i) => machine.tick(i * 60_000, 60));
+      for (const t of ticks)
+        expect(index.zoneIdsAt(t.sample.trueLat, t.sample.trueLon)).toContain(plan.place);
+      travelled.push(
+        Math.max(...ticks.map((t) => distanceM(plan.home, { lat: t.sample.trueLat, lon: t.sample.trueLon }))),
+      );
+      expect(travelled[travelled.length - 1]).toBeGreaterThan(50);
+    }
+    expect(travelled.filter((m) => m > 500).length).toBeGreaterThan(dredges.length / 2);
   });
 });
 

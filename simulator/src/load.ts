@@ -14,6 +14,10 @@ export interface MachinePlan {
   readonly place: string;
   /** How far it wanders from home, metres. */
   readonly radiusM: number;
+  /** Department it is registered in. */
+  readonly department: string;
+  /** For dredges: the stretch of river it works up and down (vertices of the river line). */
+  readonly route?: readonly LatLon[];
 }
 
 const SITE_CATEGORIES: readonly MachineCategory[] = [
@@ -28,18 +32,26 @@ const SITE_CATEGORIES: readonly MachineCategory[] = [
 export function planFleet(places: Places, count: number, seed: number): MachinePlan[] {
   const random = new Random(seed);
   const sites = places.miningSites;
-  const rivers = DREDGE_RIVERS.map((id) => ({ id, vertices: places.lineVertices(id) }));
+  // Every vertex of each river, with the part (a continuous line) it belongs to.
+  const rivers = DREDGE_RIVERS.map((id) => ({
+    id,
+    vertices: places
+      .lineParts(id)
+      .flatMap((part) => (part.length > 1 ? part.map((v, at) => ({ v, at, part })) : [])),
+  }));
   return Array.from({ length: count }, (_, i): MachinePlan => {
     const encoding: Encoding = random.next() < 0.3 ? 'teltonika' : 'json';
     if (i % 5 === 4) {
       const river = random.pick(rivers);
-      return {
-        category: 'dredge',
-        encoding,
-        home: random.pick(river.vertices),
-        place: river.id,
-        radiusM: 60,
-      };
+      // A stretch in Peru (the Amazonas flows on into Brazil).
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const { v: home, at, part } = random.pick(river.vertices);
+        const department = places.departmentAt(home);
+        if (!department) continue;
+        const route = part.slice(Math.max(0, at - 8), at + 9);
+        return { category: 'dredge', encoding, home, place: river.id, radiusM: 60, department, route };
+      }
+      throw new Error(`no stretch of ${river.id} in Peru`);
     }
     const site = random.pick(sites);
     return {
@@ -48,6 +60,7 @@ export function planFleet(places: Places, count: number, seed: number): MachineP
       home: site,
       place: `mining detection ${site.period} (${site.department})`,
       radiusM: 150,
+      department: site.department || 'MADRE DE DIOS',
     };
   });
 }
@@ -61,6 +74,8 @@ export class LoadMachine {
   private heading: number;
   private darkTicks = 0;
   private ignition = true;
+  private routeIndex = 0;
+  private routeStep = 1;
 
   constructor(
     readonly plan: MachinePlan,
@@ -68,6 +83,10 @@ export class LoadMachine {
     private readonly gapChance = 0.02,
   ) {
     this.here = plan.home;
+    this.routeIndex = Math.max(
+      0,
+      plan.route?.findIndex((v) => v.lat === plan.home.lat && v.lon === plan.home.lon) ?? 0,
+    );
     this.heading = random.between(0, 360);
   }
 
@@ -75,7 +94,10 @@ export class LoadMachine {
     if (this.random.next() < 0.01) this.ignition = !this.ignition;
     const speedMax = this.plan.category === 'dredge' ? SPEEDS.dredgeOnRiver : SPEEDS.excavatorTracks;
     const speed = this.ignition && this.random.next() < 0.6 ? this.random.between(0.5, speedMax) : 0;
-    if (speed > 0) {
+    const route = this.plan.route;
+    if (speed > 0 && route && route.length > 1) {
+      this.followRoute(route, (speed / 3.6) * intervalS);
+    } else if (speed > 0) {
       this.heading = (this.heading + this.random.between(-45, 45) + 360) % 360;
       let next = destination(
         this.here,
@@ -107,5 +129,24 @@ export class LoadMachine {
       battery: 4.1,
       coverage: this.darkTicks === 0,
     };
+  }
+
+  /** Moves `metres` along the route, turning back at its ends, so a dredge stays on its river. */
+  private followRoute(route: readonly LatLon[], metres: number): void {
+    let left = metres;
+    for (let guard = 0; left > 0 && guard < 100; guard++) {
+      if (this.routeIndex + this.routeStep < 0 || this.routeIndex + this.routeStep >= route.length)
+        this.routeStep = -this.routeStep;
+      const target = route[this.routeIndex + this.routeStep] as LatLon;
+      const d = distanceM(this.here, target);
+      this.heading = bearingDeg(this.here, target);
+      if (d > left) {
+        this.here = destination(this.here, this.heading, left);
+        return;
+      }
+      this.here = target;
+      this.routeIndex += this.routeStep;
+      left -= d;
+    }
   }
 }

@@ -71,7 +71,7 @@ async function runLoadMode(
   const enrolOne = async (): Promise<void> => {
     while (next < plans.length) {
       const plan = plans[next++]!;
-      const device = await launchDevice(target, plan.category, plan.encoding);
+      const device = await launchDevice(target, plan.category, plan.encoding, undefined, plan.department);
       devices.push(device);
       machines.push(new LoadMachine(plan, new Random(random.int(0, 2 ** 31))));
       if (process.stderr.isTTY)

@@ -85,13 +85,18 @@ export class Places {
     return polygonsOf(this.zone(id)).some((rings) => insidePolygon(point, rings));
   }
 
-  /** The vertices of a line zone (a river), in order, all parts concatenated. */
-  lineVertices(id: string): LatLon[] {
+  /** The parts of a line zone (a river), each its vertices in order. */
+  lineParts(id: string): LatLon[][] {
     const g = this.zone(id).geometry;
     const lines: Position[][] =
       g.type === 'LineString' ? [g.coordinates] : g.type === 'MultiLineString' ? g.coordinates : [];
     if (lines.length === 0) throw new Error(`zone ${id} is not a line`);
-    return lines.flat().map((p) => ({ lon: p[0] as number, lat: p[1] as number }));
+    return lines.map((line) => line.map((p) => ({ lon: p[0] as number, lat: p[1] as number })));
+  }
+
+  /** The vertices of a line zone, all parts concatenated (not a path: parts are not joined). */
+  lineVertices(id: string): LatLon[] {
+    return this.lineParts(id).flat();
   }
 
   /** Index of the vertex of a line zone nearest to `anchor`. */
@@ -145,6 +150,12 @@ export class Places {
       }
     }
     throw new Error(`no clean crossing of ${id} near ${anchor.lat}, ${anchor.lon}`);
+  }
+
+  /** The department (upper case, as INEI writes it) a point lies in, from the jurisdiction zones. */
+  departmentAt(point: LatLon): string | undefined {
+    const zone = this.catalogue.zones.find((z) => z.kind === 'jurisdiction' && this.insideZone(z.id, point));
+    return zone?.name;
   }
 
   /** A mining detection inside a polygon zone, nearest to `anchor`. */
