@@ -2,7 +2,7 @@ import { AddressInfo } from 'node:net';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
 import { ADMIN_PASSWORD, startTestApi, TestApi } from '../../test/support/api';
-import { FleetStats, FleetTarget, RegistryClient, runScenario, SimulatedDevice } from './fleet';
+import { FleetStats, FleetTarget, launchDevice, RegistryClient, runScenario, SimulatedDevice } from './fleet';
 import { main } from './main';
 import { loadPlaces, Places } from './places';
 import { buildScenario, ScenarioName } from './scenarios';
@@ -93,6 +93,28 @@ describe('fleet simulator against the registry API and the embedded broker', () 
     expect(rows.filter((r) => r.lon < -76).map((r) => rows.indexOf(r))).toEqual([15]);
     expect(target.stats.fixesAcked).toBe(target.stats.fixesSent);
     expect(target.stats.failures).toBe(0);
+  });
+
+  it('a tracker whose connection drops keeps its fixes, reconnects and flushes them: every fix stored once', async () => {
+    const scenario = buildScenario('legal-corridor-work', places, { seed: 4, endMs: Date.now() - 60_000 });
+    const device = await launchDevice(target, scenario.category, scenario.encoding, undefined, undefined, {
+      reconnectDelayMs: 100,
+    });
+    try {
+      for (const [i, step] of scenario.steps.entries()) {
+        if (i === 20 || i === 45) await device.loseConnection();
+        await device.tick(step);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    } finally {
+      await device.close();
+    }
+    expect(device.reconnects).toBe(2);
+    expect(device.firmware.buffered).toBe(0);
+    expect(device.acked).toHaveLength(scenario.steps.length);
+    expect(device.acked.filter((f) => f.kind === 'backlog').length).toBeGreaterThanOrEqual(2);
+    const rows = await stored(device.tracker.imei);
+    expect(rows.map((r) => r.fix_time.toISOString()).sort()).toEqual(device.acked.map((f) => f.time).sort());
   });
 
   it('the command line runs a load of machines for a while and prints what was acknowledged', async () => {

@@ -167,20 +167,42 @@ export interface AckedFix extends SimFix {
 }
 
 /** One tracker on the network: the firmware model plus its MQTT 3.1.1 connection. */
+export interface DeviceOptions {
+  /** Wait before trying to reconnect after the connection was lost (ms). */
+  readonly reconnectDelayMs?: number;
+  /** A publish without PUBACK after this long counts as failed; its fixes stay in flash (ms). */
+  readonly ackTimeoutMs?: number;
+}
+
 export class SimulatedDevice {
   readonly acked: AckedFix[] = [];
+  /** Connections made after the first one. */
+  reconnects = 0;
   private client: MqttClient | undefined;
+  private mqttUrl: string | undefined;
+  private nextAttemptAt = 0;
+  private readonly reconnectDelayMs: number;
+  private readonly ackTimeoutMs: number;
 
   constructor(
     readonly tracker: EnrolledTracker,
     readonly firmware: TrackerFirmware,
     private readonly stats: FleetStats,
-  ) {}
+    options: DeviceOptions = {},
+  ) {
+    this.reconnectDelayMs = options.reconnectDelayMs ?? 5000;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 15_000;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected === true;
+  }
 
   /** Connects as firmware does: client id = username = IMEI, persistent session, retained will and birth. */
   async connect(mqttUrl: string): Promise<void> {
+    this.mqttUrl = mqttUrl;
     const status = `devices/${this.tracker.imei}/status`;
-    this.client = await mqtt.connectAsync(mqttUrl, {
+    const client = await mqtt.connectAsync(mqttUrl, {
       clientId: this.tracker.imei,
       username: this.tracker.imei,
       password: this.tracker.password,
@@ -191,19 +213,30 @@ export class SimulatedDevice {
       connectTimeout: 10_000,
       will: { topic: status, payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
     });
+    this.client = client;
     this.stats.connected++;
-    await this.client.publishAsync(
+    client.once('close', () => {
+      this.stats.connected--;
+      this.nextAttemptAt = Date.now() + this.reconnectDelayMs;
+    });
+    await client.publishAsync(
       status,
       JSON.stringify({ state: 'online', time: new Date().toISOString(), firmware: '03.28.07' }),
       { qos: 1, retain: true },
     );
   }
 
-  /** One tick: the live fix if in coverage, then the backlog, each message waiting for its PUBACK. */
+  /**
+   * One tick: the live fix if in coverage, then the backlog, each message waiting for its PUBACK. A tracker
+   * whose connection was lost stores its fixes as if out of coverage and reconnects at its next tick after
+   * the reconnect delay.
+   */
   async tick(input: TickInput): Promise<void> {
-    const live = this.firmware.tick(input);
-    if (live) await this.publish(live);
-    if (!input.coverage || input.off) return;
+    const online = input.coverage && !input.off && (await this.ensureConnected());
+    const effective = online ? input : { ...input, coverage: false };
+    const live = this.firmware.tick(effective);
+    if (live && !(await this.publish(live))) return;
+    if (!online) return;
     for (let batch = this.firmware.nextBacklog(); batch; batch = this.firmware.nextBacklog()) {
       if (!(await this.publish(batch))) break;
     }
@@ -222,8 +255,33 @@ export class SimulatedDevice {
         );
       }
     } finally {
-      await client.endAsync();
-      this.stats.connected--;
+      await client.endAsync(!client.connected);
+    }
+  }
+
+  /** Cuts the network connection without a DISCONNECT (the broker then publishes the will). */
+  loseConnection(): Promise<void> {
+    const client = this.client;
+    if (!client?.connected) return Promise.resolve();
+    return new Promise((resolve) => {
+      client.once('close', () => resolve());
+      client.stream.destroy();
+    });
+  }
+
+  private async ensureConnected(): Promise<boolean> {
+    if (this.client?.connected) return true;
+    if (!this.mqttUrl || Date.now() < this.nextAttemptAt) return false;
+    const lost = this.client;
+    this.client = undefined;
+    await lost?.endAsync(true).catch(() => undefined);
+    try {
+      await this.connect(this.mqttUrl);
+      this.reconnects++;
+      return true;
+    } catch {
+      this.nextAttemptAt = Date.now() + this.reconnectDelayMs;
+      return false;
     }
   }
 
@@ -231,12 +289,20 @@ export class SimulatedDevice {
     if (!this.client) throw new Error(`${this.tracker.imei} is not connected`);
     this.stats.messagesSent++;
     this.stats.fixesSent += message.fixes.length;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.client.publishAsync(message.topic, message.payload, { qos: 1 });
+      await Promise.race([
+        this.client.publishAsync(message.topic, message.payload, { qos: 1 }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no PUBACK')), this.ackTimeoutMs);
+        }),
+      ]);
     } catch {
       this.stats.failures++;
       this.firmware.failed(message);
       return false;
+    } finally {
+      clearTimeout(timer);
     }
     this.firmware.acknowledge(message);
     this.stats.messagesAcked++;
@@ -260,10 +326,11 @@ export async function launchDevice(
   encoding: Encoding,
   maxBatch?: number,
   department?: string,
+  deviceOptions: DeviceOptions = {},
 ): Promise<SimulatedDevice> {
   const tracker = await target.registry.enrol(category, department);
   const firmware = new TrackerFirmware(tracker.imei, encoding, maxBatch ? { maxBatch } : {});
-  const device = new SimulatedDevice(tracker, firmware, target.stats);
+  const device = new SimulatedDevice(tracker, firmware, target.stats, deviceOptions);
   await device.connect(target.mqttUrl);
   return device;
 }
