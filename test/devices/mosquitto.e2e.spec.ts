@@ -26,142 +26,140 @@ async function eventually<T>(
   return last;
 }
 
-// Runs where the real services are configured (CI sets MQTT_URL): the suite starts a Mosquitto of its own
-// with the project's configuration and dynamic-security plugin, and the registry provisions devices into it.
-if (process.env['MQTT_URL']) {
-  describe('device protocol on Mosquitto with dynamic security', () => {
-    let mosquitto: RunningMosquitto;
-    let api: TestApi;
-    const clients: MqttClient[] = [];
+// Runs where the real services are configured (jest.config.js; CI sets MQTT_URL): the suite starts a Mosquitto
+// of its own with the project's configuration and dynamic-security plugin, and the registry provisions devices.
+describe('device protocol on Mosquitto with dynamic security', () => {
+  let mosquitto: RunningMosquitto;
+  let api: TestApi;
+  const clients: MqttClient[] = [];
 
-    beforeAll(async () => {
-      mosquitto = await startMosquitto();
-      api = await startTestApi(
-        process.env['DATABASE_URL'] ? 'postgres' : 'embedded',
-        {
-          MQTT_URL: mosquitto.url,
-          MQTT_USERNAME: mosquitto.adminUsername,
-          MQTT_PASSWORD: mosquitto.adminPassword,
-          BROKER_KIND: 'mosquitto',
-        },
-        [IngestModule],
-      );
-    });
-    afterEach(async () => {
-      await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    });
-    afterAll(async () => {
-      await api.close();
-      await mosquitto.stop();
-    });
-
-    async function device(imei: string, password: string, protocolVersion: 4 | 5 = 4) {
-      const client = await connectDevice(mosquitto.url, imei, password, { protocolVersion });
-      clients.push(client);
-      return client;
-    }
-    const positionsOf = (imei: string) =>
-      api.database.db
-        .selectFrom('positions')
-        .selectAll()
-        .where('imei', '=', imei)
-        .orderBy('fix_time')
-        .execute();
-
-    it.each([4, 5] as const)(
-      'carries fixes, batches and Teltonika packets from a device on MQTT %s.x to storage',
-      async (version) => {
-        const tracker = await enrolDevice(api);
-        const client = await device(tracker.imei, tracker.password, version);
-        await client.publishAsync(
-          `devices/${tracker.imei}/fixes`,
-          JSON.stringify(fix('2026-11-20T10:00:00Z', -12.6, -69.2)),
-          { qos: 1 },
-        );
-        await client.publishAsync(
-          `devices/${tracker.imei}/fixes`,
-          JSON.stringify({
-            fixes: [fix('2026-11-20T10:01:00Z', -12.61, -69.21), fix('2026-11-20T10:02:00Z', -12.62, -69.22)],
-          }),
-          { qos: 1 },
-        );
-        await client.publishAsync(
-          `devices/${tracker.imei}/teltonika`,
-          hexPacket(TELTONIKA_SAMPLES.codec8ExtendedVilnius),
-          { qos: 1 },
-        );
-        const stored = await eventually(
-          () => positionsOf(tracker.imei),
-          (rows) => rows.length >= 4,
-        );
-        expect(stored.map((p) => p.fix_time.toISOString())).toEqual([
-          '2022-09-23T04:22:29.011Z',
-          '2026-11-20T10:00:00.000Z',
-          '2026-11-20T10:01:00.000Z',
-          '2026-11-20T10:02:00.000Z',
-        ]);
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+    api = await startTestApi(
+      process.env['DATABASE_URL'] ? 'postgres' : 'embedded',
+      {
+        MQTT_URL: mosquitto.url,
+        MQTT_USERNAME: mosquitto.adminUsername,
+        MQTT_PASSWORD: mosquitto.adminPassword,
+        BROKER_KIND: 'mosquitto',
       },
+      [IngestModule],
     );
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+  });
+  afterAll(async () => {
+    await api.close();
+    await mosquitto.stop();
+  });
 
-    it('refuses a wrong secret and an unknown tracker', async () => {
+  async function device(imei: string, password: string, protocolVersion: 4 | 5 = 4) {
+    const client = await connectDevice(mosquitto.url, imei, password, { protocolVersion });
+    clients.push(client);
+    return client;
+  }
+  const positionsOf = (imei: string) =>
+    api.database.db
+      .selectFrom('positions')
+      .selectAll()
+      .where('imei', '=', imei)
+      .orderBy('fix_time')
+      .execute();
+
+  it.each([4, 5] as const)(
+    'carries fixes, batches and Teltonika packets from a device on MQTT %s.x to storage',
+    async (version) => {
       const tracker = await enrolDevice(api);
-      expect(await connectionRefusal(mosquitto.url, tracker.imei, 'wrong-secret')).toMatch(
-        /not authori[sz]ed|bad user/i,
+      const client = await device(tracker.imei, tracker.password, version);
+      await client.publishAsync(
+        `devices/${tracker.imei}/fixes`,
+        JSON.stringify(fix('2026-11-20T10:00:00Z', -12.6, -69.2)),
+        { qos: 1 },
       );
-      expect(await connectionRefusal(mosquitto.url, '490154203237518', tracker.password)).toMatch(
-        /not authori[sz]ed|bad user/i,
+      await client.publishAsync(
+        `devices/${tracker.imei}/fixes`,
+        JSON.stringify({
+          fixes: [fix('2026-11-20T10:01:00Z', -12.61, -69.21), fix('2026-11-20T10:02:00Z', -12.62, -69.22)],
+        }),
+        { qos: 1 },
       );
-    });
-
-    it('disconnects a device when its credentials are revoked and refuses the old secret', async () => {
-      const tracker = await enrolDevice(api);
-      const client = await device(tracker.imei, tracker.password);
-      const closed = closedByBroker(client);
-      expect((await api.delete(`/v1/trackers/${tracker.trackerId}/credentials`)).status).toBe(200);
-      await closed;
-      expect(await connectionRefusal(mosquitto.url, tracker.imei, tracker.password)).toMatch(
-        /not authori[sz]ed|bad user/i,
+      await client.publishAsync(
+        `devices/${tracker.imei}/teltonika`,
+        hexPacket(TELTONIKA_SAMPLES.codec8ExtendedVilnius),
+        { qos: 1 },
       );
-    });
+      const stored = await eventually(
+        () => positionsOf(tracker.imei),
+        (rows) => rows.length >= 4,
+      );
+      expect(stored.map((p) => p.fix_time.toISOString())).toEqual([
+        '2022-09-23T04:22:29.011Z',
+        '2026-11-20T10:00:00.000Z',
+        '2026-11-20T10:01:00.000Z',
+        '2026-11-20T10:02:00.000Z',
+      ]);
+    },
+  );
 
-    it('does not let a device publish under another IMEI or subscribe to others', async () => {
-      const tracker = await enrolDevice(api);
-      const victim = await enrolDevice(api);
-      const client = await device(tracker.imei, tracker.password, 5);
-      await expect(
-        client.publishAsync(
-          `devices/${victim.imei}/fixes`,
-          JSON.stringify(fix('2026-11-20T12:00:00Z', -12.6, -69.2)),
-          { qos: 1 },
-        ),
-      ).rejects.toThrow(/not authori[sz]ed/i);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await positionsOf(victim.imei)).toEqual([]);
-    });
+  it('refuses a wrong secret and an unknown tracker', async () => {
+    const tracker = await enrolDevice(api);
+    expect(await connectionRefusal(mosquitto.url, tracker.imei, 'wrong-secret')).toMatch(
+      /not authori[sz]ed|bad user/i,
+    );
+    expect(await connectionRefusal(mosquitto.url, '490154203237518', tracker.password)).toMatch(
+      /not authori[sz]ed|bad user/i,
+    );
+  });
 
-    it('refuses subscriptions to other devices and to wildcards', async () => {
-      const tracker = await enrolDevice(api);
-      const client = await device(tracker.imei, tracker.password);
-      for (const forbidden of ['devices/+/errors', 'devices/#', `devices/${tracker.imei}/fixes`]) {
-        await expect(client.subscribeAsync(forbidden, { qos: 1 })).rejects.toThrow(/Subscribe error/);
-      }
-      expect(
-        (await client.subscribeAsync(`devices/${tracker.imei}/errors`, { qos: 1 })).map((g) => g.qos),
-      ).toEqual([1]);
-    });
+  it('disconnects a device when its credentials are revoked and refuses the old secret', async () => {
+    const tracker = await enrolDevice(api);
+    const client = await device(tracker.imei, tracker.password);
+    const closed = closedByBroker(client);
+    expect((await api.delete(`/v1/trackers/${tracker.trackerId}/credentials`)).status).toBe(200);
+    await closed;
+    expect(await connectionRefusal(mosquitto.url, tracker.imei, tracker.password)).toMatch(
+      /not authori[sz]ed|bad user/i,
+    );
+  });
 
-    it('answers a garbage payload on the device errors topic', async () => {
-      const tracker = await enrolDevice(api);
-      const client = await device(tracker.imei, tracker.password);
-      await client.subscribeAsync(`devices/${tracker.imei}/errors`, { qos: 1 });
-      const answer = nextMessage(client, `devices/${tracker.imei}/errors`);
-      await client.publishAsync(`devices/${tracker.imei}/fixes`, Buffer.from([0xff, 0xfe, 0x00, 0x01]), {
-        qos: 1,
-      });
-      expect(await answer).toMatchObject({
-        acceptedFixes: 0,
-        rejections: [expect.objectContaining({ reason: 'invalid_encoding' })],
-      });
+  it('does not let a device publish under another IMEI or subscribe to others', async () => {
+    const tracker = await enrolDevice(api);
+    const victim = await enrolDevice(api);
+    const client = await device(tracker.imei, tracker.password, 5);
+    await expect(
+      client.publishAsync(
+        `devices/${victim.imei}/fixes`,
+        JSON.stringify(fix('2026-11-20T12:00:00Z', -12.6, -69.2)),
+        { qos: 1 },
+      ),
+    ).rejects.toThrow(/not authori[sz]ed/i);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await positionsOf(victim.imei)).toEqual([]);
+  });
+
+  it('refuses subscriptions to other devices and to wildcards', async () => {
+    const tracker = await enrolDevice(api);
+    const client = await device(tracker.imei, tracker.password);
+    for (const forbidden of ['devices/+/errors', 'devices/#', `devices/${tracker.imei}/fixes`]) {
+      await expect(client.subscribeAsync(forbidden, { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    }
+    expect(
+      (await client.subscribeAsync(`devices/${tracker.imei}/errors`, { qos: 1 })).map((g) => g.qos),
+    ).toEqual([1]);
+  });
+
+  it('answers a garbage payload on the device errors topic', async () => {
+    const tracker = await enrolDevice(api);
+    const client = await device(tracker.imei, tracker.password);
+    await client.subscribeAsync(`devices/${tracker.imei}/errors`, { qos: 1 });
+    const answer = nextMessage(client, `devices/${tracker.imei}/errors`);
+    await client.publishAsync(`devices/${tracker.imei}/fixes`, Buffer.from([0xff, 0xfe, 0x00, 0x01]), {
+      qos: 1,
+    });
+    expect(await answer).toMatchObject({
+      acceptedFixes: 0,
+      rejections: [expect.objectContaining({ reason: 'invalid_encoding' })],
     });
   });
-}
+});
