@@ -10,6 +10,7 @@ import {
   enrolDevice,
   fix,
   nextMessage,
+  storedPositions,
 } from '../support/devices';
 import { storageModes } from '../support/storage';
 
@@ -33,13 +34,7 @@ describe.each(storageModes())('device protocol on the embedded broker (%s storag
     return client;
   }
 
-  const positionsOf = (imei: string) =>
-    api.database.db
-      .selectFrom('positions')
-      .selectAll()
-      .where('imei', '=', imei)
-      .orderBy('fix_time')
-      .execute();
+  const positionsOf = (imei: string) => storedPositions(api, imei);
 
   it('stores a single fix and a batch before acknowledging them, once each', async () => {
     const tracker = await enrolDevice(api);

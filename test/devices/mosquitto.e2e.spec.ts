@@ -9,6 +9,7 @@ import {
   enrolDevice,
   fix,
   nextMessage,
+  storedPositions,
 } from '../support/devices';
 import { RunningMosquitto, startMosquitto } from '../support/mosquitto';
 
@@ -59,13 +60,7 @@ describe('device protocol on Mosquitto with dynamic security', () => {
     clients.push(client);
     return client;
   }
-  const positionsOf = (imei: string) =>
-    api.database.db
-      .selectFrom('positions')
-      .selectAll()
-      .where('imei', '=', imei)
-      .orderBy('fix_time')
-      .execute();
+  const positionsOf = (imei: string) => storedPositions(api, imei);
 
   it.each([4, 5] as const)(
     'carries fixes, batches and Teltonika packets from a device on MQTT %s.x to storage',

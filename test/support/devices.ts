@@ -92,3 +92,13 @@ export function nextMessage(
 export function fix(time: string, lat: number, lon: number, extra: Record<string, unknown> = {}) {
   return { time, lat, lon, speed: 3, heading: 90, hdop: 0.9, satellites: 11, ignition: true, ...extra };
 }
+
+/** The fixes stored for a tracker, in event-time order. */
+export function storedPositions(api: TestApi, imei: string) {
+  return api.database.db
+    .selectFrom('positions')
+    .selectAll()
+    .where('imei', '=', imei)
+    .orderBy('fix_time')
+    .execute();
+}
