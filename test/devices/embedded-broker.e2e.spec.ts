@@ -81,6 +81,24 @@ describe.each(storageModes())('device protocol on the embedded broker (%s storag
     expect(JSON.parse(Buffer.from(raw.payload).toString('utf8'))).toEqual(batch);
   });
 
+  it('flags a jump from the previous stored fix that no machine could make, and does not trust it', async () => {
+    const tracker = await enrolDevice(api);
+    const client = await device(tracker.imei, tracker.password);
+    const topic = `devices/${tracker.imei}/fixes`;
+    await client.publishAsync(topic, JSON.stringify(fix('2026-11-20T10:00:00Z', -12.5934, -69.1898)), {
+      qos: 1,
+    });
+    // One minute later in Lima, 850 km away.
+    await client.publishAsync(topic, JSON.stringify(fix('2026-11-20T10:01:00Z', -12.0464, -77.0428)), {
+      qos: 1,
+    });
+    const stored = await positionsOf(tracker.imei);
+    expect(stored.map((p) => [p.trusted, p.flags])).toEqual([
+      [true, []],
+      [false, ['impossible_speed']],
+    ]);
+  });
+
   it('stores the Teltonika Codec 8 and 8E sample packets', async () => {
     const tracker = await enrolDevice(api);
     const client = await device(tracker.imei, tracker.password);

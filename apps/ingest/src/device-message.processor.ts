@@ -5,11 +5,13 @@ import { NewPosition, Store } from '@app/db';
 import { DEFAULT_INDEX_PARAMS } from '@app/geofence';
 import {
   DecodedFix,
+  PreviousFix,
   Rejection,
   decodeDeviceMessage,
   errorsPayload,
   errorsTopic,
   isOnEarth,
+  parseDeviceTopic,
 } from '@app/telemetry';
 import { IngestCounters } from './ingest-counters';
 import { RulesEvaluator } from './rules.evaluator';
@@ -40,6 +42,7 @@ export class DeviceMessageProcessor {
     this.counters.messages++;
     const decoded = decodeDeviceMessage(message.topic, message.payload, message.receivedAt, {
       ...(message.authenticatedImei !== undefined ? { authenticatedImei: message.authenticatedImei } : {}),
+      ...(await this.previousFixOf(message.topic)),
     });
     const rejections = [...decoded.rejections];
     const imei = decoded.imei;
@@ -60,6 +63,14 @@ export class DeviceMessageProcessor {
     for (const rejection of rejections) this.counters.countRejection(rejection.reason);
     if (imei && rejections.length > 0) await this.reportRejections(imei, message, accepted, rejections);
   };
+
+  /** The tracker's newest stored fix, so a jump from it to this message's fixes is flagged as implausible. */
+  private async previousFixOf(topic: string): Promise<{ previousFix?: PreviousFix }> {
+    const parsed = parseDeviceTopic(topic);
+    if (!parsed.ok || (parsed.topic.channel !== 'fixes' && parsed.topic.channel !== 'teltonika')) return {};
+    const latest = await this.store.repos.positions.latest(parsed.topic.imei);
+    return latest ? { previousFix: { deviceTime: latest.fix_time, lat: latest.lat, lon: latest.lon } } : {};
+  }
 
   private async storeFixes(imei: string, message: DeviceMessage, fixes: DecodedFix[]): Promise<void> {
     try {

@@ -41,6 +41,18 @@ export class PositionsRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0);
   }
 
+  /** The tracker's newest stored fix with a usable position, for the decoder's implied-speed check. */
+  latest(imei: string): Promise<{ fix_time: Date; lat: number; lon: number } | undefined> {
+    return this.db
+      .selectFrom('positions')
+      .select(['fix_time', 'lat', 'lon'])
+      .where('imei', '=', imei)
+      .where('h3_cell', 'is not', null)
+      .orderBy('fix_time', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
   track(imei: string, from: Date, to: Date): Promise<PositionRow[]> {
     return this.db
       .selectFrom('positions')
