@@ -1,6 +1,6 @@
 import { latLngToCell } from 'h3-js';
 import type { Zone } from '../model';
-import { metresPerDegree, pointSegmentDistanceFar } from '../geometry/ellipsoid';
+import { metresPerDegree, pointSegmentDistanceFar, segmentDistanceSq } from '../geometry/ellipsoid';
 import { orient } from '../geometry/orient';
 import { ancestorKeys } from '../h3/cell-key';
 import { ENTRY_DEEPER, REC_LINE, REC_REF_INSIDE, type FlatIndex, type IndexStats } from './flat-index';
@@ -263,17 +263,7 @@ function withinBuffer(
       const ay = v[2 * k + 1] as number;
       const bx = v[2 * k + 2] as number;
       const by = v[2 * k + 3] as number;
-      const x1 = (ax - px) * kx;
-      const y1 = (ay - py) * ky;
-      const dx = (bx - ax) * kx;
-      const dy = (by - ay) * ky;
-      const len2 = dx * dx + dy * dy;
-      let t = len2 > 0 ? -(x1 * dx + y1 * dy) / len2 : 0;
-      if (t < 0) t = 0;
-      else if (t > 1) t = 1;
-      const x = x1 + t * dx;
-      const y = y1 + t * dy;
-      const d2 = x * x + y * y;
+      const d2 = segmentDistanceSq(px, py, ax, ay, bx, by, kx, ky);
       if (d2 <= inner) return true;
       if (d2 <= outer && pointSegmentDistanceFar(px, py, ax, ay, bx, by) <= buffer) return true;
     }
