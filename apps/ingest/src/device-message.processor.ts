@@ -14,7 +14,7 @@ import {
   parseDeviceTopic,
 } from '@app/telemetry';
 import { IngestCounters } from './ingest-counters';
-import { RulesEvaluator } from './rules.evaluator';
+import { MachineOfTracker, RulesEvaluator } from './rules.evaluator';
 
 /** The resolution of the H3 cell stored with every fix; the geofence index derives its coarser cells from it. */
 export const POSITION_CELL_RESOLUTION = DEFAULT_INDEX_PARAMS.fineRes;
@@ -48,8 +48,9 @@ export class DeviceMessageProcessor {
     const imei = decoded.imei;
     let accepted = 0;
     if (imei && decoded.fixes.length > 0) {
-      if (await this.store.repos.trackers.findByImei(imei)) {
-        await this.storeFixes(imei, message, decoded.fixes);
+      const target = await this.store.repos.trackers.ingestTarget(imei);
+      if (target) {
+        await this.storeFixes(imei, target.machine, message, decoded.fixes);
         accepted = decoded.fixes.length;
       } else {
         // Defence in depth: the broker should never let an unregistered tracker publish. Nothing is stored and
@@ -72,7 +73,12 @@ export class DeviceMessageProcessor {
     return latest ? { previousFix: { deviceTime: latest.fix_time, lat: latest.lat, lon: latest.lon } } : {};
   }
 
-  private async storeFixes(imei: string, message: DeviceMessage, fixes: DecodedFix[]): Promise<void> {
+  private async storeFixes(
+    imei: string,
+    machine: MachineOfTracker | null,
+    message: DeviceMessage,
+    fixes: DecodedFix[],
+  ): Promise<void> {
     try {
       const { stored, evaluation } = await this.store.transaction(async (repos) => {
         const saved = await repos.positions.saveMessage(
@@ -84,7 +90,10 @@ export class DeviceMessageProcessor {
         const inserted = await repos.positions.insertPositions(
           fixes.map((fix) => positionRow(imei, saved.id, fix)),
         );
-        return { stored: inserted, evaluation: await this.rules.evaluate(repos, imei, fixes) };
+        return {
+          stored: inserted,
+          evaluation: machine ? await this.rules.evaluate(repos, imei, machine, fixes) : undefined,
+        };
       });
       await this.rules.commit(evaluation);
       this.counters.fixesStored += stored;

@@ -19,6 +19,11 @@ import { DecodedFix } from '@app/telemetry';
 import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
 import { DeviceStateStore, MemoryDeviceStateStore, RedisDeviceStateStore } from './device-state.store';
 
+export interface MachineOfTracker {
+  readonly id: string;
+  readonly category: string;
+}
+
 export interface Evaluation {
   /** The device × machine the state belongs to: a tracker moved to another machine starts afresh. */
   readonly stateKey: string;
@@ -49,6 +54,7 @@ export class RulesEvaluator implements OnModuleDestroy {
   async evaluate(
     repos: Repositories,
     imei: string,
+    machine: MachineOfTracker,
     fixes: readonly DecodedFix[],
   ): Promise<Evaluation | undefined> {
     const trusted = fixes
@@ -59,8 +65,6 @@ export class RulesEvaluator implements OnModuleDestroy {
       this.logger.warn(`zone index not ready: fixes of ${imei} stored, not evaluated`);
       return undefined;
     }
-    const machine = await repos.trackers.machineOfImei(imei);
-    if (!machine) return undefined;
     const stateKey = `${imei}:${machine.id}`;
     const stored = await this.states.get(stateKey);
     let state: DeviceState = stored ? parseState(stored) : initialState(imei);

@@ -76,17 +76,26 @@ export class TrackersRepository {
     return row ? { imei: row.imei, secretHash: row.secret_hash, machineStatus: row.status } : undefined;
   }
 
-  /** The machine a tracker is on now, as ingest needs it for the rules. */
-  machineOfImei(imei: string): Promise<{ id: string; category: string; department: string } | undefined> {
-    return this.db
+  /**
+   * What ingest needs of a publishing tracker, in one query: whether it is registered at all, and the machine it
+   * is on now (null when unbound) for the rules.
+   */
+  async ingestTarget(
+    imei: string,
+  ): Promise<{ machine: { id: string; category: string } | null } | undefined> {
+    const row = await this.db
       .selectFrom('trackers as t')
-      .innerJoin('tracker_bindings as b', (join) =>
+      .leftJoin('tracker_bindings as b', (join) =>
         join.onRef('b.tracker_id', '=', 't.id').on('b.unbound_at', 'is', null),
       )
-      .innerJoin('machines as m', 'm.id', 'b.machine_id')
-      .select(['m.id', 'm.category', 'm.department'])
+      .leftJoin('machines as m', 'm.id', 'b.machine_id')
+      .select(['m.id as machine_id', 'm.category'])
       .where('t.imei', '=', imei)
       .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      machine: row.machine_id && row.category ? { id: row.machine_id, category: row.category } : null,
+    };
   }
 
   openBindingOfTracker(trackerId: string): Promise<TrackerBindingRow | undefined> {
