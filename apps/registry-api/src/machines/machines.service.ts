@@ -143,14 +143,9 @@ export class MachinesService {
   }
 
   async get(id: string): Promise<MachineSummary> {
-    const machine = await this.store.repos.machines.findById(id);
+    const [machine] = (await this.store.repos.machines.search({ id, limit: 1, offset: 0 })).items;
     if (!machine) throw notFound('machine', id);
-    const result = await this.store.repos.machines.search({
-      registryNumber: machine.registry_number,
-      limit: 1,
-      offset: 0,
-    });
-    return machineSummary(result.items[0]!);
+    return machineSummary(machine);
   }
 
   async search(query: MachineQueryDto): Promise<Page<MachineSummary>> {

@@ -9,6 +9,7 @@ import type {
 } from '../schema';
 
 export interface MachineQuery {
+  readonly id?: string | undefined;
   readonly registryNumber?: string | undefined;
   readonly imei?: string | undefined;
   readonly ownerDocument?: string | undefined;
@@ -148,6 +149,7 @@ export class MachinesRepository {
         join.onRef('b.machine_id', '=', 'm.id').on('b.unbound_at', 'is', null),
       )
       .leftJoin('trackers as t', 't.id', 'b.tracker_id')
+      .$if(query.id !== undefined, (qb) => qb.where('m.id', '=', query.id!))
       .$if(query.registryNumber !== undefined, (qb) =>
         qb.where('m.registry_number', '=', query.registryNumber!),
       )

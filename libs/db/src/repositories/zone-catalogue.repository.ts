@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import type { Zone, ZoneGeometry, ZoneKind } from '@app/geofence/model';
 import type { DB, ZoneCatalogueVersionRow, ZoneRevisionRow } from '../schema';
+import { escapeLike } from './owners.repository';
 
 export interface CatalogueEntry {
   readonly zone: Zone;
@@ -192,9 +193,7 @@ export class ZoneCatalogueRepository {
       .where('e.version', '=', version)
       .$if(query.kind !== undefined, (qb) => qb.where('r.kind', '=', query.kind!))
       .$if(query.layer !== undefined, (qb) => qb.where('e.layer', '=', query.layer!))
-      .$if(query.name !== undefined, (qb) =>
-        qb.where('r.name', 'ilike', `%${query.name!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
-      );
+      .$if(query.name !== undefined, (qb) => qb.where('r.name', 'ilike', `%${escapeLike(query.name!)}%`));
     const [rows, count] = await Promise.all([
       base
         .select([
