@@ -15,7 +15,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/geofence/**', 'libs/rules/**', 'libs/telemetry/**', 'libs/registry/**'],
+    files: [
+      'libs/geofence/**',
+      'libs/rules/**',
+      'libs/telemetry/**',
+      'libs/registry/**',
+      'libs/integrity/**',
+      'libs/dispatch/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -10,7 +10,7 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-const libs = ['config', 'db', 'registry', 'geofence', 'rules', 'telemetry', 'broker'];
+const libs = ['config', 'db', 'registry', 'geofence', 'rules', 'telemetry', 'broker', 'integrity', 'dispatch'];
 const moduleNameMapper = {};
 for (const lib of libs) {
   moduleNameMapper[`^@app/${lib}$`] = `<rootDir>/libs/${lib}/src`;
