@@ -7,6 +7,8 @@ import type { Response } from 'supertest';
 import { AppConfig, loadConfig } from '@app/config';
 import { StorageMode } from '@app/db';
 import { createRegistryApi } from '../../apps/registry-api/src/registry-api';
+import { IngestModule } from '../../apps/ingest/src/ingest.module';
+import { startIngest } from '../../apps/ingest/src/ingest.runtime';
 import { TestDatabase, openTestDatabase } from './storage';
 
 export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
@@ -54,6 +56,7 @@ export async function startTestApi(
   const database = await openTestDatabase(mode);
   const app = await createRegistryApi(config, database, modules);
   await app.init();
+  if (modules.includes(IngestModule)) await startIngest(app);
   const http = () => request(app.getHttpServer());
   const login = async (username: string, password: string) => {
     const response = await http().post('/v1/auth/login').send({ username, password }).expect(200);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@app/config';
 import { createRegistryApi, listen } from '../../registry-api/src/registry-api';
 import { IngestModule } from '../../ingest/src/ingest.module';
-import { IngestRuntime } from '../../ingest/src/ingest.runtime';
+import { IngestRuntime, startIngest } from '../../ingest/src/ingest.runtime';
 
 /**
  * The main job: the whole product in one process. With no DATABASE_URL it runs on the embedded
@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const api = await createRegistryApi(config, undefined, [IngestModule]);
   const url = await listen(api, config);
+  await startIngest(api);
   const broker = api.get(IngestRuntime).brokerUrl ?? '(not started)';
   const storage =
     config.storageMode === 'embedded'

@@ -9,6 +9,8 @@ export class IngestCounters {
   statusMessages = 0;
   readonly rejections: Record<string, number> = {};
   storageFailures = 0;
+  /** Live states rebuilt from stored positions (ingest restarted, Redis lost, another instance served the tracker). */
+  statesRebuilt = 0;
 
   countRejection(reason: string): void {
     this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;
@@ -22,6 +24,7 @@ export class IngestCounters {
       statusMessages: this.statusMessages,
       rejections: { ...this.rejections },
       storageFailures: this.storageFailures,
+      statesRebuilt: this.statesRebuilt,
     };
   }
 }

@@ -1,16 +1,20 @@
 import { Module } from '@nestjs/common';
-import { DeviceMessageProcessor } from './device-message.processor';
+import { DeviceTelemetryController } from './device-telemetry.controller';
 import { IngestController } from './ingest.controller';
 import { IngestCounters } from './ingest-counters';
+import { IngestPipeline } from './ingest.pipeline';
 import { IngestRuntime } from './ingest.runtime';
 import { RulesEvaluator } from './rules.evaluator';
 import { ZonesModule } from '../../registry-api/src/zones/zones.module';
 
-/** Ingest: device messages in; stored fixes, violations and outbox events out. Needs ConfigModule, DbModule and BrokerModule. */
+/**
+ * Ingest: device messages in; stored fixes, violations and outbox events out. Needs ConfigModule, DbModule and
+ * BrokerModule; `startIngest` attaches its transport once the application is initialised.
+ */
 @Module({
   imports: [ZonesModule],
-  controllers: [IngestController],
-  providers: [IngestCounters, DeviceMessageProcessor, IngestRuntime, RulesEvaluator],
-  exports: [IngestCounters, DeviceMessageProcessor, IngestRuntime],
+  controllers: [IngestController, DeviceTelemetryController],
+  providers: [IngestCounters, IngestPipeline, IngestRuntime, RulesEvaluator],
+  exports: [IngestCounters, IngestPipeline, IngestRuntime],
 })
 export class IngestModule {}

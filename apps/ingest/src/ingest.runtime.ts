@@ -1,54 +1,65 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  INestApplication,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
 import { Store } from '@app/db';
-import { DeviceMessageProcessor } from './device-message.processor';
-import { ExternalBrokerConsumer } from './external-broker.consumer';
+import { IngestPipeline } from './ingest.pipeline';
+import { DeviceTransport } from './transport/device-transport';
+import { EmbeddedBrokerTransport } from './transport/embedded-broker.transport';
+import { SharedSubscriptionTransport } from './transport/shared-subscription.transport';
 
 const PARTITION_MONTHS_AHEAD = 2;
 const DAY_MS = 24 * 3600 * 1000;
 
-/** Starts ingest: the embedded broker (no MQTT_URL) or a consumer of the external broker, and partition upkeep. */
+/**
+ * Ingest's runtime: the transport devices' messages arrive by (the embedded broker without MQTT_URL, else a
+ * shared-subscription consumer of the external broker) and the upkeep of the positions' partitions.
+ */
 @Injectable()
 export class IngestRuntime implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Ingest');
-  private consumer: ExternalBrokerConsumer | undefined;
   private upkeep: NodeJS.Timeout | undefined;
-  brokerUrl: string | undefined;
+  readonly transport: DeviceTransport;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: Store,
-    private readonly processor: DeviceMessageProcessor,
-    private readonly embedded: EmbeddedBroker,
+    pipeline: IngestPipeline,
+    embedded: EmbeddedBroker,
     @Inject(DEVICE_DIRECTORY) private readonly directory: DeviceDirectory,
-  ) {}
+  ) {
+    this.transport = config.mqttUrl
+      ? new SharedSubscriptionTransport({
+          url: config.mqttUrl,
+          username: config.mqttUsername,
+          password: config.mqttPassword,
+          instanceId: config.ingestInstanceId,
+          connections: config.ingestMqttConnections,
+        })
+      : new EmbeddedBrokerTransport(embedded, config.embeddedMqttHost, config.embeddedMqttPort);
+    pipeline.usePublisher(this.transport);
+  }
+
+  get brokerUrl(): string | undefined {
+    return this.transport.brokerUrl;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.maintainPartitions();
     this.upkeep = setInterval(() => void this.maintainPartitions(), DAY_MS);
     this.upkeep.unref();
-    if (!this.config.mqttUrl) {
-      this.processor.usePublisher(this.embedded);
-      this.embedded.setMessageHandler(this.processor.handle);
-      this.brokerUrl = await this.embedded.listen(this.config.embeddedMqttHost, this.config.embeddedMqttPort);
-      this.logger.log(`embedded MQTT broker (MQTT 3.1.1) on ${this.brokerUrl}`);
-      return;
-    }
-    if (this.directory instanceof MosquittoDynsecDirectory) await this.directory.ensureServiceRole();
-    this.consumer = new ExternalBrokerConsumer(
-      this.config.mqttUrl,
-      { username: this.config.mqttUsername, password: this.config.mqttPassword },
-      this.processor.handle,
-    );
-    this.processor.usePublisher(this.consumer);
-    await this.consumer.start();
-    this.brokerUrl = this.config.mqttUrl;
+    if (this.config.mqttUrl && this.directory instanceof MosquittoDynsecDirectory)
+      await this.directory.ensureServiceRole();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     if (this.upkeep) clearInterval(this.upkeep);
-    await this.consumer?.stop();
   }
 
   private async maintainPartitions(): Promise<void> {
@@ -61,4 +72,13 @@ export class IngestRuntime implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.error(`partition upkeep failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+}
+
+/**
+ * Connects ingest's transport to an initialised application and starts taking device messages: the handlers are
+ * Nest message handlers (`DeviceTelemetryController`), the transport a custom strategy.
+ */
+export async function startIngest(app: INestApplication): Promise<void> {
+  app.connectMicroservice({ strategy: app.get(IngestRuntime).transport });
+  await app.startAllMicroservices();
 }

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@app/config';
-import { createServiceContext } from '../../registry-api/src/registry-api';
+import { createServiceApp } from '../../registry-api/src/registry-api';
 import { IngestModule } from './ingest.module';
+import { startIngest } from './ingest.runtime';
 
 /** Ingest on its own, for deployments with PostgreSQL and an external broker (several instances share the load). */
 async function main(): Promise<void> {
-  const app = await createServiceContext(loadConfig(), [IngestModule]);
-  app.enableShutdownHooks();
+  const app = await createServiceApp(loadConfig(), [IngestModule]);
+  await startIngest(app);
   new Logger('Ingest').log('ingest running');
 }
 

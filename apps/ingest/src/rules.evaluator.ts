@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Repositories } from '@app/db';
+import { Repositories, ViolationRow } from '@app/db';
 import { MachineCategory } from '@app/registry';
 import {
   ActiveIndexLookup,
@@ -11,63 +11,69 @@ import {
   StreamParams,
   VerdictEvent,
   initialState,
-  parseState,
   step,
   streamParams,
 } from '@app/rules';
 import { DecodedFix } from '@app/telemetry';
 import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
-import { DeviceStateStore, MemoryDeviceStateStore, RedisDeviceStateStore } from './device-state.store';
+import { LiveState } from './live-state';
 
 export interface MachineOfTracker {
   readonly id: string;
   readonly category: string;
 }
 
-export interface Evaluation {
-  /** The device × machine the state belongs to: a tracker moved to another machine starts afresh. */
-  readonly stateKey: string;
-  readonly state: string;
-  readonly events: RuleEvent[];
-}
-
 /**
  * Runs a tracker's trusted fixes through the streaming rules and turns verdicts into violations and outbox
- * events, inside the caller's transaction; the device's state is saved by `commit` once that transaction is.
+ * events, inside the caller's transaction. The rule state is part of the tracker's live state, which the caller
+ * keeps once that transaction has committed.
  */
 @Injectable()
-export class RulesEvaluator implements OnModuleDestroy {
+export class RulesEvaluator {
   private readonly logger = new Logger('Rules');
   private readonly lookup: ActiveIndexLookup;
   private readonly rules = new RuleSet();
-  private readonly params: StreamParams = streamParams();
-  private readonly states: DeviceStateStore;
+  readonly params: StreamParams;
 
   constructor(
     private readonly catalogue: ZoneCatalogueService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.lookup = new ActiveIndexLookup(catalogue.engine);
-    this.states = config.redisUrl ? new RedisDeviceStateStore(config.redisUrl) : new MemoryDeviceStateStore();
+    this.params = streamParams({ dwellEveryMs: config.violationUpdateSeconds * 1000 });
   }
 
+  get ready(): boolean {
+    return this.catalogue.engine.index !== undefined && this.catalogue.engine.index !== null;
+  }
+
+  /** Steps the fixes through the rules and writes what the verdicts change; returns the events. */
   async evaluate(
     repos: Repositories,
-    imei: string,
+    state: LiveState,
     machine: MachineOfTracker,
-    fixes: readonly DecodedFix[],
-  ): Promise<Evaluation | undefined> {
-    const trusted = fixes
-      .filter((f) => f.trusted)
-      .sort((a, b) => a.deviceTime.getTime() - b.deviceTime.getTime());
-    if (trusted.length === 0) return undefined;
-    if (!this.catalogue.engine.index) {
-      this.logger.warn(`zone index not ready: fixes of ${imei} stored, not evaluated`);
-      return undefined;
+    fixes: readonly Fix[],
+  ): Promise<RuleEvent[]> {
+    const events = this.fold(state, machine, fixes);
+    for (const event of events) await this.apply(repos, state.imei, event);
+    return events;
+  }
+
+  /**
+   * Steps fixes through the rules without writing anything: used as is to rebuild a live state from stored
+   * positions, whose verdicts were written when they first arrived.
+   */
+  fold(state: LiveState, machine: MachineOfTracker, fixes: readonly Fix[]): RuleEvent[] {
+    if (fixes.length === 0) return [];
+    if (!this.ready) {
+      this.logger.warn(`zone index not ready: fixes of ${state.imei} stored, not evaluated`);
+      return [];
     }
-    const stateKey = `${imei}:${machine.id}`;
-    const stored = await this.states.get(stateKey);
-    let state: DeviceState = stored ? parseState(stored) : initialState(imei);
+    if (state.machineId !== machine.id) {
+      state.machineId = machine.id;
+      state.rules = undefined;
+    }
+    let rules: DeviceState = state.rules ?? initialState(state.imei);
     const events: RuleEvent[] = [];
     const context = {
       machine: { machineId: machine.id, category: machine.category as MachineCategory },
@@ -75,22 +81,28 @@ export class RulesEvaluator implements OnModuleDestroy {
       rules: this.rules,
       params: this.params,
     };
-    for (const fix of trusted) {
-      const result = step(state, toRuleFix(imei, fix), context);
-      state = result.state;
+    for (const fix of [...fixes].sort((a, b) => a.time - b.time)) {
+      const result = step(rules, fix, context);
+      rules = result.state;
       events.push(...result.events);
     }
-    for (const event of events) await this.apply(repos, imei, event);
-    return { stateKey, state: JSON.stringify(state), events };
+    state.rules = rules;
+    return events;
   }
 
-  /** After the transaction committed: the next message of this tracker continues from this state. */
-  async commit(evaluation: Evaluation | undefined): Promise<void> {
-    if (evaluation) await this.states.set(evaluation.stateKey, evaluation.state);
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.states.close();
+  /**
+   * The violation an event is about: by its episode, or else the machine's open one for the zone and rule (after
+   * a rebuild of the live state the episodes are numbered afresh).
+   */
+  private async violationOf(
+    repos: Repositories,
+    imei: string,
+    event: { episodeId: string; ruleId: string; machineId: string; zoneId: string },
+  ): Promise<ViolationRow | undefined> {
+    return (
+      (await repos.violations.findByEpisode(imei, event.episodeId, event.ruleId)) ??
+      (await repos.violations.openOf(event.machineId, event.zoneId, event.ruleId))
+    );
   }
 
   private async apply(repos: Repositories, imei: string, event: RuleEvent): Promise<void> {
@@ -100,7 +112,7 @@ export class RulesEvaluator implements OnModuleDestroy {
         return;
       case 'verdict_update':
       case 'verdict_close': {
-        const row = await repos.violations.findByEpisode(imei, event.episodeId, event.ruleId);
+        const row = await this.violationOf(repos, imei, event);
         if (!row) return;
         const closing = event.type === 'verdict_close';
         const updated = await repos.violations.update(row.id, {
@@ -202,12 +214,20 @@ export class RulesEvaluator implements OnModuleDestroy {
       delayMs: event.delayMs,
       confirmingFixes: event.fixes,
     });
-    if (row) await repos.violations.addOutboxEvent('violation.opened', 'violation', row.id, row);
-    return row?.id;
+    if (row) {
+      await repos.violations.addOutboxEvent('violation.opened', 'violation', row.id, row);
+      return row.id;
+    }
+    // Already open for this machine, zone and rule (one open violation each): the new episode continues it.
+    const open = await repos.violations.openOf(event.machineId, event.zoneId, event.ruleId);
+    if (open && !crossing && open.episode_id !== episodeId)
+      await repos.violations.rebindEpisode(open.id, episodeId);
+    return undefined;
   }
 }
 
-function toRuleFix(imei: string, fix: DecodedFix): Fix {
+/** A decoded fix as the rules take it, with the H3 cell already computed for its stored row. */
+export function toRuleFix(imei: string, fix: DecodedFix, cell: string | null): Fix {
   return {
     deviceId: imei,
     id: `${imei}@${fix.deviceTime.toISOString()}`,
@@ -215,6 +235,7 @@ function toRuleFix(imei: string, fix: DecodedFix): Fix {
     receivedAt: fix.receivedAt.getTime(),
     lat: fix.lat,
     lon: fix.lon,
+    ...(cell ? { cell } : {}),
     ...(fix.speedKmh !== undefined ? { speedKmh: fix.speedKmh } : {}),
     ...(fix.ignition !== undefined ? { ignition: fix.ignition } : {}),
     ...(fix.hdop !== undefined ? { hdop: fix.hdop } : {}),

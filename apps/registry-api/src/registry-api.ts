@@ -59,6 +59,20 @@ export async function createServiceContext(config: AppConfig, modules: Array<Typ
   });
 }
 
+/**
+ * A process whose work arrives by a Nest transport, not HTTP (ingest): configuration, storage, device access and
+ * the given modules, initialised, with nothing listening yet.
+ */
+export async function createServiceApp(config: AppConfig, modules: Array<Type | DynamicModule>) {
+  const database = await openConfiguredDatabase(config);
+  const app = await NestFactory.create(ServiceContextModule.forRoot(config, database, modules), {
+    logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
+  });
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}
+
 export function openConfiguredDatabase(config: AppConfig): Promise<Database> {
   return openDatabase({
     databaseUrl: config.databaseUrl,

@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   ConfigError,
@@ -39,6 +40,50 @@ export const CONFIG_KEYS = {
     'External broker product, for device provisioning and revocation (ignored by the embedded broker).',
     ['mosquitto', 'emqx'],
     'mosquitto',
+  ),
+  ingestMqttConnections: integer(
+    'INGEST_MQTT_CONNECTIONS',
+    'Connections of one ingest instance to the external broker, in one shared-subscription group. Each holds one unacknowledged message at a time, so this bounds the messages waiting for a commit.',
+    128,
+    1,
+    1024,
+  ),
+  ingestInstanceId: optionalString(
+    'INGEST_INSTANCE_ID',
+    'Stable name of this ingest instance: its broker client ids (persistent sessions) derive from it. Unset: the host name.',
+  ),
+  ingestBatchMax: integer(
+    'INGEST_BATCH_MAX',
+    'Most device messages stored in one transaction (group commit).',
+    1000,
+    1,
+    10000,
+  ),
+  liveStateMax: integer(
+    'LIVE_STATE_MAX',
+    'Trackers whose live state one ingest instance keeps in memory; older ones are reloaded when they report.',
+    100000,
+    100,
+    10000000,
+  ),
+  liveStateFlushMs: integer(
+    'LIVE_STATE_FLUSH_MS',
+    'How often changed live states are written to Redis, in milliseconds.',
+    2000,
+    100,
+    600000,
+  ),
+  redisKeyPrefix: stringWithDefault(
+    'REDIS_KEY_PREFIX',
+    'Prefix of every Redis key the product writes.',
+    'centinela:',
+  ),
+  violationUpdateSeconds: integer(
+    'VIOLATION_UPDATE_SECONDS',
+    'Interval of violation.updated events while a machine stays in a zone (event time), in seconds.',
+    900,
+    60,
+    86400,
   ),
   embeddedMqttHost: stringWithDefault(
     'MQTT_EMBEDDED_HOST',
@@ -106,7 +151,11 @@ export const CONFIG_KEYS = {
 type Parsed<K> = K extends KeyDefinition<infer T> ? T : never;
 type RawConfig = { readonly [K in keyof typeof CONFIG_KEYS]: Parsed<(typeof CONFIG_KEYS)[K]> };
 
-export interface AppConfig extends Omit<RawConfig, 'jwtSecret' | 'deviceSecretKey' | 'geofenceCacheDir'> {
+export interface AppConfig extends Omit<
+  RawConfig,
+  'jwtSecret' | 'deviceSecretKey' | 'geofenceCacheDir' | 'ingestInstanceId'
+> {
+  readonly ingestInstanceId: string;
   readonly geofenceCacheDir: string;
   readonly storageMode: 'postgres' | 'embedded';
   readonly jwtSecret: string;
@@ -140,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     storageMode,
     dataDir: path.resolve(raw.dataDir),
     geodataDir: path.resolve(raw.geodataDir),
+    ingestInstanceId: raw.ingestInstanceId ?? os.hostname(),
     geofenceCacheDir: path.resolve(raw.geofenceCacheDir ?? path.join(raw.dataDir, 'geofence-cache')),
     jwtSecret: raw.jwtSecret ?? persistedSecret(raw.dataDir, 'jwt-secret', 48),
     deviceSecretKey: raw.deviceSecretKey ?? persistedSecret(raw.dataDir, 'device-secret-key', 48),

@@ -9,6 +9,8 @@ export interface AgenciesTable {
   name: string;
   kind: string;
   department: string | null;
+  mqtt_secret_hash: Generated<string | null>;
+  mqtt_credentials_issued_at: Generated<Date | null>;
   created_at: Timestamp;
 }
 
@@ -188,6 +190,7 @@ export interface PositionsTable {
   source: string;
   message_id: string;
   message_index: number;
+  stored_at: Generated<Date>;
 }
 
 export interface ViolationsTable {
@@ -211,6 +214,11 @@ export interface ViolationsTable {
   late: boolean;
   delay_ms: ColumnType<string, number, number>;
   confirming_fixes: Json<unknown>;
+  department: Generated<string | null>;
+  workflow_status: Generated<string>;
+  resolution: Generated<string | null>;
+  escalation_level: Generated<number>;
+  escalated_at: Generated<Date | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -223,6 +231,81 @@ export interface OutboxEventsTable {
   payload: Json<unknown>;
   created_at: Timestamp;
   published_at: Date | null;
+}
+
+export interface ViolationStepsTable {
+  id: Generated<string>;
+  violation_id: string;
+  step: string;
+  at: Timestamp;
+  actor_id: string | null;
+  actor_username: string;
+  agency_id: string | null;
+  notes: string | null;
+  reference: string | null;
+  resolution: string | null;
+  escalation_level: number | null;
+}
+
+export interface EvidenceLinksTable {
+  violation_id: string;
+  seq: number;
+  kind: string;
+  ref: string;
+  item_digest: string;
+  prev_hash: string;
+  hash: string;
+  sealed_at: Date;
+}
+
+export interface AgencySubscriptionsTable {
+  id: Generated<string>;
+  agency_id: string;
+  zone_kinds: string[];
+  departments: string[];
+  severities: string[];
+  level: number;
+  created_at: Timestamp;
+}
+
+export interface AgencyChannelsTable {
+  id: Generated<string>;
+  agency_id: string;
+  kind: string;
+  url: string | null;
+  secret: string | null;
+  active: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface DeliveriesTable {
+  id: Generated<string>;
+  outbox_event_id: string;
+  agency_id: string;
+  channel_id: string;
+  event_id: string;
+  event_type: string;
+  violation_id: string;
+  body: string;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  window_started_at: Timestamp;
+  lease_owner: string | null;
+  lease_until: Date | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: Date | null;
+  dead_at: Date | null;
+}
+
+export interface SigningKeysTable {
+  key_id: string;
+  algorithm: string;
+  public_key: string;
+  private_key: string;
+  created_at: Timestamp;
 }
 
 export interface DB {
@@ -244,6 +327,12 @@ export interface DB {
   positions: PositionsTable;
   violations: ViolationsTable;
   outbox_events: OutboxEventsTable;
+  violation_steps: ViolationStepsTable;
+  evidence_links: EvidenceLinksTable;
+  agency_subscriptions: AgencySubscriptionsTable;
+  agency_channels: AgencyChannelsTable;
+  deliveries: DeliveriesTable;
+  signing_keys: SigningKeysTable;
 }
 
 export type AgencyRow = Selectable<AgenciesTable>;
@@ -266,3 +355,9 @@ export type ZoneCatalogueVersionRow = Selectable<ZoneCatalogueVersionsTable>;
 export type PositionRow = Selectable<PositionsTable>;
 export type NewPosition = Insertable<PositionsTable>;
 export type ViolationRow = Selectable<ViolationsTable>;
+export type OutboxEventRow = Selectable<OutboxEventsTable>;
+export type ViolationStepRow = Selectable<ViolationStepsTable>;
+export type EvidenceLinkRow = Selectable<EvidenceLinksTable>;
+export type AgencySubscriptionRow = Selectable<AgencySubscriptionsTable>;
+export type AgencyChannelRow = Selectable<AgencyChannelsTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;

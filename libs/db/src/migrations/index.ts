@@ -3,6 +3,8 @@ import * as registry from './20261122T0500_registry';
 import * as zoneCatalogue from './20261122T0600_zone_catalogue';
 import * as positions from './20261122T0700_positions';
 import * as violations from './20261122T0800_violations';
+import * as dispatch from './20261201T0900_dispatch';
+import * as positionsStoredAt from './20261201T0800_positions_stored_at';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +12,6 @@ export const migrations: Record<string, Migration> = {
   '20261122T0600_zone_catalogue': zoneCatalogue,
   '20261122T0700_positions': positions,
   '20261122T0800_violations': violations,
+  '20261201T0900_dispatch': dispatch,
+  '20261201T0800_positions_stored_at': positionsStoredAt,
 };

@@ -8,8 +8,99 @@ export interface StoredMessage {
   readonly created: boolean;
 }
 
+/** One device message to store once, as `saveMessages` takes it. */
+export interface NewDeviceMessage {
+  readonly imei: string;
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly receivedAt: Date;
+}
+
+/** Which stored fixes of a tracker to read back to rebuild its live state. */
+export interface ReplayRequest {
+  readonly imei: string;
+  /** Fixes that arrived after this moment. */
+  readonly receivedAfter: Date;
+  /** Fixes taken at or after this moment (older ones are beyond what the rules keep). */
+  readonly takenFrom: Date;
+}
+
+const INSERT_CHUNK = 1000;
+
 export class PositionsRepository {
   constructor(private readonly db: Kysely<DB>) {}
+
+  /**
+   * Stores many device messages at once, each once per device and content; returns the id of every message, in
+   * the order given, and whether it was new.
+   */
+  async saveMessages(messages: readonly NewDeviceMessage[]): Promise<StoredMessage[]> {
+    const rows = messages.map((m) => ({
+      imei: m.imei,
+      topic: m.topic,
+      payload: m.payload,
+      payload_sha256: createHash('sha256').update(m.payload).digest('hex'),
+      received_at: m.receivedAt,
+    }));
+    const ids = new Map<string, string>();
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const inserted = await this.db
+        .insertInto('device_messages')
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .onConflict((oc) => oc.columns(['imei', 'payload_sha256']).doNothing())
+        .returning(['id', 'imei', 'payload_sha256'])
+        .execute();
+      for (const row of inserted) ids.set(`${row.imei}|${row.payload_sha256}`, row.id);
+    }
+    const created = new Set(ids.values());
+    const missing = rows.filter((r) => !ids.has(`${r.imei}|${r.payload_sha256}`));
+    if (missing.length > 0) {
+      const existing = await this.db
+        .selectFrom('device_messages')
+        .select(['id', 'imei', 'payload_sha256'])
+        .where((eb) =>
+          eb.or(
+            missing.map((r) =>
+              eb.and([eb('imei', '=', r.imei), eb('payload_sha256', '=', r.payload_sha256)]),
+            ),
+          ),
+        )
+        .execute();
+      for (const row of existing) ids.set(`${row.imei}|${row.payload_sha256}`, row.id);
+    }
+    return rows.map((r) => {
+      const id = ids.get(`${r.imei}|${r.payload_sha256}`);
+      if (!id) throw new Error(`device message of ${r.imei} was neither stored nor found`);
+      return { id, created: created.has(id) };
+    });
+  }
+
+  /**
+   * The trusted fixes to fold into rebuilt live states, per tracker in the order ingest first saw them (arrival,
+   * then fix time).
+   */
+  replayable(requests: readonly ReplayRequest[]): Promise<PositionRow[]> {
+    if (requests.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('positions')
+      .selectAll()
+      .where('trusted', '=', true)
+      .where((eb) =>
+        eb.or(
+          requests.map((r) =>
+            eb.and([
+              eb('imei', '=', r.imei),
+              eb('fix_time', '>=', r.takenFrom),
+              eb('received_at', '>', r.receivedAfter),
+            ]),
+          ),
+        ),
+      )
+      .orderBy('imei')
+      .orderBy('received_at')
+      .orderBy('fix_time')
+      .execute();
+  }
 
   /** Stores a device message once per device and content. */
   async saveMessage(imei: string, topic: string, payload: Buffer, receivedAt: Date): Promise<StoredMessage> {
@@ -32,13 +123,16 @@ export class PositionsRepository {
 
   /** Inserts fixes not stored yet (same tracker and fix time); returns how many were new. */
   async insertPositions(rows: readonly NewPosition[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    const result = await this.db
-      .insertInto('positions')
-      .values([...rows])
-      .onConflict((oc) => oc.columns(['imei', 'fix_time']).doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0);
+    let inserted = 0;
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const result = await this.db
+        .insertInto('positions')
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .onConflict((oc) => oc.columns(['imei', 'fix_time']).doNothing())
+        .executeTakeFirst();
+      inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+    }
+    return inserted;
   }
 
   /** The tracker's newest stored fix with a usable position, for the decoder's implied-speed check. */

@@ -80,22 +80,29 @@ export class TrackersRepository {
    * What ingest needs of a publishing tracker, in one query: whether it is registered at all, and the machine it
    * is on now (null when unbound) for the rules.
    */
-  async ingestTarget(
-    imei: string,
-  ): Promise<{ machine: { id: string; category: string } | null } | undefined> {
-    const row = await this.db
+  /**
+   * The registered trackers among `imeis`, each with the machine it is bound to (null when unbound); trackers the
+   * registry does not know are absent from the map.
+   */
+  async ingestTargets(
+    imeis: readonly string[],
+  ): Promise<Map<string, { machine: { id: string; category: string } | null }>> {
+    const targets = new Map<string, { machine: { id: string; category: string } | null }>();
+    if (imeis.length === 0) return targets;
+    const rows = await this.db
       .selectFrom('trackers as t')
       .leftJoin('tracker_bindings as b', (join) =>
         join.onRef('b.tracker_id', '=', 't.id').on('b.unbound_at', 'is', null),
       )
       .leftJoin('machines as m', 'm.id', 'b.machine_id')
-      .select(['m.id as machine_id', 'm.category'])
-      .where('t.imei', '=', imei)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      machine: row.machine_id && row.category ? { id: row.machine_id, category: row.category } : null,
-    };
+      .select(['t.imei', 'm.id as machine_id', 'm.category'])
+      .where('t.imei', 'in', [...imeis])
+      .execute();
+    for (const row of rows)
+      targets.set(row.imei, {
+        machine: row.machine_id && row.category ? { id: row.machine_id, category: row.category } : null,
+      });
+    return targets;
   }
 
   openBindingOfTracker(trackerId: string): Promise<TrackerBindingRow | undefined> {

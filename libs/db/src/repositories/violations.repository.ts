@@ -62,6 +62,27 @@ export class ViolationsRepository {
       .executeTakeFirst();
   }
 
+  /** The machine's open violation of a zone and rule, if any. */
+  openOf(machineId: string, zoneId: string, ruleId: string): Promise<ViolationRow | undefined> {
+    return this.db
+      .selectFrom('violations')
+      .selectAll()
+      .where('machine_id', '=', machineId)
+      .where('zone_id', '=', zoneId)
+      .where('rule_id', '=', ruleId)
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+  }
+
+  /** Lets a later episode of the streaming state continue an open violation (after the state was rebuilt). */
+  async rebindEpisode(id: string, episodeId: string): Promise<void> {
+    await this.db
+      .updateTable('violations')
+      .set({ episode_id: episodeId, updated_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .execute();
+  }
+
   update(
     id: string,
     changes: { lastSeenAt?: Date; startedAt?: Date; status?: string; closedAt?: Date | null },
