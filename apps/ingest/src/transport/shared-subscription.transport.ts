@@ -64,7 +64,7 @@ export class SharedSubscriptionTransport extends DeviceTransport {
 
   private async connect(index: number, topics: string[]): Promise<MqttClient> {
     const clientId = `centinela-ingest-${this.options.instanceId}-${index}`;
-    let client: MqttClient | undefined;
+    const connection: { client?: MqttClient } = {};
     const options: IClientOptions = {
       protocolVersion: 5,
       clean: false,
@@ -76,11 +76,12 @@ export class SharedSubscriptionTransport extends DeviceTransport {
       customHandleAcks: (topic, payload, packet, done) => {
         this.dispatch({ topic, payload, receivedAt: new Date() }, { ...packet }).then(
           () => done(0),
-          (error: unknown) => this.withhold(client, topic, error),
+          (error: unknown) => this.withhold(connection.client, topic, error),
         );
       },
     };
-    client = await mqtt.connectAsync(this.options.url, options);
+    const client = await mqtt.connectAsync(this.options.url, options);
+    connection.client = client;
     client.on('error', (error) => this.logger.warn(`broker connection ${clientId}: ${error.message}`));
     const granted = await client.subscribeAsync(topics, { qos: 1 });
     const refused = granted.filter((g) => g.qos > 2);
