@@ -146,6 +146,62 @@ export const CONFIG_KEYS = {
     'Prefix of the registry numbers issued to machines (PREFIX-YEAR-NNNNNN).',
     'MAQ',
   ),
+  dispatchPollMs: integer(
+    'DISPATCH_POLL_MS',
+    'How often a dispatcher looks for outbox events, due deliveries and violations to escalate, in milliseconds.',
+    500,
+    10,
+    60000,
+  ),
+  dispatchBatchSize: integer(
+    'DISPATCH_BATCH_SIZE',
+    'Outbox events or deliveries a dispatcher claims at a time.',
+    50,
+    1,
+    1000,
+  ),
+  dispatchLeaseSeconds: integer(
+    'DISPATCH_LEASE_SECONDS',
+    'Lease of a claimed delivery: another dispatcher instance takes it over when the lease expires unfinished, in seconds.',
+    60,
+    1,
+    3600,
+  ),
+  dispatchWebhookTimeoutMs: integer(
+    'DISPATCH_WEBHOOK_TIMEOUT_MS',
+    'Time an agency webhook has to answer one delivery, in milliseconds.',
+    10000,
+    100,
+    120000,
+  ),
+  dispatchRetryInitialMs: integer(
+    'DISPATCH_RETRY_INITIAL_MS',
+    'Delay before the second attempt of a failed delivery (doubling after each failure, with jitter), in milliseconds.',
+    10000,
+    10,
+    3600000,
+  ),
+  dispatchRetryMaxMs: integer(
+    'DISPATCH_RETRY_MAX_MS',
+    'Longest delay between two attempts of a delivery, in milliseconds.',
+    3600000,
+    100,
+    86400000,
+  ),
+  dispatchRetryWindowSeconds: integer(
+    'DISPATCH_RETRY_WINDOW_SECONDS',
+    'How long a failing delivery is retried before it goes to the dead-letter list, in seconds.',
+    86400,
+    1,
+    2592000,
+  ),
+  dispatchEscalationSeconds: integer(
+    'DISPATCH_ESCALATION_SECONDS',
+    'Time a violation may stay unacknowledged before it is escalated to the next level (and again after each escalation), in seconds.',
+    1800,
+    1,
+    604800,
+  ),
 } as const;
 
 type Parsed<K> = K extends KeyDefinition<infer T> ? T : never;

@@ -12,3 +12,7 @@ export * from './repositories/users.repository';
 export * from './repositories/zone-catalogue.repository';
 export * from './repositories/positions.repository';
 export * from './repositories/violations.repository';
+export * from './repositories/violation-cases.repository';
+export * from './repositories/evidence.repository';
+export * from './repositories/agency-channels.repository';
+export * from './repositories/deliveries.repository';

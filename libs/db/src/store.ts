@@ -8,6 +8,10 @@ import { ViolationsRepository } from './repositories/violations.repository';
 import { TrackersRepository } from './repositories/trackers.repository';
 import { AgenciesRepository, UsersRepository } from './repositories/users.repository';
 import { ZoneCatalogueRepository } from './repositories/zone-catalogue.repository';
+import { AgencyChannelsRepository } from './repositories/agency-channels.repository';
+import { DeliveriesRepository } from './repositories/deliveries.repository';
+import { EvidenceRepository } from './repositories/evidence.repository';
+import { ViolationCasesRepository } from './repositories/violation-cases.repository';
 
 /** The repositories, bound to one connection or to one transaction. */
 export interface Repositories {
@@ -20,6 +24,10 @@ export interface Repositories {
   readonly zones: ZoneCatalogueRepository;
   readonly positions: PositionsRepository;
   readonly violations: ViolationsRepository;
+  readonly violationCases: ViolationCasesRepository;
+  readonly evidence: EvidenceRepository;
+  readonly agencyChannels: AgencyChannelsRepository;
+  readonly deliveries: DeliveriesRepository;
 }
 
 export function repositoriesFor(db: Kysely<DB>): Repositories {
@@ -33,6 +41,10 @@ export function repositoriesFor(db: Kysely<DB>): Repositories {
     zones: new ZoneCatalogueRepository(db),
     positions: new PositionsRepository(db),
     violations: new ViolationsRepository(db),
+    violationCases: new ViolationCasesRepository(db),
+    evidence: new EvidenceRepository(db),
+    agencyChannels: new AgencyChannelsRepository(db),
+    deliveries: new DeliveriesRepository(db),
   };
 }
 

@@ -1,4 +1,4 @@
-import { agencyMaySee, departmentAt, route, Subscription } from './routing';
+import { agencyMaySee, departmentAt, route, Subscription, ZoneAtPosition } from './routing';
 
 const sub = (agencyId: string, s: Partial<Subscription> = {}): Subscription => ({
   agencyId,
@@ -58,7 +58,7 @@ describe('routing alerts to agencies', () => {
   });
 
   it('takes the department of the jurisdiction zone at the position, else the machine’s', () => {
-    const zones = [
+    const zones: ZoneAtPosition[] = [
       { kind: 'water_body', properties: {} },
       { kind: 'jurisdiction', properties: { department: 'Madre de Dios' } },
     ];

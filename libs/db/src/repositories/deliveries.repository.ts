@@ -1,0 +1,199 @@
+import { Kysely, sql } from 'kysely';
+import type { DB, DeliveryRow, OutboxEventRow } from '../schema';
+
+export interface NewDelivery {
+  readonly outboxEventId: string;
+  readonly agencyId: string;
+  readonly channelId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly violationId: string;
+  readonly body: string;
+}
+
+export interface DeliveryOutcome {
+  readonly status: number | null;
+  readonly error: string | null;
+}
+
+export interface DeliveryQuery {
+  readonly status?: string | undefined;
+  readonly agencyId?: string | undefined;
+  readonly violationId?: string | undefined;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/**
+ * The transactional outbox as the dispatcher reads it, and the per-agency-channel deliveries it fans out to.
+ * Rows are claimed with FOR UPDATE SKIP LOCKED and a lease, so several dispatcher instances never work on the
+ * same row at the same time, and a row whose instance died is taken over once its lease has expired.
+ */
+export class DeliveriesRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Unpublished outbox events, oldest first, locked for the caller's transaction (others skip them). */
+  claimOutbox(limit: number): Promise<OutboxEventRow[]> {
+    return this.db
+      .selectFrom('outbox_events')
+      .selectAll()
+      .where('published_at', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+  }
+
+  async markPublished(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('outbox_events')
+      .set({ published_at: sql<Date>`clock_timestamp()` })
+      .where('id', 'in', [...ids])
+      .execute();
+  }
+
+  /** Adds deliveries; one per outbox event and channel, whoever fans out first. */
+  async add(rows: readonly NewDelivery[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const result = await this.db
+      .insertInto('deliveries')
+      .values(
+        rows.map((r) => ({
+          outbox_event_id: r.outboxEventId,
+          agency_id: r.agencyId,
+          channel_id: r.channelId,
+          event_id: r.eventId,
+          event_type: r.eventType,
+          violation_id: r.violationId,
+          body: r.body,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['outbox_event_id', 'channel_id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+
+  /**
+   * Leases up to `limit` due deliveries to `owner` for `leaseSeconds` and counts the attempt. A delivery whose
+   * lease expired (its instance stopped or died mid-delivery) is due again.
+   */
+  async claimDue(owner: string, limit: number, leaseSeconds: number): Promise<DeliveryRow[]> {
+    const result = await sql<DeliveryRow>`
+      update deliveries set
+        lease_owner = ${owner},
+        lease_until = clock_timestamp() + make_interval(secs => ${leaseSeconds}),
+        attempts = attempts + 1
+      where id in (
+        select id from deliveries
+        where status = 'pending' and next_attempt_at <= clock_timestamp()
+          and (lease_until is null or lease_until < clock_timestamp())
+        order by next_attempt_at, created_at
+        limit ${limit}
+        for update skip locked
+      )
+      returning *`.execute(this.db);
+    return result.rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
+  }
+
+  /** Records a successful delivery, unless the lease was lost to another instance meanwhile. */
+  async markDelivered(id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deliveries')
+      .set({
+        status: 'delivered',
+        delivered_at: sql<Date>`clock_timestamp()`,
+        lease_owner: null,
+        lease_until: null,
+        last_status: outcome.status,
+        last_error: null,
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async markRetry(id: string, owner: string, retryAt: Date, outcome: DeliveryOutcome): Promise<void> {
+    await this.db
+      .updateTable('deliveries')
+      .set({
+        next_attempt_at: retryAt,
+        lease_owner: null,
+        lease_until: null,
+        last_status: outcome.status,
+        last_error: outcome.error,
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  async markDead(id: string, owner: string, outcome: DeliveryOutcome): Promise<void> {
+    await this.db
+      .updateTable('deliveries')
+      .set({
+        status: 'dead',
+        dead_at: sql<Date>`clock_timestamp()`,
+        lease_owner: null,
+        lease_until: null,
+        last_status: outcome.status,
+        last_error: outcome.error,
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  async now(): Promise<Date> {
+    const result = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(this.db);
+    return new Date(result.rows[0]!.now);
+  }
+
+  findById(id: string): Promise<DeliveryRow | undefined> {
+    return this.db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async search(query: DeliveryQuery): Promise<{ items: DeliveryRow[]; total: number }> {
+    const base = this.db
+      .selectFrom('deliveries')
+      .$if(query.status !== undefined, (qb) => qb.where('status', '=', query.status!))
+      .$if(query.agencyId !== undefined, (qb) => qb.where('agency_id', '=', query.agencyId!))
+      .$if(query.violationId !== undefined, (qb) => qb.where('violation_id', '=', query.violationId!));
+    const [items, count] = await Promise.all([
+      base
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .limit(query.limit)
+        .offset(query.offset)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(count.total) };
+  }
+
+  /** Puts dead-lettered deliveries back in the queue with a fresh retry window; returns those replayed. */
+  replay(filter: { id?: string; agencyId?: string }): Promise<DeliveryRow[]> {
+    return this.db
+      .updateTable('deliveries')
+      .set({
+        status: 'pending',
+        dead_at: null,
+        next_attempt_at: sql<Date>`clock_timestamp()`,
+        window_started_at: sql<Date>`clock_timestamp()`,
+        lease_owner: null,
+        lease_until: null,
+      })
+      .where('status', '=', 'dead')
+      .$if(filter.id !== undefined, (qb) => qb.where('id', '=', filter.id!))
+      .$if(filter.agencyId !== undefined, (qb) => qb.where('agency_id', '=', filter.agencyId!))
+      .returningAll()
+      .execute();
+  }
+}
