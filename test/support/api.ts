@@ -51,9 +51,11 @@ export async function startTestApi(
   mode: StorageMode,
   overrides: Record<string, string> = {},
   modules: Array<Type | DynamicModule> = [],
+  /** An existing database to run on (a restart); by default a fresh one for the suite. */
+  existing?: TestDatabase,
 ): Promise<TestApi> {
   const config = testConfig(overrides);
-  const database = await openTestDatabase(mode);
+  const database = existing ?? (await openTestDatabase(mode));
   const app = await createRegistryApi(config, database, modules);
   await app.init();
   if (modules.includes(IngestModule)) await startIngest(app);

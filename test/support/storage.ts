@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Client } from 'pg';
 import { Database, StorageMode, openDatabase } from '@app/db';
 
@@ -52,4 +55,44 @@ async function adminQuery(serverUrl: string, statement: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A database that outlives the processes using it, as a deployment's does: each `open()` is a new connection (a
+ * restarted ingest); `dispose()` removes it for good.
+ */
+export interface PersistentTestDatabase {
+  open(): Promise<TestDatabase>;
+  /** The PostgreSQL URL, or the embedded database's directory. */
+  readonly location: string;
+  dispose(): Promise<void>;
+}
+
+export async function persistentTestDatabase(mode: StorageMode): Promise<PersistentTestDatabase> {
+  if (mode === 'embedded') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-pglite-'));
+    const reopen = async (): Promise<TestDatabase> => closeOnce(await openDatabase({ embeddedDataDir: dir }));
+    return {
+      open: reopen,
+      location: dir,
+      dispose: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const serverUrl = process.env['DATABASE_URL'];
+  if (!serverUrl) throw new Error('DATABASE_URL is not set');
+  const name = `centinela_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(serverUrl, `create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    location: url.toString(),
+    open: async () => closeOnce(await openDatabase({ databaseUrl: url.toString(), poolSize: 5 })),
+    dispose: () => adminQuery(serverUrl, `drop database if exists ${name} with (force)`),
+  };
+}
+
+function closeOnce(database: Database): TestDatabase {
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= database.close());
+  return { ...database, close, dispose: close };
 }

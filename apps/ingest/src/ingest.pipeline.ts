@@ -210,31 +210,39 @@ export class IngestPipeline implements OnModuleDestroy {
     const states = new Map<string, LiveState>();
     const replays: { state: LiveState; receivedAfter: Date; takenFrom: Date }[] = [];
     const historyMs = this.rules.params.historyMs;
+    const lost = imeis.filter((imei) => loaded.get(imei)?.replay && !loaded.get(imei)?.state);
+    const newest = await this.store.repos.positions.newestFixTimes(lost);
     for (const imei of imeis) {
       const entry = loaded.get(imei);
       let state = entry?.state;
-      if (!state) {
-        // Episode numbers must not repeat those of violations opened before the state was lost.
-        const rules = initialState(imei);
-        rules.seq = now;
-        state = {
-          imei,
-          machineId: targets.get(imei)?.machine?.id ?? null,
-          lastFix: undefined,
-          rules,
-          cursor: 0,
-        };
+      if (state) {
+        states.set(imei, state);
+        if (entry?.replay)
+          replays.push({
+            state,
+            receivedAfter: new Date(state.cursor),
+            takenFrom: new Date((state.lastFix?.time ?? 0) - historyMs),
+          });
+        continue;
       }
+      // Episode numbers must not repeat those of violations opened before the state was lost.
+      const rules = initialState(imei);
+      rules.seq = now;
+      state = {
+        imei,
+        machineId: targets.get(imei)?.machine?.id ?? null,
+        lastFix: undefined,
+        rules,
+        cursor: 0,
+      };
       states.set(imei, state);
-      if (entry?.replay) {
-        const receivedAfter = state.cursor > 0 ? state.cursor : now - historyMs;
-        const newest = state.lastFix?.time ?? receivedAfter;
+      const newestFix = newest.get(imei);
+      if (newestFix)
         replays.push({
           state,
-          receivedAfter: new Date(receivedAfter),
-          takenFrom: new Date(Math.min(newest, receivedAfter) - historyMs),
+          receivedAfter: new Date(0),
+          takenFrom: new Date(newestFix.getTime() - historyMs),
         });
-      }
     }
     if (replays.length > 0) {
       const rows = await this.store.repos.positions.replayable(

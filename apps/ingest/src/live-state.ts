@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { DeviceState, parseState } from '@app/rules';
 
@@ -118,6 +119,8 @@ export class RedisLiveStateStore implements LiveStateStore {
   private readonly written = new Map<string, string>();
   private readonly dirty = new Set<string>();
   private commits = 0;
+  /** Tells this run's register values from those of an earlier run of the same instance. */
+  private readonly run = randomBytes(4).toString('hex');
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
 
@@ -163,7 +166,7 @@ export class RedisLiveStateStore implements LiveStateStore {
     if (states.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (const state of states) {
-      const value = `${this.options.instanceId}:${++this.commits}`;
+      const value = `${this.options.instanceId}:${this.run}:${++this.commits}`;
       pipeline.set(this.key('writer', state.imei), value);
       this.written.set(state.imei, value);
       remember(this.states, state, this.options.maxStates);

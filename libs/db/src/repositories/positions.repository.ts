@@ -135,16 +135,18 @@ export class PositionsRepository {
     return inserted;
   }
 
-  /** The tracker's newest stored fix with a usable position, for the decoder's implied-speed check. */
-  latest(imei: string): Promise<{ fix_time: Date; lat: number; lon: number } | undefined> {
-    return this.db
+  /** The time of each tracker's newest stored fix; trackers without any are absent. */
+  async newestFixTimes(imeis: readonly string[]): Promise<Map<string, Date>> {
+    const newest = new Map<string, Date>();
+    if (imeis.length === 0) return newest;
+    const rows = await this.db
       .selectFrom('positions')
-      .select(['fix_time', 'lat', 'lon'])
-      .where('imei', '=', imei)
-      .where('h3_cell', 'is not', null)
-      .orderBy('fix_time', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+      .select(['imei', (eb) => eb.fn.max('fix_time').as('newest')])
+      .where('imei', 'in', [...imeis])
+      .groupBy('imei')
+      .execute();
+    for (const row of rows) newest.set(row.imei, new Date(row.newest));
+    return newest;
   }
 
   track(imei: string, from: Date, to: Date): Promise<PositionRow[]> {

@@ -1,0 +1,249 @@
+import type { FeatureCollection } from 'geojson';
+import Redis from 'ioredis';
+import { MqttClient } from 'mqtt';
+import { randomBytes } from 'node:crypto';
+import { IngestCounters } from '../../apps/ingest/src/ingest-counters';
+import { IngestModule } from '../../apps/ingest/src/ingest.module';
+import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
+import { TestApi, startTestApi } from '../support/api';
+import { EnrolledDevice, connectDevice, enrolDevice, fix, storedPositions } from '../support/devices';
+import { PersistentTestDatabase, persistentTestDatabase, storageModes } from '../support/storage';
+
+const river: FeatureCollection = {
+  type: 'FeatureCollection',
+  features: [
+    {
+      type: 'Feature',
+      properties: { nombre: 'Río de Prueba' },
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [-69.6, -12.85],
+          [-69.3, -12.85],
+        ],
+      },
+    },
+  ],
+};
+const riverMapping = {
+  layer: 'test-rivers',
+  kind: 'water_body',
+  authority: 'ANA',
+  idPrefix: 'river',
+  name: 'nombre',
+  legalBasis: { value: 'Decreto Legislativo N° 1100' },
+  bufferMeters: 200,
+};
+const ON_RIVER = -12.8502;
+const OFF_RIVER = -12.8;
+
+/** A fix every minute from `start` at the given latitude, on longitude -69.55. */
+function minutes(start: string, count: number, lat: number) {
+  const t0 = Date.parse(start);
+  return Array.from({ length: count }, (_, i) =>
+    fix(new Date(t0 + i * 60_000).toISOString(), lat, -69.55, { speed: 2 }),
+  );
+}
+
+type LiveStateMode = 'memory' | 'redis';
+const liveStateModes: LiveStateMode[] = process.env['REDIS_URL'] ? ['memory', 'redis'] : ['memory'];
+const cases = storageModes().flatMap((storage) => liveStateModes.map((live) => [storage, live] as const));
+
+describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage, live) => {
+  const prefix = `centinela-test-${randomBytes(4).toString('hex')}:`;
+  const overrides: Record<string, string> = {
+    MQTT_EMBEDDED_PORT: '0',
+    ...(live === 'redis' ? { REDIS_URL: process.env['REDIS_URL'] as string, REDIS_KEY_PREFIX: prefix } : {}),
+  };
+  let persistent: PersistentTestDatabase;
+  let api: TestApi;
+  let url: string;
+  const clients: MqttClient[] = [];
+
+  async function start(): Promise<void> {
+    api = await startTestApi(storage, overrides, [IngestModule], await persistent.open());
+    url = api.app.get(IngestRuntime).brokerUrl!;
+  }
+
+  /** Ingest stops (its memory is gone) and starts again on the same database. */
+  async function restart(): Promise<void> {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+    await api.close();
+    await start();
+  }
+
+  async function device(enrolled: EnrolledDevice): Promise<MqttClient> {
+    const client = await connectDevice(url, enrolled.imei, enrolled.password);
+    clients.push(client);
+    return client;
+  }
+
+  const publish = (client: MqttClient, imei: string, body: unknown) =>
+    client.publishAsync(`devices/${imei}/fixes`, JSON.stringify(body), { qos: 1 });
+
+  beforeAll(async () => {
+    persistent = await persistentTestDatabase(storage);
+    await start();
+    const imported = await api.post('/v1/zones/import', { mapping: riverMapping, geojson: river });
+    expect(imported.status).toBe(201);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+  });
+  afterAll(async () => {
+    await api.close();
+    await persistent.dispose();
+    if (live === 'redis') {
+      const redis = new Redis(process.env['REDIS_URL'] as string);
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    }
+  });
+
+  const violationsOf = (machineId: string) =>
+    api.database.db
+      .selectFrom('violations')
+      .selectAll()
+      .where('machine_id', '=', machineId)
+      .orderBy('created_at')
+      .execute();
+  const outboxOf = async (ids: string[]) =>
+    ids.length === 0
+      ? []
+      : (
+          await api.database.db
+            .selectFrom('outbox_events')
+            .select('type')
+            .where('aggregate_id', 'in', ids)
+            .orderBy('created_at')
+            .execute()
+        ).map((e) => e.type);
+
+  it('stores single fixes and batches once each, whatever is resent', async () => {
+    const tracker = await enrolDevice(api);
+    const client = await device(tracker);
+    const counters = api.app.get(IngestCounters);
+    const storedBefore = counters.fixesStored;
+    const duplicatesBefore = counters.fixesDuplicate;
+    await publish(client, tracker.imei, fix('2026-11-20T10:00:00Z', -12.6, -69.2));
+    const batch = { fixes: minutes('2026-11-20T10:01:00Z', 5, -12.6) };
+    await publish(client, tracker.imei, batch);
+    // A QoS 1 redelivery (same bytes) and a firmware resend overlapping the batch (new bytes, same fixes).
+    await publish(client, tracker.imei, batch);
+    await publish(client, tracker.imei, { fixes: minutes('2026-11-20T10:04:00Z', 4, -12.6) });
+
+    const stored = await storedPositions(api, tracker.imei);
+    expect(stored.map((p) => p.fix_time.toISOString())).toEqual(
+      Array.from({ length: 8 }, (_, i) =>
+        new Date(Date.parse('2026-11-20T10:00:00Z') + i * 60_000).toISOString(),
+      ),
+    );
+    expect(counters.fixesStored - storedBefore).toBe(8);
+    expect(counters.fixesDuplicate - duplicatesBefore).toBe(5 + 2);
+    const messages = await api.database.db
+      .selectFrom('device_messages')
+      .select('id')
+      .where('imei', '=', tracker.imei)
+      .execute();
+    expect(messages).toHaveLength(3);
+    for (const position of stored) {
+      expect(position.h3_cell).toMatch(/^8c[0-9a-f]{13}$/);
+      expect(position.stored_at.getTime()).toBeGreaterThanOrEqual(position.received_at.getTime());
+    }
+  });
+
+  it('stores every fix of many trackers publishing at once, each exactly once', async () => {
+    const trackers = await Promise.all(Array.from({ length: 12 }, () => enrolDevice(api)));
+    const connected = await Promise.all(trackers.map((t) => device(t)));
+    const t0 = Date.parse('2026-11-21T06:00:00Z');
+    await Promise.all(
+      trackers.map((tracker, i) =>
+        Promise.all(
+          Array.from({ length: 25 }, (_, k) =>
+            publish(
+              connected[i]!,
+              tracker.imei,
+              fix(new Date(t0 + k * 30_000).toISOString(), -12.6 + i * 0.001, -69.2 + k * 0.0001),
+            ),
+          ),
+        ),
+      ),
+    );
+    for (const tracker of trackers) {
+      const stored = await storedPositions(api, tracker.imei);
+      expect(stored).toHaveLength(25);
+      expect(new Set(stored.map((p) => p.fix_time.getTime())).size).toBe(25);
+    }
+  });
+
+  it('opens one violation from fixes that arrive late and out of order, marked late', async () => {
+    const dredge = await enrolDevice(api, 'dredge');
+    const client = await device(dredge);
+    // Live fixes off the river first, then the buffered hours on the river flushed newest batch first.
+    await publish(client, dredge.imei, { fixes: minutes('2026-11-22T12:00:00Z', 3, OFF_RIVER) });
+    const onRiver = minutes('2026-11-22T08:00:00Z', 8, ON_RIVER);
+    await publish(client, dredge.imei, { fixes: onRiver.slice(4) });
+    await publish(client, dredge.imei, { fixes: onRiver.slice(0, 4) });
+
+    const violations = await violationsOf(dredge.machineId);
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toMatchObject({ rule_id: 'dredge-in-water-body', late: true, imei: dredge.imei });
+    expect(violations[0]!.started_at.toISOString()).toBe('2026-11-22T08:00:00.000Z');
+    expect(await storedPositions(api, dredge.imei)).toHaveLength(11);
+  });
+
+  it('rebuilds the live state from Postgres after a restart and closes the violation it opened, once', async () => {
+    const dredge = await enrolDevice(api, 'dredge');
+    let client = await device(dredge);
+    await publish(client, dredge.imei, { fixes: minutes('2026-11-23T08:00:00Z', 3, OFF_RIVER) });
+    for (const point of minutes('2026-11-23T08:03:00Z', 6, ON_RIVER))
+      await publish(client, dredge.imei, point);
+    const opened = await violationsOf(dredge.machineId);
+    expect(opened.map((v) => v.status)).toEqual(['open']);
+
+    await restart();
+    const rebuiltBefore = api.app.get(IngestCounters).statesRebuilt;
+    client = await device(dredge);
+    for (const point of minutes('2026-11-23T08:09:00Z', 5, OFF_RIVER))
+      await publish(client, dredge.imei, point);
+
+    const violations = await violationsOf(dredge.machineId);
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toMatchObject({ id: opened[0]!.id, status: 'closed' });
+    expect(await outboxOf([opened[0]!.id])).toEqual(['violation.opened', 'violation.closed']);
+    if (live === 'memory') expect(api.app.get(IngestCounters).statesRebuilt).toBe(rebuiltBefore + 1);
+  });
+
+  if (live === 'redis') {
+    it('rebuilds the live state from Postgres when Redis lost it', async () => {
+      const dredge = await enrolDevice(api, 'dredge');
+      let client = await device(dredge);
+      await publish(client, dredge.imei, { fixes: minutes('2026-11-24T08:00:00Z', 3, OFF_RIVER) });
+      for (const point of minutes('2026-11-24T08:03:00Z', 6, ON_RIVER))
+        await publish(client, dredge.imei, point);
+      expect((await violationsOf(dredge.machineId)).map((v) => v.status)).toEqual(['open']);
+
+      await restart();
+      const redis = new Redis(process.env['REDIS_URL'] as string);
+      const keys = await redis.keys(`${prefix}*${dredge.imei}`);
+      expect(keys.length).toBeGreaterThan(0);
+      await redis.del(...keys);
+      await redis.quit();
+
+      const rebuiltBefore = api.app.get(IngestCounters).statesRebuilt;
+      client = await device(dredge);
+      // Still on the river after the loss: no second violation; then off it: the first one closes.
+      for (const point of minutes('2026-11-24T08:09:00Z', 4, ON_RIVER))
+        await publish(client, dredge.imei, point);
+      for (const point of minutes('2026-11-24T08:13:00Z', 5, OFF_RIVER))
+        await publish(client, dredge.imei, point);
+
+      expect(api.app.get(IngestCounters).statesRebuilt).toBe(rebuiltBefore + 1);
+      const violations = await violationsOf(dredge.machineId);
+      expect(violations).toHaveLength(1);
+      expect(violations[0]!.status).toBe('closed');
+      expect(await outboxOf([violations[0]!.id])).toEqual(['violation.opened', 'violation.closed']);
+    });
+  }
+});
