@@ -1,0 +1,23 @@
+export * from './model';
+export { DEFAULT_INTEGRITY_PARAMS, categoryParams, darkThresholdMs, integrityParams } from './params';
+export type { CategoryParams, IntegrityParams, IntegrityParamsOverrides } from './params';
+export {
+  INTEGRITY_STATE_VERSION,
+  initialIntegrityState,
+  integrityStep,
+  integritySweep,
+  openAlerts,
+  parseIntegrityState,
+} from './monitor';
+export type { IntegrityState } from './monitor';
+export type { AlertRecord, Clearing, Finding, Observation } from './alerts';
+export { judgeWindows } from './windows';
+export type { WindowJudgement } from './windows';
+export { observePower, observeTamper, initialPowerState, initialTamperState } from './power-tamper';
+export type { PowerState, TamperState } from './power-tamper';
+export { observeJamming, initialJammingState } from './gnss-jamming';
+export type { JammingState } from './gnss-jamming';
+export { observeSpoofing, initialSpoofingState } from './spoofing';
+export type { SpoofingState } from './spoofing';
+export { initialDarkState } from './went-dark';
+export type { ClosedDark, CoveragePoint, CoverageSpan, DarkState } from './went-dark';

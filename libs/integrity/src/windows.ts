@@ -1,0 +1,42 @@
+import type { DeclaredWindow, Downgrade, IntegrityKind, IntegritySeverity } from './model';
+import type { IntegrityParams } from './params';
+
+const WINDOW_NAMES: Record<DeclaredWindow['kind'], string> = {
+  maintenance: 'maintenance',
+  out_of_service: 'out-of-service',
+  authorised_transport: 'authorised-transport',
+};
+
+export interface WindowJudgement {
+  severity: IntegritySeverity;
+  downgradedBy?: Downgrade;
+}
+
+/**
+ * The severity of an alert of `kind` observed over [since, at] once the machine's declared windows are
+ * considered: a window of a kind that covers this alert kind and overlaps the period turns a violation into a
+ * warning and is named in `downgradedBy` (a warning stays a warning, still naming the window). Nothing is
+ * ever dropped. The earliest-starting matching window is named, so the choice does not depend on list order.
+ */
+export function judgeWindows(
+  kind: IntegrityKind,
+  severity: IntegritySeverity,
+  since: number,
+  at: number,
+  windows: readonly DeclaredWindow[],
+  params: IntegrityParams,
+): WindowJudgement {
+  const matching = windows
+    .filter((w) => params.downgrades[w.kind].includes(kind) && w.from <= at && since < w.to)
+    .sort((a, b) => a.from - b.from || a.id.localeCompare(b.id));
+  const window = matching[0];
+  if (!window) return { severity };
+  const name = WINDOW_NAMES[window.kind];
+  const reason = window.reason
+    ? `inside the declared ${name} window ${window.id} (${window.reason})`
+    : `inside the declared ${name} window ${window.id}`;
+  return {
+    severity: 'warning',
+    downgradedBy: { windowId: window.id, windowKind: window.kind, reason },
+  };
+}
