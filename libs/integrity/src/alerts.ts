@@ -54,10 +54,6 @@ export interface AlertRecord {
 
 export const SEVERITY_RANK: Record<IntegritySeverity, number> = { warning: 0, violation: 1 };
 
-export function higher(a: IntegritySeverity, b: IntegritySeverity): IntegritySeverity {
-  return SEVERITY_RANK[a] >= SEVERITY_RANK[b] ? a : b;
-}
-
 /** Evidence kept bounded: the first fix and the newest ones, without repeating a fix. */
 export function mergeEvidence(
   kept: readonly EvidenceFix[],
@@ -107,8 +103,8 @@ export function newRecord(
  */
 export function mergeFinding(record: AlertRecord, finding: Finding, ctx: IntegrityContext): void {
   record.observations++;
-  record.detectedSeverity = higher(record.detectedSeverity, finding.severity);
-  if (SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[record.detectedSeverity]) {
+  if (SEVERITY_RANK[finding.severity] > SEVERITY_RANK[record.detectedSeverity]) {
+    record.detectedSeverity = finding.severity;
     record.cause = finding.cause;
     record.description = finding.description;
   }

@@ -1,0 +1,33 @@
+import { openAlerts } from './monitor';
+import { CLEAN_DAY_FLEET, cleanDay } from './testing/clean-day';
+import { HOUR, MINUTE, T0, context, drive, live } from './testing/stream';
+
+describe('a clean simulated day of normal operation', () => {
+  const dayStart = T0 - 5 * HOUR;
+
+  it.each(CLEAN_DAY_FLEET.map((plan) => [plan.category, plan] as const))(
+    'raises no integrity alert for a %s at work, parked, carried and out of coverage for a few minutes',
+    (_category, plan) => {
+      const fixes = cleanDay(plan, dayStart);
+      expect(fixes.length).toBeGreaterThan(500);
+      const { events, state, maxStateBytes } = drive(
+        live(fixes, MINUTE, dayStart + 24 * HOUR + 20 * MINUTE),
+        context(plan.category),
+      );
+      expect(events).toEqual([]);
+      expect(openAlerts(state)).toEqual([]);
+      expect(maxStateBytes).toBeLessThan(20_000);
+    },
+  );
+
+  it('is not clean by accident: the same day with the tracker off for two hours raises exactly that', () => {
+    const plan = CLEAN_DAY_FLEET[0]!;
+    const fixes = cleanDay(plan, dayStart).filter(
+      (f) => f.deviceTime < dayStart + 14 * HOUR || f.deviceTime >= dayStart + 16 * HOUR,
+    );
+    const { events } = drive(live(fixes, MINUTE, dayStart + 24 * HOUR), context(plan.category));
+    expect(new Set(events.map((e) => `${e.kind} ${e.alertId}`)).size).toBe(1);
+    expect(events[0]).toMatchObject({ kind: 'went_dark', type: 'integrity_open' });
+    expect(events[events.length - 1]).toMatchObject({ kind: 'went_dark', type: 'integrity_close' });
+  });
+});
