@@ -42,6 +42,9 @@ function openPostgres(databaseUrl: string, poolSize: number): Database {
   // An idle client losing its connection (server restart, failover) must not crash the process;
   // the pool replaces it and the next query reports any lasting outage.
   pool.on('error', (error) => console.warn(`PostgreSQL idle connection lost: ${error.message}`));
+  // A connection lost while checked out between two queries of a transaction reports it on the client; the
+  // next query fails (and the transaction with it), which is all that should happen.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, mode: 'postgres', close: () => db.destroy() };
 }
