@@ -81,6 +81,10 @@ export interface ProhibitedZoneProximity {
 export interface IntegrityMachine {
   machineId: string;
   category: MachineCategory;
+  /** The tracker's configured interval with ignition on, ms (registry: `interval_moving_seconds`). */
+  reportingIntervalMs?: number;
+  /** The tracker's configured interval with ignition off, ms (registry: `interval_ignition_off_seconds`). */
+  reportingIntervalIgnitionOffMs?: number;
 }
 
 export interface IntegrityContext {

@@ -13,6 +13,19 @@ describe(integrityParams.name, () => {
     expect(categoryParams(DEFAULT_INTEGRITY_PARAMS, 'backhoe').maxPlausibleSpeedKmh).toBe(130);
   });
 
+  it("takes the tracker's configured reporting intervals over the category's", () => {
+    const machine = {
+      machineId: 'm',
+      category: 'excavator' as const,
+      reportingIntervalMs: 10_000,
+      reportingIntervalIgnitionOffMs: 3_600_000,
+    };
+    const c = categoryParams(DEFAULT_INTEGRITY_PARAMS, machine);
+    expect(darkThresholdMs(c, true)).toBe(150_000);
+    expect(darkThresholdMs(c, undefined)).toBe(150_000);
+    expect(darkThresholdMs(c, false)).toBe(3 * 3_600_000);
+  });
+
   it('rejects parameters that would make a detector meaningless, naming the field', () => {
     expect(() => integrityParams({ evidenceFixes: 0 })).toThrow(/evidenceFixes/);
     expect(() => integrityParams({ darkNearZoneMeters: -1 })).toThrow(/darkNearZoneMeters/);

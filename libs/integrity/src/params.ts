@@ -1,13 +1,15 @@
 import { MACHINE_CATEGORIES } from '@app/registry';
-import type { DeclaredWindowKind, IntegrityKind, MachineCategory } from './model';
+import type { DeclaredWindowKind, IntegrityKind, IntegrityMachine, MachineCategory } from './model';
 
 /** Thresholds that depend on the kind of machine. */
 export interface CategoryParams {
   /** How often the tracker of such a machine is expected to send a fix while ignition is on, ms. */
   reportingIntervalMs: number;
+  /** How often it is expected to send a fix while ignition is off, ms. */
+  reportingIntervalIgnitionOffMs: number;
   /** Went dark: silence longer than `reportingIntervalMs` × this, after a fix with ignition on (or unknown). */
   darkFactorIgnitionOn: number;
-  /** Went dark: silence longer than `reportingIntervalMs` × this, after a fix with ignition off. */
+  /** Went dark: silence longer than `reportingIntervalIgnitionOffMs` × this, after a fix with ignition off. */
   darkFactorIgnitionOff: number;
   /** Spoofing: implied speed between consecutive fixes above this is impossible, even carried on a truck. */
   maxPlausibleSpeedKmh: number;
@@ -97,8 +99,9 @@ const HOUR = 60 * MINUTE;
 export const DEFAULT_INTEGRITY_PARAMS: IntegrityParams = {
   defaults: {
     reportingIntervalMs: MINUTE,
+    reportingIntervalIgnitionOffMs: 30 * MINUTE,
     darkFactorIgnitionOn: 15,
-    darkFactorIgnitionOff: 90,
+    darkFactorIgnitionOff: 3,
     maxPlausibleSpeedKmh: 130,
   },
   categories: {
@@ -217,12 +220,25 @@ function checkCategory(name: string, c: CategoryParams): void {
     throw new Error(`integrity parameter ${name}: dark factors must be ≥ 1`);
 }
 
-/** The thresholds that apply to a machine of this category. */
-export function categoryParams(params: IntegrityParams, category: MachineCategory): CategoryParams {
-  return { ...params.defaults, ...params.categories[category] };
+/**
+ * The thresholds that apply to a machine: its category's, with the reporting intervals its tracker is
+ * configured for (the registry's tracker intervals) when the caller gives them.
+ */
+export function categoryParams(
+  params: IntegrityParams,
+  machine: MachineCategory | IntegrityMachine,
+): CategoryParams {
+  if (typeof machine === 'string') return { ...params.defaults, ...params.categories[machine] };
+  const c = { ...params.defaults, ...params.categories[machine.category] };
+  if (machine.reportingIntervalMs !== undefined) c.reportingIntervalMs = machine.reportingIntervalMs;
+  if (machine.reportingIntervalIgnitionOffMs !== undefined)
+    c.reportingIntervalIgnitionOffMs = machine.reportingIntervalIgnitionOffMs;
+  return c;
 }
 
 /** How long a tracker may stay silent after a fix with this ignition state before it counts as dark. */
 export function darkThresholdMs(c: CategoryParams, ignition: boolean | undefined): number {
-  return c.reportingIntervalMs * (ignition === false ? c.darkFactorIgnitionOff : c.darkFactorIgnitionOn);
+  return ignition === false
+    ? c.reportingIntervalIgnitionOffMs * c.darkFactorIgnitionOff
+    : c.reportingIntervalMs * c.darkFactorIgnitionOn;
 }

@@ -90,7 +90,7 @@ export function coveragePoint(fix: IntegrityFix, params: IntegrityParams): Cover
 }
 
 function threshold(point: CoveragePoint, ctx: IntegrityContext): number {
-  return darkThresholdMs(categoryParams(ctx.params, ctx.machine.category), point.ig);
+  return darkThresholdMs(categoryParams(ctx.params, ctx.machine), point.ig);
 }
 
 /** Index of the span containing device time `t`, or -1. */
