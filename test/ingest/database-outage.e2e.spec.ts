@@ -10,8 +10,9 @@ import { TcpProxy } from '../support/tcp-proxy';
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// PostgreSQL itself going away: only the server mode has one (CI sets DATABASE_URL).
-const modes = process.env['DATABASE_URL'] ? ['postgres' as const] : [];
+// PostgreSQL itself going away: only the server mode has one.
+// jest.config.js runs this suite only where DATABASE_URL is set.
+const modes = ['postgres' as const];
 
 describe.each(modes)('ingest while PostgreSQL is down (%s)', (mode) => {
   let persistent: PersistentTestDatabase;
