@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '@app/config';
 import { createRegistryApi, listen } from '../../registry-api/src/registry-api';
 import { IngestModule } from '../../ingest/src/ingest.module';
 import { IngestRuntime, startIngest } from '../../ingest/src/ingest.runtime';
+import { DispatcherModule } from '../../dispatcher/src/dispatcher.module';
 
 /**
  * The main job: the whole product in one process. With no DATABASE_URL it runs on the embedded
@@ -10,7 +11,7 @@ import { IngestRuntime, startIngest } from '../../ingest/src/ingest.runtime';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const api = await createRegistryApi(config, undefined, [IngestModule]);
+  const api = await createRegistryApi(config, undefined, [IngestModule, DispatcherModule]);
   const url = await listen(api, config);
   await startIngest(api);
   const broker = api.get(IngestRuntime).brokerUrl ?? '(not started)';

@@ -10,9 +10,10 @@ import { OwnersService } from './owners/owners.service';
 import { TrackersController } from './trackers/trackers.controller';
 import { TrackersService } from './trackers/trackers.service';
 import { ZonesModule } from './zones/zones.module';
+import { ViolationsModule } from './violations/violations.module';
 
 @Module({
-  imports: [AuthModule, ZonesModule],
+  imports: [AuthModule, ZonesModule, ViolationsModule],
   controllers: [
     OwnersController,
     MachinesController,

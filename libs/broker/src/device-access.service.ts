@@ -1,7 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Store } from '@app/db';
-import { AccessDecision, MachineStatus, decideConnection, isDeviceTopicAllowed } from '@app/registry';
+import {
+  AccessDecision,
+  MachineStatus,
+  decideConnection,
+  isDeviceTopicAllowed,
+  verifyDeviceSecret,
+} from '@app/registry';
+
+export const AGENCY_USERNAME_PREFIX = 'agency:';
 
 /** The registry as the source of truth for which trackers may connect and where they may publish. */
 @Injectable()
@@ -28,5 +36,18 @@ export class DeviceAccessService {
 
   authorize(imei: string, topic: string, action: 'publish' | 'subscribe'): boolean {
     return isDeviceTopicAllowed(imei, topic, action);
+  }
+
+  /** An agency's system, by username `agency:{code}` and the password issued to it; resolves to its code. */
+  async authenticateAgency(username: string, password: string): Promise<string | undefined> {
+    if (!username.startsWith(AGENCY_USERNAME_PREFIX)) return undefined;
+    const code = username.slice(AGENCY_USERNAME_PREFIX.length);
+    const hash = await this.store.repos.agencyChannels.mqttSecretHash(code);
+    return hash && verifyDeviceSecret(this.config.deviceSecretKey, password, hash) ? code : undefined;
+  }
+
+  /** An agency only subscribes, and only to its own alerts topic. */
+  authorizeAgency(code: string, topic: string, action: 'publish' | 'subscribe'): boolean {
+    return action === 'subscribe' && topic === `agencies/${code}/alerts`;
   }
 }

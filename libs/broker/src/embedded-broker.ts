@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import * as net from 'node:net';
 import Aedes from 'aedes';
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
-import { DeviceAccessService } from './device-access.service';
+import { AGENCY_USERNAME_PREFIX, DeviceAccessService } from './device-access.service';
 import { DeviceDirectory } from './device-directory';
 import { DeviceMessageHandler, DevicePublisher } from './device-message';
 
@@ -28,6 +28,8 @@ export class EmbeddedBroker implements DeviceDirectory, DevicePublisher, OnModul
   private server: net.Server | undefined;
   private handler: DeviceMessageHandler | undefined;
   private readonly connected = new Map<string, Client>();
+  /** Clients that authenticated as an agency's system, with the agency's code. */
+  private readonly agencies = new WeakMap<Client, string>();
   readonly counters: BrokerCounters = {
     connectionsAccepted: 0,
     connectionsRefused: {},
@@ -99,6 +101,22 @@ export class EmbeddedBroker implements DeviceDirectory, DevicePublisher, OnModul
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): Promise<void> {
     try {
+      if (username?.startsWith(AGENCY_USERNAME_PREFIX)) {
+        // The client id starts with the username, so an agency can never take over a tracker's session.
+        const code = client.id.startsWith(username)
+          ? await this.access.authenticateAgency(username, password?.toString('utf8') ?? '')
+          : undefined;
+        if (code) {
+          this.agencies.set(client, code);
+          this.counters.connectionsAccepted++;
+          return done(null, true);
+        }
+        this.counters.connectionsRefused['wrong_secret'] =
+          (this.counters.connectionsRefused['wrong_secret'] ?? 0) + 1;
+        const refused = new Error('wrong_secret') as AuthenticateError;
+        refused.returnCode = BAD_USERNAME_OR_PASSWORD;
+        return done(refused, false);
+      }
       const decision = await this.access.authenticate(
         client.id,
         username ?? '',
@@ -132,7 +150,8 @@ export class EmbeddedBroker implements DeviceDirectory, DevicePublisher, OnModul
     done: (error?: Error | null) => void,
   ): Promise<void> {
     if (!client) return done(null);
-    if (!this.access.authorize(client.id, packet.topic, 'publish')) {
+    const agency = this.agencies.get(client);
+    if (agency !== undefined || !this.access.authorize(client.id, packet.topic, 'publish')) {
       this.counters.publishesRefused++;
       return done(new Error(`${client.id} may not publish to ${packet.topic}`));
     }
@@ -159,7 +178,12 @@ export class EmbeddedBroker implements DeviceDirectory, DevicePublisher, OnModul
     subscription: Subscription,
     done: (error: Error | null, subscription?: Subscription | null) => void,
   ): void {
-    if (this.access.authorize(client.id, subscription.topic, 'subscribe')) return done(null, subscription);
+    const agency = this.agencies.get(client);
+    const allowed =
+      agency !== undefined
+        ? this.access.authorizeAgency(agency, subscription.topic, 'subscribe')
+        : this.access.authorize(client.id, subscription.topic, 'subscribe');
+    if (allowed) return done(null, subscription);
     this.counters.subscriptionsRefused++;
     done(null, null);
   }

@@ -20,7 +20,24 @@ interface DynsecResponse {
 }
 
 /** Errors that mean "already in the wanted state" for idempotent provisioning. */
-const HARMLESS = ['Client not found', 'Role not found', 'Role already exists'];
+const HARMLESS = [
+  'Client not found',
+  'Role not found',
+  'Role already exists',
+  'ACL with this topic already exists',
+];
+
+export function agencyRoleName(code: string): string {
+  return `agency-${code}`;
+}
+
+/** An agency's system may only subscribe to, and receive, its own alerts topic. */
+export function agencyRoleAcls(code: string) {
+  return [
+    { acltype: 'subscribeLiteral', topic: `agencies/${code}/alerts`, allow: true },
+    { acltype: 'publishClientReceive', topic: `agencies/${code}/alerts`, allow: true },
+  ];
+}
 
 export function deviceRoleName(imei: string): string {
   return `device-${imei}`;
@@ -70,6 +87,22 @@ export class MosquittoDynsecDirectory implements DeviceDirectory {
     ]);
   }
 
+  /** One client and role per agency, like trackers; the client id is free (username and password identify it). */
+  async agencyCredentialsIssued(code: string, username: string, secret: string): Promise<void> {
+    await this.run([
+      { command: 'deleteClient', username },
+      { command: 'createRole', rolename: agencyRoleName(code), acls: agencyRoleAcls(code) },
+      { command: 'createClient', username, password: secret, roles: [{ rolename: agencyRoleName(code) }] },
+    ]);
+  }
+
+  async agencyAccessWithdrawn(code: string, username: string): Promise<void> {
+    await this.run([
+      { command: 'deleteClient', username },
+      { command: 'deleteRole', rolename: agencyRoleName(code) },
+    ]);
+  }
+
   async accessWithdrawn(imei: string): Promise<void> {
     await this.run([
       { command: 'deleteClient', username: imei },
@@ -86,7 +119,18 @@ export class MosquittoDynsecDirectory implements DeviceDirectory {
       {
         command: 'createRole',
         rolename: SERVICE_ROLE,
-        acls: [{ acltype: 'publishClientSend', topic: 'devices/+/errors', allow: true }],
+        acls: [
+          { acltype: 'publishClientSend', topic: 'devices/+/errors', allow: true },
+          { acltype: 'publishClientSend', topic: 'agencies/+/alerts', allow: true },
+        ],
+      },
+      // Roles created before agencies' alerts existed get the dispatcher's right to publish them.
+      {
+        command: 'addRoleACL',
+        rolename: SERVICE_ROLE,
+        acltype: 'publishClientSend',
+        topic: 'agencies/+/alerts',
+        allow: true,
       },
     ]);
     if (await this.hasServiceRole()) return;

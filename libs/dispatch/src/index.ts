@@ -4,3 +4,4 @@ export * from './evidence-chain';
 export * from './evidence-export';
 export * from './routing';
 export * from './webhook-signature';
+export * from './area';

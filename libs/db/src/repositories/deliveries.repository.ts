@@ -196,4 +196,34 @@ export class DeliveriesRepository {
       .returningAll()
       .execute();
   }
+
+  /** Where the live feed starts: after the newest outbox event. */
+  async latestOutboxCursor(): Promise<{ at: Date; id: string } | undefined> {
+    const row = await this.db
+      .selectFrom('outbox_events')
+      .select(['created_at', 'id'])
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? { at: row.created_at, id: row.id } : undefined;
+  }
+
+  outboxAfter(cursor: { at: Date; id: string } | undefined, limit: number): Promise<OutboxEventRow[]> {
+    return this.db
+      .selectFrom('outbox_events')
+      .selectAll()
+      .$if(cursor !== undefined, (qb) =>
+        qb.where((eb) =>
+          eb.or([
+            eb('created_at', '>', cursor!.at),
+            eb.and([eb('created_at', '=', cursor!.at), eb('id', '>', cursor!.id)]),
+          ]),
+        ),
+      )
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
 }

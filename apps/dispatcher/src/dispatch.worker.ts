@@ -1,0 +1,330 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { AgencyChannelRow, AgencyRow, DeliveryRow, NewDelivery, Repositories, Store } from '@app/db';
+import {
+  RetryPolicy,
+  Subscription,
+  cloudEvent,
+  departmentAt,
+  isAlertEventType,
+  nextAttempt,
+  route,
+  stableEventId,
+} from '@app/dispatch';
+import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
+import { AgencyAlertPublisher, AttemptResult, WebhookSender } from './channels';
+import { EvidenceService } from './evidence.service';
+import { firstPosition, violationView } from './violation-view';
+
+export interface DispatchCounters {
+  outboxEvents: number;
+  deliveriesCreated: number;
+  delivered: number;
+  failedAttempts: number;
+  deadLettered: number;
+  escalated: number;
+  sealedLinks: number;
+}
+
+const SYSTEM = { id: null, username: 'system' };
+/** Violations whose evidence is resealed periodically: open ones, and those changed within this time. */
+const RESEAL_WITHIN_SECONDS = 7 * 24 * 3600;
+const RESEAL_EVERY_TICKS = 20;
+
+/**
+ * The dispatcher: fans outbox events out into one delivery per agency channel, delivers them (webhooks,
+ * MQTT) with retries and dead letters, escalates unacknowledged violations, and seals their evidence. Any
+ * number of instances may run against one database: each claims rows with FOR UPDATE SKIP LOCKED and leases.
+ */
+@Injectable()
+export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Dispatcher');
+  readonly instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly counters: DispatchCounters = {
+    outboxEvents: 0,
+    deliveriesCreated: 0,
+    delivered: 0,
+    failedAttempts: 0,
+    deadLettered: 0,
+    escalated: 0,
+    sealedLinks: 0,
+  };
+  private readonly shutdown = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<void> | undefined;
+  private ticks = 0;
+  private readonly policy: RetryPolicy;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: Store,
+    private readonly catalogue: ZoneCatalogueService,
+    private readonly evidence: EvidenceService,
+    private readonly webhooks: WebhookSender,
+    private readonly mqtt: AgencyAlertPublisher,
+  ) {
+    this.policy = {
+      initialDelayMs: config.dispatchRetryInitialMs,
+      maxDelayMs: config.dispatchRetryMaxMs,
+      windowMs: config.dispatchRetryWindowSeconds * 1000,
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    // Deliveries in flight are abandoned, not recorded: their leases expire and another instance takes them over.
+    this.shutdown.abort();
+    if (this.timer) clearTimeout(this.timer);
+    await this.current?.catch(() => undefined);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.shutdown.signal.aborted) return;
+    this.timer = setTimeout(() => {
+      this.current = this.tick()
+        .then((busy) => this.schedule(busy ? 0 : this.config.dispatchPollMs))
+        .catch((error: unknown) => {
+          if (!this.shutdown.signal.aborted)
+            this.logger.error(
+              `dispatch round failed: ${error instanceof Error ? error.stack : String(error)}`,
+            );
+          this.schedule(this.config.dispatchPollMs);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** One round; true when there was a full batch of work, so the next round starts at once. */
+  async tick(): Promise<boolean> {
+    const fanned = await this.fanOut();
+    if (this.shutdown.signal.aborted) return false;
+    const escalated = await this.escalate();
+    if (this.shutdown.signal.aborted) return false;
+    const delivered = await this.deliverDue();
+    if (++this.ticks % RESEAL_EVERY_TICKS === 0) await this.resealRecent();
+    const full = this.config.dispatchBatchSize;
+    return fanned >= full || escalated >= full || delivered >= full;
+  }
+
+  /** Turns unpublished outbox events into deliveries, in the transaction that marks them published. */
+  async fanOut(): Promise<number> {
+    const { count, violations } = await this.store.transaction(async (repos) => {
+      const events = await repos.deliveries.claimOutbox(this.config.dispatchBatchSize);
+      if (events.length === 0) return { count: 0, violations: new Set<string>() };
+      const subscriptions = (await repos.agencyChannels.subscriptions()).map(toSubscription);
+      const channels = await repos.agencyChannels.channels();
+      const agencies = new Map((await repos.agencies.list()).map((a) => [a.id, a]));
+      const rows: NewDelivery[] = [];
+      const touched = new Set<string>();
+      for (const event of events) {
+        if (event.aggregate_type !== 'violation' || !isAlertEventType(event.type)) continue;
+        const violation = await repos.violationCases.findById(event.aggregate_id);
+        if (!violation) continue;
+        touched.add(violation.id);
+        const department = violation.department ?? (await this.locate(repos, violation));
+        const payload = (event.payload ?? {}) as Record<string, unknown>;
+        const level = Number(payload['escalation_level'] ?? violation.escalation_level);
+        const alert = {
+          zoneKind: violation.zone_kind,
+          department,
+          severity: violation.severity,
+          escalationLevel: level,
+        };
+        const data = {
+          ...violationView(payload, department),
+          ...(payload['revision'] ? { revision: payload['revision'] } : {}),
+        };
+        for (const agencyId of route(subscriptions, alert)) {
+          const agency = agencies.get(agencyId);
+          if (!agency) continue;
+          const eventId = stableEventId(event.id, agencyId);
+          const body = JSON.stringify(
+            cloudEvent({
+              id: eventId,
+              type: event.type,
+              subject: violation.id,
+              time: new Date(event.created_at),
+              agency: agency.code,
+              data,
+            }),
+          );
+          for (const channel of channels.filter((c) => c.agency_id === agencyId))
+            rows.push({
+              outboxEventId: event.id,
+              agencyId,
+              channelId: channel.id,
+              eventId,
+              eventType: event.type,
+              violationId: violation.id,
+              body,
+            });
+        }
+      }
+      const created = await repos.deliveries.add(rows);
+      await repos.deliveries.markPublished(events.map((e) => e.id));
+      this.counters.outboxEvents += events.length;
+      this.counters.deliveriesCreated += created;
+      return { count: events.length, violations: touched };
+    });
+    for (const id of violations) await this.sealQuietly(id);
+    return count;
+  }
+
+  /** The department of a violation, from the jurisdiction zone at its first fix; kept on the violation. */
+  private async locate(
+    repos: Repositories,
+    violation: { id: string; machine_id: string; confirming_fixes: unknown },
+  ): Promise<string | null> {
+    const machineDepartment = (await repos.violationCases.machineDepartment(violation.machine_id)) ?? null;
+    const position = firstPosition(violation.confirming_fixes);
+    if (!this.catalogue.engine.index) return machineDepartment;
+    const zones = position ? this.catalogue.engine.zonesAt(position.lat, position.lon) : [];
+    const department = departmentAt(zones, machineDepartment);
+    await repos.violationCases.setDepartment(violation.id, department);
+    return department;
+  }
+
+  /** Escalates violations left unacknowledged, one level at a time, with a step, an audit entry and an event. */
+  async escalate(): Promise<number> {
+    const maxLevel = await this.store.repos.agencyChannels.maxLevel();
+    if (maxLevel === 0) return 0;
+    const escalated = await this.store.transaction(async (repos) => {
+      const due = await repos.violationCases.dueForEscalation(
+        this.config.dispatchEscalationSeconds,
+        maxLevel,
+        this.config.dispatchBatchSize,
+      );
+      for (const violation of due) {
+        const row = await repos.violationCases.escalate(violation.id);
+        await repos.violationCases.addStep({
+          violationId: row.id,
+          step: 'escalated',
+          actorId: null,
+          actorUsername: SYSTEM.username,
+          agencyId: null,
+          notes: `not acknowledged within ${this.config.dispatchEscalationSeconds} s`,
+          reference: null,
+          resolution: null,
+          escalationLevel: row.escalation_level,
+        });
+        const type = row.zone_kind === 'integrity' ? 'integrity.escalated' : 'violation.escalated';
+        await repos.violations.addOutboxEvent(type, 'violation', row.id, row);
+        await repos.audit.record({
+          actor: SYSTEM,
+          action: 'violation.escalated',
+          entityType: 'violation',
+          entityId: row.id,
+          before: { escalationLevel: violation.escalation_level },
+          after: { escalationLevel: row.escalation_level },
+        });
+      }
+      return due.map((v) => v.id);
+    });
+    this.counters.escalated += escalated.length;
+    for (const id of escalated) await this.sealQuietly(id);
+    return escalated.length;
+  }
+
+  /** Leases due deliveries and attempts them, a few at a time. */
+  async deliverDue(): Promise<number> {
+    const claimed = await this.store.repos.deliveries.claimDue(
+      this.instanceId,
+      this.config.dispatchBatchSize,
+      this.config.dispatchLeaseSeconds,
+    );
+    if (claimed.length === 0) return 0;
+    const channels = new Map(
+      (await this.store.repos.agencyChannels.channels(undefined, false)).map((c) => [c.id, c]),
+    );
+    const agencies = new Map((await this.store.repos.agencies.list()).map((a) => [a.id, a]));
+    await Promise.all(claimed.map((delivery) => this.attempt(delivery, channels, agencies)));
+    return claimed.length;
+  }
+
+  private async attempt(
+    delivery: DeliveryRow,
+    channels: Map<string, AgencyChannelRow>,
+    agencies: Map<string, AgencyRow>,
+  ): Promise<void> {
+    const channel = channels.get(delivery.channel_id);
+    const agency = agencies.get(delivery.agency_id);
+    let result: AttemptResult;
+    if (!channel || !channel.active || !agency)
+      result = { ok: false, status: null, error: 'channel deactivated' };
+    else if (channel.kind === 'webhook')
+      result = await this.webhooks.send(
+        channel.url!,
+        channel.secret!,
+        delivery.event_id,
+        delivery.body,
+        this.shutdown.signal,
+      );
+    else result = await this.mqtt.publish(agency.code, delivery.body);
+    if (this.shutdown.signal.aborted) return;
+    const repos = this.store.repos;
+    if (result.ok) {
+      if (await repos.deliveries.markDelivered(delivery.id, this.instanceId, result))
+        this.counters.delivered++;
+      return;
+    }
+    this.counters.failedAttempts++;
+    const decision =
+      channel && channel.active
+        ? nextAttempt(
+            new Date(),
+            delivery.attempts,
+            new Date(delivery.window_started_at),
+            this.policy,
+            Math.random,
+          )
+        : { deadLetter: true as const };
+    if ('deadLetter' in decision) {
+      await repos.deliveries.markDead(delivery.id, this.instanceId, result);
+      this.counters.deadLettered++;
+      this.logger.warn(`delivery ${delivery.id} (${delivery.event_type}) dead-lettered: ${result.error}`);
+    } else {
+      await repos.deliveries.markRetry(delivery.id, this.instanceId, decision.retryAt, result);
+    }
+  }
+
+  /** Late fixes from a device's buffer can land in a violation's window long after its events. */
+  async resealRecent(): Promise<void> {
+    const recent = await this.store.repos.violationCases.recentIds(RESEAL_WITHIN_SECONDS, 500);
+    for (const { id } of recent) {
+      if (this.shutdown.signal.aborted) return;
+      await this.sealQuietly(id);
+    }
+  }
+
+  private async sealQuietly(violationId: string): Promise<void> {
+    try {
+      this.counters.sealedLinks += await this.evidence.seal(violationId);
+    } catch (error) {
+      if (!this.shutdown.signal.aborted)
+        this.logger.warn(
+          `sealing evidence of ${violationId} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+    }
+  }
+}
+
+function toSubscription(row: {
+  agency_id: string;
+  zone_kinds: string[];
+  departments: string[];
+  severities: string[];
+  level: number;
+}): Subscription {
+  return {
+    agencyId: row.agency_id,
+    zoneKinds: row.zone_kinds,
+    departments: row.departments,
+    severities: row.severities,
+    level: Number(row.level),
+  };
+}

@@ -1,0 +1,99 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Observable, Subject, filter, finalize, map, share } from 'rxjs';
+import { Store } from '@app/db';
+import { RoutableAlert, agencyMaySee, isAlertEventType } from '@app/dispatch';
+import { violationView } from '../../../dispatcher/src/violation-view';
+import { AuthenticatedUser } from '../auth/roles';
+import { toSubscription } from './violations.service';
+
+const POLL_MS = 1000;
+
+export interface LiveEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly at: Date;
+  readonly payload: Record<string, unknown>;
+}
+
+/**
+ * The live feed of the console: alert events from the outbox as they are written, polled once for all
+ * listeners of this process and filtered per listener by jurisdiction. Best effort; the webhooks and MQTT are
+ * the channels that never lose an event.
+ */
+@Injectable()
+export class LiveFeed implements OnModuleDestroy {
+  private readonly events = new Subject<LiveEvent>();
+  private timer: NodeJS.Timeout | undefined;
+  private listeners = 0;
+  private cursor: { at: Date; id: string } | undefined;
+
+  constructor(private readonly store: Store) {}
+
+  async stream(user: AuthenticatedUser): Promise<Observable<{ id: string; type: string; data: object }>> {
+    const subscriptions =
+      user.role === 'admin' || !user.agencyId
+        ? undefined
+        : (await this.store.repos.agencyChannels.subscriptions(user.agencyId)).map(toSubscription);
+    const visible = (event: LiveEvent) => {
+      if (!subscriptions) return true;
+      const p = event.payload;
+      const alert: RoutableAlert = {
+        zoneKind: String(p['zone_kind'] ?? ''),
+        department: (p['department'] as string | null | undefined) ?? null,
+        severity: String(p['severity'] ?? ''),
+        escalationLevel: Number(p['escalation_level'] ?? 0),
+      };
+      return agencyMaySee(subscriptions, user.agencyId!, alert);
+    };
+    await this.start();
+    return this.events.pipe(
+      filter(visible),
+      map((event) => ({
+        id: event.id,
+        type: event.type,
+        data: { type: event.type, at: event.at, violation: violationView(event.payload) },
+      })),
+      finalize(() => this.stop()),
+      share(),
+    );
+  }
+
+  private async start(): Promise<void> {
+    this.listeners++;
+    if (this.timer) return;
+    this.cursor ??= await this.store.repos.deliveries.latestOutboxCursor();
+    const poll = async () => {
+      try {
+        const rows = await this.store.repos.deliveries.outboxAfter(this.cursor, 500);
+        for (const row of rows) {
+          this.cursor = { at: row.created_at, id: row.id };
+          if (row.aggregate_type === 'violation' && isAlertEventType(row.type))
+            this.events.next({
+              id: row.id,
+              type: row.type,
+              at: row.created_at,
+              payload: row.payload as Record<string, unknown>,
+            });
+        }
+      } finally {
+        if (this.listeners > 0) this.timer = setTimeout(() => void poll(), POLL_MS);
+      }
+    };
+    this.timer = setTimeout(() => void poll(), POLL_MS);
+  }
+
+  private stop(): void {
+    this.listeners = Math.max(0, this.listeners - 1);
+    if (this.listeners === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.listeners = 0;
+    this.events.complete();
+  }
+}

@@ -1,0 +1,163 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, Sse } from '@nestjs/common';
+import { from, mergeMap } from 'rxjs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { renderCsv, renderGeoJson, renderKml, signExport } from '@app/dispatch';
+import { EvidenceService } from '../../../dispatcher/src/evidence.service';
+import { AuthenticatedUser, CurrentUser, Roles } from '../auth/roles';
+import { UUID_PARAM } from '../common/validators';
+import {
+  AcknowledgeDto,
+  AreaQueryDto,
+  DispatchDto,
+  ExportQueryDto,
+  ResolveDto,
+  ViolationQueryDto,
+} from './violations.dto';
+import { ViolationsService } from './violations.service';
+import { LiveFeed } from './live-feed';
+
+const READERS = ['admin', 'enforcement_officer', 'agency_integration'] as const;
+const ACTORS = ['admin', 'enforcement_officer'] as const;
+
+const EXPORTS = {
+  geojson: { type: 'application/geo+json', extension: 'geojson' },
+  kml: { type: 'application/vnd.google-earth.kml+xml', extension: 'kml' },
+  csv: { type: 'text/csv; charset=utf-8', extension: 'csv' },
+} as const;
+
+@ApiTags('violations')
+@ApiBearerAuth()
+@Controller('v1/violations')
+export class ViolationsController {
+  constructor(
+    private readonly violations: ViolationsService,
+    private readonly evidence: EvidenceService,
+  ) {}
+
+  @Get()
+  @Roles(...READERS)
+  list(@Query() query: ViolationQueryDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.violations.list(query, user);
+  }
+
+  @Post('area-query')
+  @HttpCode(200)
+  @Roles(...READERS)
+  area(@Body() body: AreaQueryDto) {
+    return this.violations.machinesInArea(body);
+  }
+
+  @Get(':id')
+  @Roles(...READERS)
+  detail(@Param('id', UUID_PARAM) id: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.violations.detail(id, user);
+  }
+
+  @Post(':id/acknowledge')
+  @HttpCode(200)
+  @Roles(...ACTORS)
+  acknowledge(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: AcknowledgeDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
+    return this.violations.step(id, 'acknowledged', { notes: body.notes }, user);
+  }
+
+  @Post(':id/dispatch')
+  @HttpCode(200)
+  @Roles(...ACTORS)
+  dispatch(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: DispatchDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
+    return this.violations.step(id, 'dispatched', { notes: body.notes, reference: body.reference }, user);
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @Roles(...ACTORS)
+  resolve(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: ResolveDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
+    return this.violations.step(id, 'resolved', { notes: body.notes, resolution: body.resolution }, user);
+  }
+
+  @Get(':id/evidence')
+  @Roles(...READERS)
+  evidenceOf(@Param('id', UUID_PARAM) id: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.violations.evidenceOf(id, user);
+  }
+
+  @Get(':id/evidence/verify')
+  @Roles(...READERS)
+  verify(@Param('id', UUID_PARAM) id: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.violations.verification(id, user);
+  }
+
+  /** The evidence as GeoJSON, KML or CSV, signed by the system (Ed25519) with the time of the export. */
+  @Get(':id/export')
+  @Roles(...READERS)
+  async export(
+    @Param('id', UUID_PARAM) id: string,
+    @Query() query: ExportQueryDto,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<string> {
+    const evidence = await this.violations.evidenceOf(id, user);
+    const at = new Date();
+    const body =
+      query.format === 'geojson'
+        ? renderGeoJson(evidence, at)
+        : query.format === 'kml'
+          ? renderKml(evidence, at)
+          : renderCsv(evidence);
+    const signature = signExport(body, await this.evidence.signingKey(), at);
+    const format = EXPORTS[query.format];
+    response.setHeader('content-type', format.type);
+    response.setHeader('content-disposition', `attachment; filename="violation-${id}.${format.extension}"`);
+    response.setHeader('evidence-timestamp', signature.timestamp);
+    response.setHeader('evidence-sha256', signature.sha256);
+    response.setHeader('evidence-signature', signature.signature);
+    response.setHeader('evidence-key-id', signature.keyId);
+    return body;
+  }
+}
+
+@ApiTags('violations')
+@ApiBearerAuth()
+@Controller('v1/evidence')
+export class EvidenceKeyController {
+  constructor(private readonly evidence: EvidenceService) {}
+
+  /** The public key that verifies export signatures: Ed25519 over `{Evidence-Timestamp}.{Evidence-SHA256}`. */
+  @Get('signing-key')
+  @Roles(...READERS)
+  async signingKey() {
+    const key = await this.evidence.signingKey();
+    return {
+      keyId: key.keyId,
+      algorithm: 'Ed25519',
+      publicKey: key.publicKeyPem,
+      signedText: '{Evidence-Timestamp}.{Evidence-SHA256}',
+    };
+  }
+}
+
+@ApiTags('violations')
+@ApiBearerAuth()
+@Controller('v1/alerts')
+export class LiveFeedController {
+  constructor(private readonly feed: LiveFeed) {}
+
+  /** Server-Sent Events: every alert event within the caller's jurisdiction, as it happens. */
+  @Sse('stream')
+  @Roles(...READERS)
+  stream(@CurrentUser() user: AuthenticatedUser) {
+    return from(this.feed.stream(user)).pipe(mergeMap((events) => events));
+  }
+}
