@@ -16,3 +16,4 @@ export * from './repositories/violation-cases.repository';
 export * from './repositories/evidence.repository';
 export * from './repositories/agency-channels.repository';
 export * from './repositories/deliveries.repository';
+export * from './repositories/declared-windows.repository';

@@ -308,6 +308,21 @@ export interface SigningKeysTable {
   created_at: Timestamp;
 }
 
+export interface DeclaredWindowsTable {
+  id: Generated<string>;
+  machine_id: string;
+  kind: string;
+  starts_at: Date;
+  ends_at: Date;
+  reason: string;
+  reference: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  cancelled_at: Date | null;
+  cancelled_by: string | null;
+  cancel_reason: string | null;
+}
+
 export interface DB {
   agencies: AgenciesTable;
   users: UsersTable;
@@ -333,6 +348,7 @@ export interface DB {
   agency_channels: AgencyChannelsTable;
   deliveries: DeliveriesTable;
   signing_keys: SigningKeysTable;
+  declared_windows: DeclaredWindowsTable;
 }
 
 export type AgencyRow = Selectable<AgenciesTable>;
@@ -361,3 +377,5 @@ export type EvidenceLinkRow = Selectable<EvidenceLinksTable>;
 export type AgencySubscriptionRow = Selectable<AgencySubscriptionsTable>;
 export type AgencyChannelRow = Selectable<AgencyChannelsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
+export type DeclaredWindowRow = Selectable<DeclaredWindowsTable>;
+export type NewDeclaredWindow = Insertable<DeclaredWindowsTable>;

@@ -1,6 +1,7 @@
 import { Kysely } from 'kysely';
 import type { DB } from './schema';
 import { AuditRepository } from './repositories/audit.repository';
+import { DeclaredWindowsRepository } from './repositories/declared-windows.repository';
 import { MachinesRepository } from './repositories/machines.repository';
 import { OwnersRepository } from './repositories/owners.repository';
 import { PositionsRepository } from './repositories/positions.repository';
@@ -28,6 +29,7 @@ export interface Repositories {
   readonly evidence: EvidenceRepository;
   readonly agencyChannels: AgencyChannelsRepository;
   readonly deliveries: DeliveriesRepository;
+  readonly declaredWindows: DeclaredWindowsRepository;
 }
 
 export function repositoriesFor(db: Kysely<DB>): Repositories {
@@ -45,6 +47,7 @@ export function repositoriesFor(db: Kysely<DB>): Repositories {
     evidence: new EvidenceRepository(db),
     agencyChannels: new AgencyChannelsRepository(db),
     deliveries: new DeliveriesRepository(db),
+    declaredWindows: new DeclaredWindowsRepository(db),
   };
 }
 

@@ -5,6 +5,7 @@ import * as positions from './20261122T0700_positions';
 import * as violations from './20261122T0800_violations';
 import * as dispatch from './20261201T0900_dispatch';
 import * as positionsStoredAt from './20261201T0800_positions_stored_at';
+import * as declaredWindows from './20261201T1000_declared_windows';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '20261122T0800_violations': violations,
   '20261201T0900_dispatch': dispatch,
   '20261201T0800_positions_stored_at': positionsStoredAt,
+  '20261201T1000_declared_windows': declaredWindows,
 };
