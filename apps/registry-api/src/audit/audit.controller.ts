@@ -6,7 +6,15 @@ import { AuditEntryRow, Store } from '@app/db';
 import { Roles } from '../auth/roles';
 import { PageQuery, pageWindow, toPage } from '../common/pagination';
 
-export const AUDITED_ENTITIES = ['user', 'agency', 'owner', 'machine', 'tracker'] as const;
+export const AUDITED_ENTITIES = [
+  'user',
+  'agency',
+  'owner',
+  'machine',
+  'tracker',
+  'violation',
+  'delivery',
+] as const;
 
 export class AuditQueryDto extends PageQuery {
   @ApiPropertyOptional({ enum: AUDITED_ENTITIES })

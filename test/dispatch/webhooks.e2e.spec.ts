@@ -1,0 +1,220 @@
+import { Webhook } from 'standardwebhooks';
+import { TestApi, startTestApi } from '../support/api';
+import { storageModes } from '../support/storage';
+import {
+  AgencySetup,
+  DispatcherInstance,
+  FAST_DISPATCH,
+  Receiver,
+  agencyWithWebhook,
+  closeViolation,
+  enrolMachine,
+  eventually,
+  openViolation,
+  startDispatcher,
+} from './support';
+
+describe.each(storageModes())('webhook delivery to agencies (%s storage)', (mode) => {
+  let api: TestApi;
+  const receivers: Receiver[] = [];
+  const dispatchers: DispatcherInstance[] = [];
+
+  beforeAll(async () => {
+    api = await startTestApi(mode, { ...FAST_DISPATCH, DISPATCH_RETRY_WINDOW_SECONDS: '3' });
+  });
+  afterEach(async () => {
+    while (dispatchers.length > 0) await dispatchers.pop()!.close();
+    while (receivers.length > 0) await receivers.pop()!.stop();
+  });
+  afterAll(() => api.close());
+
+  const receiver = async () => {
+    const r = await new Receiver().start();
+    receivers.push(r);
+    return r;
+  };
+  const dispatcher = async () => {
+    const d = await startDispatcher(api);
+    dispatchers.push(d);
+    return d;
+  };
+  const deliveriesOf = (agency: AgencySetup) =>
+    api.database.db.selectFrom('deliveries').selectAll().where('agency_id', '=', agency.id).execute();
+
+  it('delivers a signed CloudEvent to the agencies whose subscriptions match, and to no other', async () => {
+    const fema = await receiver();
+    const cusco = await receiver();
+    const femaAgency = await agencyWithWebhook(api, fema, {
+      departments: ['MADRE DE DIOS'],
+      zoneKinds: ['water_body'],
+    });
+    const cuscoAgency = await agencyWithWebhook(api, cusco, { departments: ['CUSCO'] });
+    await dispatcher();
+    const machine = await enrolMachine(api, 'MADRE DE DIOS');
+    const violation = await openViolation(api, machine);
+
+    await eventually(() => fema.requests.length >= 1, 'the FEMA webhook');
+    const request = fema.requests[0]!;
+    // The reference implementation of Standard Webhooks verifies the request.
+    const event = new Webhook(femaAgency.secret).verify(request.body, {
+      'webhook-id': request.headers['webhook-id'] as string,
+      'webhook-timestamp': request.headers['webhook-timestamp'] as string,
+      'webhook-signature': request.headers['webhook-signature'] as string,
+    }) as Record<string, unknown>;
+    expect(request.headers['content-type']).toMatch(/^application\/cloudevents\+json/);
+    expect(event).toMatchObject({
+      specversion: '1.0',
+      id: request.headers['webhook-id'],
+      type: 'violation.opened',
+      source: 'urn:centinela:alerts',
+      subject: violation.id,
+      agency: femaAgency.code,
+      datacontenttype: 'application/json',
+      data: {
+        id: violation.id,
+        machineId: machine.machineId,
+        severity: 'violation',
+        department: 'MADRE DE DIOS',
+        zone: { kind: 'water_body', legalBasis: 'Decreto Legislativo N° 1100' },
+      },
+    });
+    expect(() =>
+      new Webhook(cuscoAgency.secret).verify(request.body, {
+        'webhook-id': request.headers['webhook-id'] as string,
+        'webhook-timestamp': request.headers['webhook-timestamp'] as string,
+        'webhook-signature': request.headers['webhook-signature'] as string,
+      }),
+    ).toThrow();
+    await eventually(async () => (await deliveriesOf(femaAgency))[0]?.status === 'delivered', 'delivered');
+    expect(await deliveriesOf(cuscoAgency)).toEqual([]);
+    expect(cusco.requests).toEqual([]);
+    const outbox = await api.database.db
+      .selectFrom('outbox_events')
+      .select('published_at')
+      .where('aggregate_id', '=', violation.id)
+      .executeTakeFirstOrThrow();
+    expect(outbox.published_at).not.toBeNull();
+  });
+
+  it('keeps retrying while the receiver is down; once back it has every event, each id once after deduplication', async () => {
+    const down = await receiver();
+    const agency = await agencyWithWebhook(api, down, { departments: ['LORETO'] });
+    await down.stop();
+    const d = await dispatcher();
+    const machine = await enrolMachine(api, 'LORETO');
+    const opened = [];
+    for (let i = 0; i < 4; i++) opened.push(await openViolation(api, machine, { zoneId: `river-down-${i}` }));
+    await closeViolation(api, opened[0]!.id);
+
+    await eventually(async () => {
+      const rows = await deliveriesOf(agency);
+      return (
+        rows.length === 5 &&
+        rows.every(
+          (r) => r.attempts >= 2 && r.lease_owner === null && r.last_error !== null && r.status === 'pending',
+        )
+      );
+    }, 'failed attempts while the receiver is down');
+    expect(d.worker.counters.failedAttempts).toBeGreaterThanOrEqual(10);
+
+    await down.start();
+    await eventually(
+      async () => (await deliveriesOf(agency)).every((r) => r.status === 'delivered'),
+      'all delivered',
+    );
+    const expected = new Set((await deliveriesOf(agency)).map((r) => r.event_id));
+    expect(expected.size).toBe(5);
+    expect(down.verifiedIds(agency.secret)).toEqual(expected);
+    expect(new Set(down.events().map((e) => e.type))).toEqual(
+      new Set(['violation.opened', 'violation.closed']),
+    );
+  });
+
+  it('dead-letters a delivery after the retry window, and an admin replays it with the same event id', async () => {
+    const failing = await receiver();
+    failing.mode = 'fail';
+    const agency = await agencyWithWebhook(api, failing, { departments: ['UCAYALI'] });
+    await dispatcher();
+    const violation = await openViolation(api, await enrolMachine(api, 'UCAYALI'));
+
+    const dead = await eventually(async () => {
+      const listed = await api.get(`/v1/deliveries?status=dead&agencyId=${agency.id}`);
+      return listed.body.items?.length === 1 ? listed.body.items[0] : undefined;
+    }, 'the dead letter');
+    expect(dead).toMatchObject({ violationId: violation.id, eventType: 'violation.opened', lastStatus: 503 });
+    expect(dead.attempts).toBeGreaterThanOrEqual(2);
+    const attemptsBefore = failing.requests.length;
+    expect(new Set(failing.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([dead.eventId]));
+
+    failing.mode = 'ok';
+    const officer = await api.get('/v1/deliveries?status=dead', await officerToken(api, agency.id));
+    expect(officer.status).toBe(403);
+    const replayed = await api.post(`/v1/deliveries/${dead.id}/replay`);
+    expect(replayed.status).toBe(200);
+    expect(replayed.body.replayed).toBe(1);
+    await eventually(
+      async () => (await deliveriesOf(agency))[0]?.status === 'delivered',
+      'replayed delivery',
+    );
+    expect(failing.requests.length).toBeGreaterThan(attemptsBefore);
+    expect(failing.verifiedIds(agency.secret)).toEqual(new Set([dead.eventId]));
+    const audit = await api.get(`/v1/audit?entityType=delivery&entityId=${dead.id}`);
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['delivery.replayed']);
+    expect((await api.post('/v1/deliveries/00000000-0000-4000-8000-000000000000/replay')).status).toBe(404);
+  });
+
+  it('loses nothing when a dispatcher stops mid-delivery: another instance takes over once the lease expires', async () => {
+    const slow = await receiver();
+    slow.mode = 'hang';
+    const agency = await agencyWithWebhook(api, slow, { departments: ['PUNO'] });
+    const first = await startDispatcher(api);
+    await openViolation(api, await enrolMachine(api, 'PUNO'));
+    const leased = await eventually(async () => {
+      const [row] = await deliveriesOf(agency);
+      return row?.lease_owner === first.worker.instanceId && slow.requests.length === 1 ? row : undefined;
+    }, 'a delivery in flight');
+    await first.close();
+    expect((await deliveriesOf(agency))[0]).toMatchObject({
+      status: 'pending',
+      lease_owner: first.worker.instanceId,
+    });
+
+    slow.mode = 'ok';
+    const second = await dispatcher();
+    await eventually(async () => (await deliveriesOf(agency))[0]?.status === 'delivered', 'taken over');
+    const [row] = await deliveriesOf(agency);
+    expect(row!.attempts).toBe(2);
+    expect(second.worker.counters.delivered).toBe(1);
+    expect(slow.verifiedIds(agency.secret)).toEqual(new Set([leased.event_id]));
+  });
+
+  it('never has two instances deliver the same event at the same time', async () => {
+    const shared = await receiver();
+    const agency = await agencyWithWebhook(api, shared, { departments: ['CAJAMARCA'] });
+    const instances = [await dispatcher(), await dispatcher(), await dispatcher()];
+    const machine = await enrolMachine(api, 'CAJAMARCA');
+    for (let i = 0; i < 30; i++) await openViolation(api, machine, { zoneId: `river-many-${i}` });
+    await eventually(async () => {
+      const rows = await deliveriesOf(agency);
+      return rows.length === 30 && rows.every((r) => r.status === 'delivered');
+    }, 'thirty deliveries');
+    expect(shared.requests).toHaveLength(30);
+    expect(shared.verifiedIds(agency.secret).size).toBe(30);
+    expect(shared.maxConcurrentPerId).toBe(1);
+    expect(instances.reduce((n, i) => n + i.worker.counters.delivered, 0)).toBe(30);
+  });
+});
+
+let officers = 0;
+async function officerToken(api: TestApi, agencyId: string): Promise<string> {
+  const username = `officer.${++officers}.${Date.now()}`;
+  const created = await api.post('/v1/users', {
+    username,
+    displayName: 'Officer',
+    password: 'officer-password-123',
+    role: 'enforcement_officer',
+    agencyId,
+  });
+  if (created.status !== 201) throw new Error(`user: ${created.status} ${JSON.stringify(created.body)}`);
+  return api.login(username, 'officer-password-123');
+}
