@@ -11,9 +11,10 @@ import { TrackersController } from './trackers/trackers.controller';
 import { TrackersService } from './trackers/trackers.service';
 import { ZonesModule } from './zones/zones.module';
 import { ViolationsModule } from './violations/violations.module';
+import { WindowsModule } from './windows/windows.module';
 
 @Module({
-  imports: [AuthModule, ZonesModule, ViolationsModule],
+  imports: [AuthModule, ZonesModule, ViolationsModule, WindowsModule],
   controllers: [
     OwnersController,
     MachinesController,
