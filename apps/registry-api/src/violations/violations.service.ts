@@ -72,7 +72,7 @@ export class ViolationsService {
       },
       this.scopeOf(user),
     );
-    return toPage(query, result, (row) => violationView(row));
+    return toPage(query, result, (row) => violationView(row, row.effective_department));
   }
 
   /** The violation if the user may see it: 404 when it does not exist, 403 outside the agency's jurisdiction. */

@@ -60,10 +60,11 @@ export class ViolationCasesRepository {
     return this.db.selectFrom('violations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   }
 
+  /** Matching violations, newest first; `effective_department` falls back to the machine's declared one. */
   async search(
     query: ViolationQuery,
     scope: ViolationScope,
-  ): Promise<{ items: ViolationRow[]; total: number }> {
+  ): Promise<{ items: Array<ViolationRow & { effective_department: string | null }>; total: number }> {
     const base = this.db
       .selectFrom('violations as v')
       .innerJoin('machines as m', 'm.id', 'v.machine_id')
@@ -94,6 +95,7 @@ export class ViolationCasesRepository {
     const [items, count] = await Promise.all([
       base
         .selectAll('v')
+        .select(sql<string | null>`coalesce(v.department, m.department)`.as('effective_department'))
         .orderBy('v.started_at', 'desc')
         .orderBy('v.id')
         .limit(query.limit)
