@@ -1,15 +1,56 @@
+import { segmentMeters } from './crossing';
 import type { Activity, Fix } from './model';
 import type { StreamParams } from './params';
 
+/** What the classification needs of the fix before (in event time) on the same device. */
+export interface PreviousActivity {
+  t: number;
+  lat: number;
+  lon: number;
+  a: Activity;
+  /** Event time of the latest fix at road speed (or towed) of the transport this fix belongs to. */
+  ta?: number;
+}
+
+export interface ActivityJudgement {
+  activity: Activity;
+  /** For a transported fix: event time of the latest fix at road speed or towed (the transport's anchor). */
+  transportAnchor?: number;
+}
+
 /**
- * Basic activity: towed or at road speed is transported; ignition off is idle; otherwise operating.
- * A fix without ignition data counts as operating, so missing telemetry cannot hide work.
+ * Activity at a fix. Towed, or at road speed (reported, or implied by the distance from the previous fix
+ * when the tracker reports no speed), is transported; a stop of a transport (traffic, a checkpoint, a
+ * ferry) stays transported for `transportStopMs` after the last fix at road speed unless ignition is on;
+ * ignition off is idle; otherwise operating. A fix without ignition data counts as operating, so missing
+ * telemetry cannot hide work.
  */
-export function classifyActivity(fix: Fix, params: StreamParams): Activity {
-  if (fix.towed === true) return 'transported';
-  if (fix.speedKmh !== undefined && fix.speedKmh >= params.transportSpeedKmh) return 'transported';
-  if (fix.ignition === false) return 'idle';
-  return 'operating';
+export function judgeActivity(
+  fix: Fix,
+  params: StreamParams,
+  previous?: PreviousActivity,
+): ActivityJudgement {
+  if (fix.towed === true) return { activity: 'transported', transportAnchor: fix.time };
+  if (fix.speedKmh !== undefined && fix.speedKmh >= params.transportSpeedKmh)
+    return { activity: 'transported', transportAnchor: fix.time };
+  const dt = previous ? fix.time - previous.t : 0;
+  if (previous && dt > 0) {
+    if (fix.speedKmh === undefined && dt <= params.transportMaxGapMs) {
+      const meters = segmentMeters(previous, { t: fix.time, lat: fix.lat, lon: fix.lon });
+      if (meters >= params.transportMinMeters && (meters / dt) * 3_600 >= params.transportSpeedKmh)
+        return { activity: 'transported', transportAnchor: fix.time };
+    }
+    const anchor = previous.a === 'transported' ? previous.ta : undefined;
+    if (anchor !== undefined && fix.ignition !== true && fix.time - anchor <= params.transportStopMs)
+      return { activity: 'transported', transportAnchor: anchor };
+  }
+  if (fix.ignition === false) return { activity: 'idle' };
+  return { activity: 'operating' };
+}
+
+/** Activity at a fix (see `judgeActivity`); without `previous`, from the fix alone. */
+export function classifyActivity(fix: Fix, params: StreamParams, previous?: PreviousActivity): Activity {
+  return judgeActivity(fix, params, previous).activity;
 }
 
 /**

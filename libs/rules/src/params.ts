@@ -29,6 +29,12 @@ export interface StreamParams {
   poorFixWeight: number;
   /** Speed at or above which the machine counts as transported (heavy machines walk below ~10 km/h). */
   transportSpeedKmh: number;
+  /** A transport's stop (ignition not on) stays transported this long after its last fix at road speed. */
+  transportStopMs: number;
+  /** Without a reported speed, the implied speed from the previous fix is used if they are this close in time… */
+  transportMaxGapMs: number;
+  /** …and at least this far apart (GNSS scatter of a parked machine is not a speed). */
+  transportMinMeters: number;
   /** An event confirmed this long before the fix that revealed it arrived is marked late. */
   lateAfterMs: number;
   /** Fixes kept for re-evaluation of late arrivals. */
@@ -61,6 +67,9 @@ export const DEFAULT_STREAM_PARAMS: StreamParams = {
   minSatellites: 4,
   poorFixWeight: 0.5,
   transportSpeedKmh: 15,
+  transportStopMs: 5 * 60_000,
+  transportMaxGapMs: 10 * 60_000,
+  transportMinMeters: 200,
   lateAfterMs: 5 * 60_000,
   historyFixes: 180,
   historyMs: 6 * 3_600_000,

@@ -1,4 +1,4 @@
-import { classifyActivity, fixWeight } from './classify';
+import { fixWeight, judgeActivity, type ActivityJudgement } from './classify';
 import { crossedZones } from './crossing';
 import type {
   CrossingEvent,
@@ -103,8 +103,9 @@ export function step(state: DeviceState | undefined, fix: Fix, ctx: StepContext)
   const inOrder = newest === undefined || fix.time > newest.t;
   const at = inOrder ? history.length : insertionIndex(history, fix.time);
   if (history[at]?.t === fix.time) return ignore(s, fix, 'duplicate', ctx, events);
-  const signals = evaluate(fix, ctx);
-  const h = histFix(fix, weight, classifyActivity(fix, ctx.params), intern(s, signals));
+  const judged = judgeActivity(fix, ctx.params, inOrder ? newest : history[at - 1]);
+  const signals = evaluate(fix, judged.activity, ctx);
+  const h = histFix(fix, weight, judged, intern(s, signals));
   const run = new Evaluation(s, ctx, fix.receivedAt, events);
   if (inOrder) {
     if (newest) run.segment(newest, h, undefined);
@@ -151,18 +152,26 @@ function ignore(
 }
 
 /** Zones and rules at a fix, as the signals the hysteresis works on. */
-function evaluate(fix: Fix, ctx: StepContext): string[] {
+function evaluate(fix: Fix, activity: Activity, ctx: StepContext): string[] {
   const zones = fix.zones ?? ctx.lookup.zonesAt(fix.lat, fix.lon, fix.cell);
   const signals: string[] = [];
   for (const z of zones) signals.push(ZONE + z.id);
-  const activity = classifyActivity(fix, ctx.params);
   for (const m of ctx.rules.match(ctx.machine.category, activity, zones))
     signals.push(`${RULE}${m.rule.id}|${m.zone.id}`);
   return signals;
 }
 
-function histFix(fix: Fix, w: number, a: Activity, s: number): HistFix {
-  const h: HistFix = { t: fix.time, rx: fix.receivedAt, lat: fix.lat, lon: fix.lon, w, a, s };
+function histFix(fix: Fix, w: number, judged: ActivityJudgement, s: number): HistFix {
+  const h: HistFix = {
+    t: fix.time,
+    rx: fix.receivedAt,
+    lat: fix.lat,
+    lon: fix.lon,
+    w,
+    a: judged.activity,
+    s,
+  };
+  if (judged.transportAnchor !== undefined) h.ta = judged.transportAnchor;
   if (fix.id !== undefined) h.id = fix.id;
   if (fix.hdop !== undefined) h.hdop = fix.hdop;
   return h;

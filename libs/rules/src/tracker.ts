@@ -10,6 +10,8 @@ export interface HistFix {
   /** Weight from the fix quality (see `fixWeight`). */
   w: number;
   a: Activity;
+  /** Transported fixes: event time of the latest fix at road speed or towed of this transport. */
+  ta?: number;
   /**
    * Signals holding at the fix, as an index into the device's table of signal sets: `z|<zoneId>` for
    * each zone, `r|<ruleId>|<zoneId>` for each rule.

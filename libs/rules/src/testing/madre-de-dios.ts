@@ -38,3 +38,19 @@ export function madreDeDiosLookup(): GeofenceZoneLookup {
   ];
   return new GeofenceZoneLookup(buildIndex(makeCatalogue(zones)));
 }
+
+/**
+ * The zones along the Interoceanic highway between the Tambopata bridge and La Pampa: the Madre de Dios
+ * zones above plus the buffer zone of Reserva Nacional Tambopata that the highway runs through.
+ */
+export function interoceanicLookup(): GeofenceZoneLookup {
+  const prop = (f: Feature, k: string): unknown => f.properties?.[k];
+  const zones = [
+    ...layer('buffer-zone-tambopata-partial.geojson', () => true).zones,
+    ...layer('protected-areas-sernanp.geojson', (f) => prop(f, 'source_file') === 'anp/rn_tambopata.gpkg')
+      .zones,
+    ...layer('mining-corridor-madre-de-dios.geojson', () => true).zones,
+    ...layer('departments.geojson', (f) => prop(f, 'NOMBDEP') === 'MADRE DE DIOS').zones,
+  ];
+  return new GeofenceZoneLookup(buildIndex(makeCatalogue(zones)));
+}
