@@ -11,7 +11,7 @@ export {
 } from './monitor';
 export type { IntegrityState } from './monitor';
 export type { AlertRecord, Clearing, Finding, Observation } from './alerts';
-export { judgeWindows } from './windows';
+export { declaredWindow, judgeWindows } from './windows';
 export type { WindowJudgement } from './windows';
 export { observePower, observeTamper, initialPowerState, initialTamperState } from './power-tamper';
 export type { PowerState, TamperState } from './power-tamper';

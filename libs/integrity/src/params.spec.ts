@@ -1,5 +1,5 @@
 import { DEFAULT_INTEGRITY_PARAMS, categoryParams, darkThresholdMs, integrityParams } from './params';
-import { judgeWindows } from './windows';
+import { declaredWindow, judgeWindows } from './windows';
 import { initialIntegrityState, integrityStep, integritySweep, parseIntegrityState } from './monitor';
 import { PLACES } from './testing/places';
 import { HOUR, MINUTE, T0, context, fixAt } from './testing/stream';
@@ -100,5 +100,20 @@ describe('monitor state', () => {
     ).state;
     const [open] = integritySweep(state, T0 + HOUR, ctx).events;
     expect(open?.details).toMatchObject({ lastStatus: 'offline', lastStatusReason: 'shutdown' });
+  });
+});
+
+describe(declaredWindow.name, () => {
+  it('takes a stored window with dates, and refuses an unknown kind', () => {
+    expect(
+      declaredWindow({
+        id: 'w',
+        kind: 'out_of_service',
+        from: new Date(T0),
+        to: new Date(T0 + HOUR),
+        reason: null,
+      }),
+    ).toEqual({ id: 'w', kind: 'out_of_service', from: T0, to: T0 + HOUR });
+    expect(() => declaredWindow({ id: 'w', kind: 'holiday', from: T0, to: T0 + HOUR })).toThrow(/holiday/);
   });
 });

@@ -1,4 +1,10 @@
-import type { DeclaredWindow, Downgrade, IntegrityKind, IntegritySeverity } from './model';
+import {
+  DECLARED_WINDOW_KINDS,
+  type DeclaredWindow,
+  type Downgrade,
+  type IntegrityKind,
+  type IntegritySeverity,
+} from './model';
 import type { IntegrityParams } from './params';
 
 const WINDOW_NAMES: Record<DeclaredWindow['kind'], string> = {
@@ -39,4 +45,24 @@ export function judgeWindows(
     severity: 'warning',
     downgradedBy: { windowId: window.id, windowKind: window.kind, reason },
   };
+}
+
+/** A stored window (e.g. a `declared_windows` row's fields) as the monitor takes it; throws on an unknown kind. */
+export function declaredWindow(stored: {
+  id: string;
+  kind: string;
+  from: Date | number;
+  to: Date | number;
+  reason?: string | null;
+}): DeclaredWindow {
+  if (!(DECLARED_WINDOW_KINDS as readonly string[]).includes(stored.kind))
+    throw new Error(`declared window ${stored.id}: unknown kind ${stored.kind}`);
+  const window: DeclaredWindow = {
+    id: stored.id,
+    kind: stored.kind as DeclaredWindow['kind'],
+    from: typeof stored.from === 'number' ? stored.from : stored.from.getTime(),
+    to: typeof stored.to === 'number' ? stored.to : stored.to.getTime(),
+  };
+  if (stored.reason) window.reason = stored.reason;
+  return window;
 }
