@@ -58,6 +58,9 @@ export function observeJamming(
           ? 'gsm'
           : undefined;
   const quality = { satellites: fix.satellites ?? null, hdop: fix.hdop ?? null };
+  // Quality runs are judged in device-time order only; late buffered fixes do not break or extend them.
+  const inOrder = s.newest === null || fix.deviceTime > s.newest;
+  if (inOrder) s.newest = fix.deviceTime;
   if (reported) {
     s.goodFixes = 0;
     const text =
@@ -84,9 +87,7 @@ export function observeJamming(
       },
     };
   }
-  // Quality runs are judged in device-time order only; late buffered fixes do not break or extend them.
-  if (s.newest !== null && fix.deviceTime <= s.newest) return undefined;
-  s.newest = fix.deviceTime;
+  if (!inOrder) return undefined;
   if (collapsed(fix, p)) {
     s.goodFixes = 0;
     if (s.poorSince === null) {

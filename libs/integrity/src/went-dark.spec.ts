@@ -208,6 +208,21 @@ describe('went dark', () => {
     );
   });
 
+  it('downgrades an ongoing silence once it reaches a window declared to start after the tracker went dark', () => {
+    const fixes = working(T0, PLACES.bocaColoradoRiver, 10);
+    const last = fixes[fixes.length - 1] as IntegrityFix;
+    const from = last.deviceTime + 40 * MINUTE;
+    const ctx = context('dredge', {
+      windows: [{ id: 'w-2', kind: 'out_of_service', from, to: from + 4 * HOUR }],
+    });
+    const dark = ofKind(drive(live(fixes, MINUTE, last.receivedAt + 60 * MINUTE), ctx).events, 'went_dark');
+    expect(dark.map((e) => [e.type, e.severity, e.downgradedBy?.windowId ?? null])).toEqual([
+      ['integrity_open', 'violation', null],
+      ['integrity_update', 'violation', null],
+      ['integrity_update', 'warning', 'w-2'],
+    ]);
+  });
+
   it('keeps the state bounded however long the stream', () => {
     const ctx = context('excavator');
     const fixes: IntegrityFix[] = [];

@@ -165,8 +165,16 @@ const minutes = (ms: number): string => {
   return m < 120 ? `${m} min` : `${(ms / 3_600_000).toFixed(1)} h`;
 };
 
-/** The finding for a silence that started after `vanished`, judged at platform time `now`. */
-function darkFinding(vanished: CoveragePoint, run: DarkRun, endsAt?: CoveragePoint): Finding {
+/**
+ * The finding for a silence that started after `vanished`: established at `vanished.t + threshold`, lasting
+ * until `endsAt` (the first fix after it), or still lasting at platform time `run.now` when `ongoing`.
+ */
+function darkFinding(
+  vanished: CoveragePoint,
+  run: DarkRun,
+  endsAt?: CoveragePoint,
+  ongoing = false,
+): Finding {
   const { ctx } = run;
   const limit = threshold(vanished, ctx);
   const details: AlertDetails = {
@@ -228,11 +236,12 @@ function darkFinding(vanished: CoveragePoint, run: DarkRun, endsAt?: CoveragePoi
     description = `The tracker has sent no fix for ${minutes(run.now - vanished.t)} (limit ${minutes(limit)} after a fix with ${ignition})`;
   }
   if (reasons.length > 0) description += `; ${reasons.join(' and ')}`;
+  const established = vanished.t + limit;
   return {
     severity,
     cause: 'no_fix',
     since: vanished.t,
-    at: vanished.t + limit,
+    at: endsAt ? endsAt.t : ongoing ? Math.max(established, run.now) : established,
     description,
     evidence,
     details,
@@ -266,7 +275,7 @@ export function resolveOpenDark(
     return undefined;
   }
   if (allowUpdate && (span.to.t > open.since || updateDue(open, now, ctx))) {
-    reviseRecord(open, darkFinding(span.to, run), ctx);
+    reviseRecord(open, darkFinding(span.to, run, undefined, true), ctx);
     run.events.push(alertEvent('integrity_update', open, run.deviceId, ctx, now));
     markReported(open, now);
   }
