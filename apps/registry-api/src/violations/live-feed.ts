@@ -13,6 +13,8 @@ export interface LiveEvent {
   readonly type: string;
   readonly at: Date;
   readonly payload: Record<string, unknown>;
+  /** Where the violation lies, or the machine's declared department while that is not known yet. */
+  readonly department: string | null;
 }
 
 /**
@@ -39,7 +41,7 @@ export class LiveFeed implements OnModuleDestroy {
       const p = event.payload;
       const alert: RoutableAlert = {
         zoneKind: String(p['zone_kind'] ?? ''),
-        department: (p['department'] as string | null | undefined) ?? null,
+        department: event.department,
         severity: String(p['severity'] ?? ''),
         escalationLevel: Number(p['escalation_level'] ?? 0),
       };
@@ -51,7 +53,7 @@ export class LiveFeed implements OnModuleDestroy {
       map((event) => ({
         id: event.id,
         type: event.type,
-        data: { type: event.type, at: event.at, violation: violationView(event.payload) },
+        data: { type: event.type, at: event.at, violation: violationView(event.payload, event.department) },
       })),
       finalize(() => this.stop()),
       share(),
@@ -67,19 +69,29 @@ export class LiveFeed implements OnModuleDestroy {
         const rows = await this.store.repos.deliveries.outboxAfter(this.cursor, 500);
         for (const row of rows) {
           this.cursor = { at: row.created_at, id: row.id };
-          if (row.aggregate_type === 'violation' && isAlertEventType(row.type))
-            this.events.next({
-              id: row.id,
-              type: row.type,
-              at: row.created_at,
-              payload: row.payload as Record<string, unknown>,
-            });
+          if (row.aggregate_type !== 'violation' || !isAlertEventType(row.type)) continue;
+          const payload = row.payload as Record<string, unknown>;
+          this.events.next({
+            id: row.id,
+            type: row.type,
+            at: row.created_at,
+            payload,
+            department: await this.departmentOf(row.aggregate_id, payload),
+          });
         }
       } finally {
         if (this.listeners > 0) this.timer = setTimeout(() => void poll(), POLL_MS);
       }
     };
     this.timer = setTimeout(() => void poll(), POLL_MS);
+  }
+
+  private async departmentOf(violationId: string, payload: Record<string, unknown>): Promise<string | null> {
+    const known = payload['department'] as string | null | undefined;
+    if (known) return known;
+    const row = await this.store.repos.violationCases.findById(violationId);
+    if (row?.department) return row.department;
+    return row ? ((await this.store.repos.violationCases.machineDepartment(row.machine_id)) ?? null) : null;
   }
 
   private stop(): void {

@@ -244,12 +244,13 @@ export class ViolationsService {
     }
     const bindings = await this.store.repos.evidence.machinesOfTrackers([...seen.keys()]);
     const machines = [...seen.values()].map((entry) => {
-      const binding = bindings.find(
-        (b) =>
-          b.imei === entry.imei &&
-          b.bound_at <= entry.last &&
-          (b.unbound_at === null || b.unbound_at >= entry.first),
+      const ofTracker = bindings.filter((b) => b.imei === entry.imei);
+      // The machine the tracker was bound to at the time; else (fixes dated before the binding, device clock
+      // off) the machine it is bound to now, flagged.
+      const atTheTime = ofTracker.find(
+        (b) => b.bound_at <= entry.last && (b.unbound_at === null || b.unbound_at >= entry.first),
       );
+      const binding = atTheTime ?? ofTracker.find((b) => b.unbound_at === null);
       return {
         imei: entry.imei,
         machineId: binding?.machine_id ?? null,
@@ -258,6 +259,7 @@ export class ViolationsService {
         firstSeenAt: entry.first,
         lastSeenAt: entry.last,
         fixes: entry.fixes,
+        boundAtTheTime: atTheTime !== undefined,
       };
     });
     return { from: query.from, to: query.to, truncated: fixes.length >= AREA_FIX_LIMIT, machines };
