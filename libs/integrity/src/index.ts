@@ -12,6 +12,8 @@ export {
 export type { IntegrityState } from './monitor';
 export type { AlertRecord, Clearing, Finding, Observation } from './alerts';
 export { declaredWindow, judgeWindows } from './windows';
+export { DEFAULT_PROHIBITED_KINDS, DEFAULT_RINGS_METERS, SampledZoneProximity } from './zone-proximity';
+export type { SampledProximityOptions, ZonesAtPosition } from './zone-proximity';
 export type { WindowJudgement } from './windows';
 export { observePower, observeTamper, initialPowerState, initialTamperState } from './power-tamper';
 export type { PowerState, TamperState } from './power-tamper';
