@@ -1,0 +1,269 @@
+/**
+ * Dispatch benchmark: dredges enter a river through real MQTT; ingest opens and closes violations; the
+ * dispatcher delivers the events, signed, to a local webhook. Prints events/s at the webhook, the p50/p99
+ * latency from a tracker's publish to the webhook's receipt of the violation it opened, and the same webhook
+ * under a bare sequential HTTP POST loop (the ceiling) measured in the same run, as a ratio. Embedded storage,
+ * or PostgreSQL when DATABASE_URL is set. Usage:
+ *   npm run bench:dispatch [-- --dredges 50 --posts 2000]
+ */
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import mqtt from 'mqtt';
+import { loadConfig } from '@app/config';
+import { openDatabase } from '@app/db';
+import { luhnCheckDigit, rucCheckDigit } from '@app/registry';
+import { createRegistryApi, listen } from '../../apps/registry-api/src/registry-api';
+import { IngestModule } from '../../apps/ingest/src/ingest.module';
+import { IngestRuntime, startIngest } from '../../apps/ingest/src/ingest.runtime';
+import { DispatcherModule } from '../../apps/dispatcher/src/dispatcher.module';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const DREDGES = arg('dredges', 50);
+const POSTS = arg('posts', 2000);
+const PASSWORD = 'bench-admin-password-0123';
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-bench-dispatch-'));
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'error',
+    HTTP_PORT: '0',
+    MQTT_EMBEDDED_PORT: '0',
+    ADMIN_PASSWORD: PASSWORD,
+    JWT_SECRET: 'bench-jwt-secret-that-is-long-enough-0123456789',
+    DEVICE_SECRET_KEY: 'bench-device-key-that-is-long-enough-0123456789',
+    ZONE_CATALOGUE_SEED: 'none',
+    DISPATCH_POLL_MS: '20',
+    GEOFENCE_CACHE_DIR: path.resolve('.data/geofence-cache'),
+  });
+  const database = await openDatabase(
+    process.env['DATABASE_URL']
+      ? { databaseUrl: process.env['DATABASE_URL'], poolSize: 10 }
+      : { embeddedDataDir: 'memory://' },
+  );
+  const app = await createRegistryApi(config, database, [IngestModule, DispatcherModule]);
+  const url = await listen(app, config);
+  await startIngest(app);
+  const brokerUrl = app.get(IngestRuntime).brokerUrl!;
+
+  // The agency's receiver: records when each event arrives.
+  const arrivals = new Map<string, number>();
+  const opened = new Map<string, number>();
+  let received = 0;
+  const receiver = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      const now = performance.now();
+      received++;
+      const id = String(request.headers['webhook-id'] ?? '');
+      if (id && !arrivals.has(id)) {
+        arrivals.set(id, now);
+        try {
+          const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            type: string;
+            data: { imei: string };
+          };
+          if (event.type === 'violation.opened') opened.set(event.data.imei, now);
+        } catch {
+          // the bare POST loop sends no JSON
+        }
+      }
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}/alerts`;
+
+  const call = async (method: string, route: string, body?: unknown, token?: string) => {
+    const response = await fetch(`${url}${route}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await response.json()) as Record<string, unknown>;
+    if (response.status >= 300)
+      throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const token = (await call('POST', '/v1/auth/login', { username: 'admin', password: PASSWORD }))[
+    'accessToken'
+  ] as string;
+  await call(
+    'POST',
+    '/v1/zones/import',
+    {
+      mapping: {
+        layer: 'bench-river',
+        kind: 'water_body',
+        authority: 'ANA',
+        idPrefix: 'river',
+        name: 'nombre',
+        legalBasis: { value: 'Decreto Legislativo N° 1100' },
+        bufferMeters: 200,
+      },
+      geojson: {
+        type: 'FeatureCollection',
+        features: [
+          {
+            type: 'Feature',
+            properties: { nombre: 'Río de Prueba' },
+            geometry: {
+              type: 'LineString',
+              coordinates: [
+                [-69.6, -12.85],
+                [-69.3, -12.85],
+              ],
+            },
+          },
+        ],
+      },
+    },
+    token,
+  );
+  const agency = await call('POST', '/v1/agencies', { code: 'ANA-BENCH', name: 'ANA', kind: 'water' }, token);
+  await call('POST', `/v1/agencies/${agency['id']}/subscriptions`, { zoneKinds: ['water_body'] }, token);
+  await call('POST', `/v1/agencies/${agency['id']}/channels`, { kind: 'webhook', url: receiverUrl }, token);
+
+  process.stdout.write(`enrolling ${DREDGES} dredges…\n`);
+  const devices: Array<{ imei: string; password: string }> = [];
+  for (let i = 0; i < DREDGES; i++) {
+    const ruc = `20${String(10_000_000 + i).slice(-8)}`;
+    const owner = await call(
+      'POST',
+      '/v1/owners',
+      { kind: 'company', documentType: 'RUC', documentNumber: ruc + rucCheckDigit(ruc), name: `Minera ${i}` },
+      token,
+    );
+    const machine = await call(
+      'POST',
+      '/v1/machines',
+      {
+        category: 'dredge',
+        make: 'Bench',
+        model: 'D1',
+        year: 2020,
+        serialNumber: `BENCH${String(i).padStart(8, '0')}`,
+        department: 'MADRE DE DIOS',
+        ownerId: owner['id'],
+      },
+      token,
+    );
+    const imeiBody = `35${String(100_000_000_000 + i).slice(-12)}`;
+    const tracker = await call(
+      'POST',
+      '/v1/trackers',
+      {
+        imei: imeiBody + luhnCheckDigit(imeiBody),
+        model: 'FMC650',
+        intervalMovingSeconds: 60,
+        intervalIgnitionOffSeconds: 900,
+      },
+      token,
+    );
+    await call('POST', `/v1/machines/${machine['id']}/tracker`, { trackerId: tracker['id'] }, token);
+    const issued = await call('POST', `/v1/trackers/${tracker['id']}/credentials`, undefined, token);
+    devices.push({ imei: tracker['imei'] as string, password: issued['password'] as string });
+  }
+
+  // Each dredge sends its track in one message: outside, six minutes on the river, outside again.
+  const t0 = Date.UTC(2026, 10, 20, 8, 0, 0);
+  const fixAt = (minute: number, lat: number) => ({
+    time: new Date(t0 + minute * 60_000).toISOString(),
+    lat,
+    lon: -69.55,
+    speed: 2,
+    heading: 90,
+    hdop: 0.9,
+    satellites: 11,
+    ignition: true,
+  });
+  const track = [
+    ...[0, 1, 2].map((m) => fixAt(m, -12.8)),
+    ...[3, 4, 5, 6, 7, 8].map((m) => fixAt(m, -12.8502)),
+    ...[9, 10, 11, 12, 13].map((m) => fixAt(m, -12.8)),
+  ];
+  const clients = await Promise.all(
+    devices.map((d) =>
+      mqtt.connectAsync(brokerUrl, {
+        clientId: d.imei,
+        username: d.imei,
+        password: d.password,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      }),
+    ),
+  );
+  const published = new Map<string, number>();
+  const start = performance.now();
+  await Promise.all(
+    clients.map((client, i) => {
+      const imei = devices[i]!.imei;
+      published.set(imei, performance.now());
+      return client.publishAsync(`devices/${imei}/fixes`, JSON.stringify({ fixes: track }), { qos: 1 });
+    }),
+  );
+  const expected = DREDGES * 2;
+  const deadline = Date.now() + 120_000;
+  while (arrivals.size < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  const elapsed = (performance.now() - start) / 1000;
+  const events = arrivals.size;
+  const latencies = [...opened.entries()].map(([imei, at]) => at - published.get(imei)!);
+  await Promise.all(clients.map((c) => c.endAsync(true)));
+  await app.close();
+
+  // The ceiling: the same receiver under a bare sequential POST loop of similar bodies.
+  const body = JSON.stringify({
+    specversion: '1.0',
+    id: 'x',
+    type: 'violation.opened',
+    data: { imei: 'bare' },
+  });
+  const bareStart = performance.now();
+  for (let i = 0; i < POSTS; i++) {
+    const response = await fetch(receiverUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'webhook-id': `bare-${i}` },
+      body,
+    });
+    await response.body?.cancel();
+  }
+  const bareRate = POSTS / ((performance.now() - bareStart) / 1000);
+  receiver.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+
+  const rate = events / elapsed;
+  const storage = process.env['DATABASE_URL'] ? 'PostgreSQL' : 'embedded PGlite';
+  process.stdout.write(
+    [
+      '',
+      `Dispatch benchmark — ${DREDGES} dredges, ${storage}, ${os.cpus().length} cores, Node ${process.version}`,
+      `  events delivered           ${events} of ${expected} (${received} requests) in ${elapsed.toFixed(2)} s`,
+      `  events/s at the webhook    ${rate.toFixed(1)}`,
+      `  position → webhook p50     ${percentile(latencies, 50).toFixed(0)} ms`,
+      `  position → webhook p99     ${percentile(latencies, 99).toFixed(0)} ms`,
+      `  bare POST loop (ceiling)   ${bareRate.toFixed(1)} requests/s (${POSTS} sequential)`,
+      `  dispatch ÷ bare POST       ${(rate / bareRate).toFixed(3)}`,
+      '',
+    ].join('\n'),
+  );
+  process.exit(events === expected ? 0 : 1);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
