@@ -8,7 +8,8 @@ import { categoryParams, type IntegrityParams } from './params';
  *
  * - `impossible_speed` / `teleport`: the implied speed from the neighbouring fix in device time exceeds the
  *   category's `maxPlausibleSpeedKmh` over a jump of at least `spoofMinJumpMeters` (a teleport from
- *   `teleportMeters`); also any fix the decoder flagged `impossible_speed`. A fix judged impossible is not
+ *   `teleportMeters`); also a fix the decoder flagged `impossible_speed` when no recent trusted position is
+ *   there to compare it with. A fix judged impossible is not
  *   used as the reference for the next one, so one wild fix does not also condemn the good fix after it.
  * - `frozen_position`: fixes identical to `identicalDecimals` decimals for `identicalMs` (and at least
  *   `identicalMinFixes` fixes) while ignition is on: a real receiver always scatters a little.
@@ -123,7 +124,9 @@ export function observeSpoofing(
         );
       }
     }
-    if (!impossible && fix.flags.includes('impossible_speed')) {
+    // The decoder judged the fix against the newest stored fix, which may itself be a wild one; a recent
+    // trusted neighbour is the better reference, so the flag counts only when there is none.
+    if (!impossible && !neighbour && fix.flags.includes('impossible_speed')) {
       impossible = true;
       found(
         'warning',
