@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import mqtt, { MqttClient } from 'mqtt';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { EmbeddedBroker } from '@app/broker';
+import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
 import { signWebhook } from '@app/dispatch';
 
 export interface AttemptResult {
@@ -70,6 +70,7 @@ export class AgencyAlertPublisher implements OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly embedded: EmbeddedBroker,
+    @Inject(DEVICE_DIRECTORY) private readonly directory: DeviceDirectory,
   ) {}
 
   async publish(code: string, body: string): Promise<AttemptResult> {
@@ -82,26 +83,36 @@ export class AgencyAlertPublisher implements OnModuleDestroy {
       }
       return { ok: true, status: null, error: null };
     } catch (error) {
+      // Start afresh with the next publish; the broken connection is closed.
+      const broken = this.client;
       this.client = undefined;
+      void broken?.then((client) => client.endAsync(true)).catch(() => undefined);
       return { ok: false, status: null, error: describe(error) };
     }
   }
 
   private connect(): Promise<MqttClient> {
-    this.client ??= mqtt
-      .connectAsync(this.config.mqttUrl!, {
-        username: this.config.mqttUsername,
-        password: this.config.mqttPassword,
-        clientId: `centinela-dispatcher-${randomUUID().slice(0, 8)}`,
-        connectTimeout: 5000,
-        reconnectPeriod: 1000,
-      })
+    this.client ??= this.ensurePublishRight()
+      .then(() =>
+        mqtt.connectAsync(this.config.mqttUrl!, {
+          username: this.config.mqttUsername,
+          password: this.config.mqttPassword,
+          clientId: `centinela-dispatcher-${randomUUID().slice(0, 8)}`,
+          connectTimeout: 5000,
+          reconnectPeriod: 1000,
+        }),
+      )
       .catch((error: unknown) => {
         this.client = undefined;
         this.logger.warn(`cannot reach the broker: ${describe(error)}`);
         throw error;
       });
     return this.client;
+  }
+
+  /** On Mosquitto, the service account's role must allow publishing on `agencies/+/alerts`. */
+  private async ensurePublishRight(): Promise<void> {
+    if (this.directory instanceof MosquittoDynsecDirectory) await this.directory.ensureServiceRole();
   }
 
   async onModuleDestroy(): Promise<void> {
