@@ -1,3 +1,8 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { TestApi, startTestApi } from '../support/api';
 import { storageModes } from '../support/storage';
@@ -188,6 +193,37 @@ describe.each(storageModes())('webhook delivery to agencies (%s storage)', (mode
     expect(slow.verifiedIds(agency.secret)).toEqual(new Set([leased.event_id]));
   });
 
+  // A separate process can share the database only on a PostgreSQL server.
+  if (mode === 'postgres')
+    it('loses nothing when a dispatcher process is killed (SIGKILL) mid-delivery', async () => {
+      const slow = await receiver();
+      slow.mode = 'hang';
+      const agency = await agencyWithWebhook(api, slow, { departments: ['TACNA'] });
+      const child = await spawnDispatcher(api);
+      try {
+        await openViolation(api, await enrolMachine(api, 'TACNA'));
+        const leased = await eventually(
+          async () => {
+            const [row] = await deliveriesOf(agency);
+            return row?.lease_owner && slow.requests.length === 1 ? row : undefined;
+          },
+          'a delivery in flight in the child process',
+          60_000,
+        );
+        expect(leased.lease_owner).toMatch(new RegExp(`:${child.pid}:`));
+        child.kill('SIGKILL');
+        await new Promise((resolve) => child.once('exit', resolve));
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+      slow.mode = 'ok';
+      const survivor = await dispatcher();
+      await eventually(async () => (await deliveriesOf(agency))[0]?.status === 'delivered', 'taken over');
+      expect((await deliveriesOf(agency))[0]!.attempts).toBe(2);
+      expect(survivor.worker.counters.delivered).toBe(1);
+      expect(slow.verifiedIds(agency.secret).size).toBe(1);
+    });
+
   it('never has two instances deliver the same event at the same time', async () => {
     const shared = await receiver();
     const agency = await agencyWithWebhook(api, shared, { departments: ['CAJAMARCA'] });
@@ -217,4 +253,30 @@ async function officerToken(api: TestApi, agencyId: string): Promise<string> {
   });
   if (created.status !== 201) throw new Error(`user: ${created.status} ${JSON.stringify(created.body)}`);
   return api.login(username, 'officer-password-123');
+}
+
+/** The dispatcher as its own process (`npm run start:dispatcher`) on the suite's PostgreSQL database. */
+async function spawnDispatcher(api: TestApi): Promise<ChildProcess> {
+  const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(api.database.db);
+  const url = new URL(process.env['DATABASE_URL']!);
+  url.pathname = `/${rows[0]!.name}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-dispatcher-'));
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/dispatcher/src/main.ts'], {
+    cwd: path.resolve(__dirname, '../..'),
+    env: {
+      PATH: process.env['PATH'],
+      DATABASE_URL: url.toString(),
+      DATABASE_POOL_SIZE: '2',
+      JWT_SECRET: api.config.jwtSecret,
+      DEVICE_SECRET_KEY: api.config.deviceSecretKey,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+      ZONE_CATALOGUE_SEED: 'none',
+      GEOFENCE_CACHE_DIR: api.config.geofenceCacheDir,
+      ...FAST_DISPATCH,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  child.once('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  return child;
 }
