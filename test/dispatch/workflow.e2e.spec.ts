@@ -235,4 +235,72 @@ describe.each(storageModes())('officers, access and escalation (%s storage)', (m
       .execute();
     expect(waterRows).toEqual([]);
   });
+
+  // Last: it adds a jurisdiction layer to the suite's catalogue.
+  it('routes by the department where the position lies, not the one the machine declared', async () => {
+    const square = [
+      [-69.7, -13],
+      [-69.4, -13],
+      [-69.4, -12.7],
+      [-69.7, -12.7],
+      [-69.7, -13],
+    ];
+    const imported = await api.post('/v1/zones/import', {
+      mapping: {
+        layer: 'test-departments',
+        kind: 'jurisdiction',
+        authority: 'INEI',
+        idPrefix: 'dep-',
+        name: 'NOMBDEP',
+        legalBasis: { value: 'Límites departamentales' },
+        properties: { department: 'NOMBDEP' },
+      },
+      geojson: {
+        type: 'FeatureCollection',
+        features: [
+          {
+            type: 'Feature',
+            properties: { NOMBDEP: 'CUSCO' },
+            geometry: { type: 'Polygon', coordinates: [square] },
+          },
+        ],
+      },
+    });
+    expect(imported.status).toBe(201);
+    await eventually(async () => {
+      const at = await api.get('/v1/zones/at?lat=-12.85&lon=-69.55');
+      return at.status === 200 && at.body.zones.some((z: { kind: string }) => z.kind === 'jurisdiction');
+    }, 'the jurisdiction layer in the index');
+    const cusco = await receiver();
+    const madre = await receiver();
+    const cuscoAgency = await agencyWithWebhook(api, cusco, {
+      departments: ['CUSCO'],
+      zoneKinds: ['water_body'],
+    });
+    const madreAgency = await agencyWithWebhook(api, madre, {
+      departments: ['MADRE DE DIOS'],
+      zoneKinds: ['water_body'],
+    });
+    // Declared in Madre de Dios, working at -12.85, -69.55: inside the Cusco polygon of this catalogue.
+    const violation = await openViolation(api, await enrolMachine(api, 'MADRE DE DIOS'), {
+      zoneId: 'river-jurisdiction',
+    });
+    const event = await eventually(
+      () => cusco.events().find((e) => e.subject === violation.id),
+      'the event at the Cusco agency',
+    );
+    expect(event.data).toMatchObject({ department: 'CUSCO' });
+    expect(cusco.verifiedIds(cuscoAgency.secret).has(event.id)).toBe(true);
+    const toMadre = await api.database.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('agency_id', '=', madreAgency.id)
+      .where('violation_id', '=', violation.id)
+      .execute();
+    expect(toMadre).toEqual([]);
+    expect((await api.get(`/v1/violations/${violation.id}`, await userOf(madreAgency.id))).status).toBe(403);
+    expect(
+      (await api.get(`/v1/violations/${violation.id}`, await userOf(cuscoAgency.id))).body.department,
+    ).toBe('CUSCO');
+  });
 });
