@@ -182,6 +182,8 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
     const positions = evidence.body.positions as Array<{ fixTime: string; rawPayload: string; lat: number }>;
     expect(positions.length).toBeGreaterThanOrEqual(6);
     expect(positions.every((p) => JSON.parse(p.rawPayload).lat === p.lat)).toBe(true);
+    expect(evidence.body.track.type).toBe('LineString');
+    expect(evidence.body.track.coordinates).toHaveLength(positions.length);
     const before = evidence.body.chain.length as number;
 
     // A fix from the device's buffer, inside the violation's time window, arrives after the violation closed.

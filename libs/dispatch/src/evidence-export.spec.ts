@@ -77,7 +77,13 @@ describe('evidence exports', () => {
     expect(
       parsed.features.slice(1).map((f: { properties: { rawPayload: string } }) => f.properties.rawPayload),
     ).toEqual(['{"lat":-12.85}', '{"lat":-12.85}']);
-    expect(trackLine([position(1, -12)]).coordinates).toHaveLength(2);
+    expect(trackLine([position(1, -12)])!.coordinates).toHaveLength(2);
+    expect(trackLine([])).toBeNull();
+    expect(JSON.parse(renderGeoJson({ ...evidence, positions: [] }, at)).features[0].geometry).toBeNull();
+    expect(trackLine([position(4, -12.4), position(3, -12.3)])!.coordinates).toEqual([
+      [-69.55, -12.3],
+      [-69.55, -12.4],
+    ]);
   });
 
   it('renders KML with escaped text, the track and the positions', () => {

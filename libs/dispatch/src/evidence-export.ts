@@ -83,16 +83,21 @@ export interface Evidence {
   readonly chain: { readonly length: number; readonly head: string; readonly valid: boolean };
 }
 
-/** The track of the positions, in time order; a single fix is repeated so the line stays valid GeoJSON. */
-export function trackLine(positions: readonly EvidencePosition[]): LineString {
-  const coordinates = positions.map((p) => [p.lon, p.lat]);
+/**
+ * The track of the positions as a GeoJSON LineString, in time order; a single fix is repeated so the line stays
+ * valid, and there is no track without fixes.
+ */
+export function trackLine(positions: readonly EvidencePosition[]): LineString | null {
+  if (positions.length === 0) return null;
+  const ordered = [...positions].sort((a, b) => a.fixTime.localeCompare(b.fixTime));
+  const coordinates = ordered.map((p) => [p.lon, p.lat]);
   if (coordinates.length === 1) coordinates.push(coordinates[0]!);
   return { type: 'LineString', coordinates };
 }
 
 export function renderGeoJson(evidence: Evidence, generatedAt: Date): string {
   const { positions, ...rest } = evidence;
-  const track: Feature<LineString> = {
+  const track: Feature<LineString | null> = {
     type: 'Feature',
     geometry: trackLine(positions),
     properties: { role: 'track', ...rest, generatedAt: generatedAt.toISOString() },
@@ -102,7 +107,10 @@ export function renderGeoJson(evidence: Evidence, generatedAt: Date): string {
     geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
     properties: { role: 'position', ...p },
   }));
-  const collection: FeatureCollection = { type: 'FeatureCollection', features: [track, ...points] };
+  const collection: FeatureCollection<LineString | Point | null> = {
+    type: 'FeatureCollection',
+    features: [track, ...points],
+  };
   return JSON.stringify(collection);
 }
 

@@ -90,7 +90,7 @@ export class ViolationsController {
   @Get(':id/evidence')
   @Roles(...READERS)
   evidenceOf(@Param('id', UUID_PARAM) id: string, @CurrentUser() user: AuthenticatedUser) {
-    return this.violations.evidenceOf(id, user);
+    return this.violations.evidenceWithTrack(id, user);
   }
 
   @Get(':id/evidence/verify')

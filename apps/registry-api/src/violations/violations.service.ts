@@ -7,6 +7,7 @@ import {
   pointInArea,
   RoutableAlert,
   Subscription,
+  trackLine,
 } from '@app/dispatch';
 import { normaliseDepartment } from '@app/registry';
 import { EvidenceService } from '../../../dispatcher/src/evidence.service';
@@ -190,6 +191,12 @@ export class ViolationsService {
   async evidenceOf(id: string, user: AuthenticatedUser) {
     const row = await this.visible(id, user);
     return this.evidence.evidence(row);
+  }
+
+  /** The evidence with the track of its positions as a GeoJSON LineString. */
+  async evidenceWithTrack(id: string, user: AuthenticatedUser) {
+    const evidence = await this.evidenceOf(id, user);
+    return { ...evidence, track: trackLine(evidence.positions) };
   }
 
   async verification(id: string, user: AuthenticatedUser) {
