@@ -404,6 +404,9 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
       expect(first.event).toBe('violation.opened');
       expect(first.data.violation.id).toBe(mine.id);
       expect(first.data.violation.id).not.toBe(elsewhere.id);
+      // The next event is the next one written, not the first one again.
+      const later = await openViolation(api, await enrolMachine(api, 'CUSCO'));
+      expect((await stream.next()).data.violation.id).toBe(later.id);
     } finally {
       stream.close();
     }

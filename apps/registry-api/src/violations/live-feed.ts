@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Observable, Subject, filter, finalize, map, share } from 'rxjs';
-import { Store } from '@app/db';
+import { OutboxCursor, Store } from '@app/db';
 import { RoutableAlert, agencyMaySee, isAlertEventType } from '@app/dispatch';
 import { violationView } from '../../../dispatcher/src/violation-view';
 import { AuthenticatedUser } from '../auth/roles';
@@ -27,7 +27,7 @@ export class LiveFeed implements OnModuleDestroy {
   private readonly events = new Subject<LiveEvent>();
   private timer: NodeJS.Timeout | undefined;
   private listeners = 0;
-  private cursor: { at: Date; id: string } | undefined;
+  private cursor: OutboxCursor | undefined;
 
   constructor(private readonly store: Store) {}
 
@@ -68,7 +68,7 @@ export class LiveFeed implements OnModuleDestroy {
       try {
         const rows = await this.store.repos.deliveries.outboxAfter(this.cursor, 500);
         for (const row of rows) {
-          this.cursor = { at: row.created_at, id: row.id };
+          this.cursor = row.cursor;
           if (row.aggregate_type !== 'violation' || !isAlertEventType(row.type)) continue;
           const payload = row.payload as Record<string, unknown>;
           this.events.next({

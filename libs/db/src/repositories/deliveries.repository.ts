@@ -16,6 +16,12 @@ export interface DeliveryOutcome {
   readonly error: string | null;
 }
 
+/** A position in the outbox: the creation time as the database writes it, and the id. */
+export interface OutboxCursor {
+  readonly at: string;
+  readonly id: string;
+}
+
 export interface DeliveryQuery {
   readonly status?: string | undefined;
   readonly agencyId?: string | undefined;
@@ -197,33 +203,32 @@ export class DeliveriesRepository {
       .execute();
   }
 
-  /** Where the live feed starts: after the newest outbox event. */
-  async latestOutboxCursor(): Promise<{ at: Date; id: string } | undefined> {
-    const row = await this.db
-      .selectFrom('outbox_events')
-      .select(['created_at', 'id'])
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row ? { at: row.created_at, id: row.id } : undefined;
+  /**
+   * Where the live feed starts: after the newest outbox event. The time is kept as the database's text (to the
+   * microsecond), since a JavaScript Date would round it to the millisecond and read the same event again.
+   */
+  async latestOutboxCursor(): Promise<OutboxCursor | undefined> {
+    const result = await sql<OutboxCursor>`
+      select created_at::text as at, id::text as id from outbox_events
+      order by created_at desc, id desc limit 1`.execute(this.db);
+    return result.rows[0];
   }
 
-  outboxAfter(cursor: { at: Date; id: string } | undefined, limit: number): Promise<OutboxEventRow[]> {
-    return this.db
-      .selectFrom('outbox_events')
-      .selectAll()
-      .$if(cursor !== undefined, (qb) =>
-        qb.where((eb) =>
-          eb.or([
-            eb('created_at', '>', cursor!.at),
-            eb.and([eb('created_at', '=', cursor!.at), eb('id', '>', cursor!.id)]),
-          ]),
-        ),
-      )
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+  /** Outbox events after the cursor, oldest first, each with its own cursor. */
+  async outboxAfter(
+    cursor: OutboxCursor | undefined,
+    limit: number,
+  ): Promise<Array<OutboxEventRow & { cursor: OutboxCursor }>> {
+    const after = cursor
+      ? sql`where (created_at, id) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
+      : sql``;
+    const result = await sql<OutboxEventRow & { cursor_at: string }>`
+      select *, created_at::text as cursor_at from outbox_events ${after}
+      order by created_at, id limit ${limit}`.execute(this.db);
+    return result.rows.map(({ cursor_at, ...row }) => ({
+      ...row,
+      created_at: new Date(row.created_at),
+      cursor: { at: cursor_at, id: row.id },
+    }));
   }
 }
