@@ -7,7 +7,7 @@ import { DispatcherModule } from '../../apps/dispatcher/src/dispatcher.module';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
 import { TestApi, startTestApi } from '../support/api';
-import { connectDevice, enrolDevice, fix } from '../support/devices';
+import { closedByBroker, connectDevice, enrolDevice, fix } from '../support/devices';
 import { storageModes } from '../support/storage';
 import {
   AgencySetup,
@@ -162,6 +162,11 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
     expect(receiver.verifiedIds(ana.secret)).toEqual(new Set(events.map((e) => e.id)));
     const overMqtt = (await alerts).map((body) => JSON.parse(body) as { id: string; type: string });
     expect(overMqtt.map((e) => [e.id, e.type])).toEqual(events.map((e) => [e.id, e.type]));
+
+    const dropped = closedByBroker(agencySystem);
+    expect((await api.delete(`/v1/agencies/${ana.id}/mqtt-credentials`)).status).toBe(204);
+    await dropped;
+    await expect(agencyClient()).rejects.toThrow(/Bad username or password/i);
   });
 
   it('keeps the evidence: machine, owner, tracker, zone, raw positions and a chain that late fixes extend', async () => {

@@ -101,6 +101,64 @@ describe.each(storageModes())('webhook delivery to agencies (%s storage)', (mode
     expect(outbox.published_at).not.toBeNull();
   });
 
+  it('administers subscriptions and channels (admins only, field-level errors, audited, secret shown once)', async () => {
+    const agency = await api.post('/v1/agencies', {
+      code: 'SERNANP-T',
+      name: 'SERNANP',
+      kind: 'protected_areas',
+    });
+    const base = `/v1/agencies/${agency.body.id}`;
+    const invalid = await api.post(`${base}/subscriptions`, {
+      zoneKinds: ['volcano'],
+      departments: ['ATLANTIS'],
+      severities: ['minor'],
+      level: 9,
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'departments',
+      'level',
+      'severities',
+      'zoneKinds',
+    ]);
+    const created = await api.post(`${base}/subscriptions`, {
+      zoneKinds: ['protected_area', 'buffer_zone'],
+      departments: ['madre de dios'],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ departments: ['MADRE DE DIOS'], severities: [], level: 0 });
+    expect((await api.get(`${base}/subscriptions`)).body).toHaveLength(1);
+
+    const noUrl = await api.post(`${base}/channels`, { kind: 'webhook' });
+    expect(noUrl.status).toBe(400);
+    expect(noUrl.body.errors).toEqual([{ field: 'url', messages: ['url is required for a webhook'] }]);
+    expect((await api.post(`${base}/channels`, { kind: 'webhook', url: 'ftp://x' })).status).toBe(400);
+    const channel = await api.post(`${base}/channels`, {
+      kind: 'webhook',
+      url: 'https://alertas.sernanp.gob.pe/hook',
+    });
+    expect(channel.body.secret).toMatch(/^whsec_/);
+    const listed = await api.get(`${base}/channels`);
+    expect(listed.body).toEqual([expect.not.objectContaining({ secret: expect.anything() })]);
+    expect((await api.delete(`${base}/channels/${channel.body.id}`)).status).toBe(204);
+    expect((await api.get(`${base}/channels`)).body[0].active).toBe(false);
+    expect((await api.delete(`${base}/subscriptions/${created.body.id}`)).status).toBe(204);
+    expect((await api.delete(`${base}/subscriptions/${created.body.id}`)).status).toBe(404);
+    expect((await api.get('/v1/agencies/00000000-0000-4000-8000-000000000000/channels')).status).toBe(404);
+
+    const officer = await officerToken(api, agency.body.id);
+    expect((await api.post(`${base}/subscriptions`, {}, officer)).status).toBe(403);
+    expect((await api.get(`${base}/channels`, officer)).status).toBe(403);
+    const audit = await api.get(`/v1/audit?entityType=agency&entityId=${agency.body.id}`);
+    expect(audit.body.items.map((e: { action: string }) => e.action).sort()).toEqual([
+      'agency.channel_added',
+      'agency.channel_deactivated',
+      'agency.created',
+      'agency.subscription_added',
+      'agency.subscription_removed',
+    ]);
+  });
+
   it('keeps retrying while the receiver is down; once back it has every event, each id once after deduplication', async () => {
     const down = await receiver();
     const agency = await agencyWithWebhook(api, down, { departments: ['LORETO'] });

@@ -73,6 +73,16 @@ export class EmbeddedBroker implements DeviceDirectory, DevicePublisher, OnModul
     this.disconnect(imei);
   }
 
+  /** Drops the sessions of an agency's systems (its credential was revoked or rotated). */
+  disconnectAgency(code: string): void {
+    for (const client of this.connected.values()) {
+      if (this.agencies.get(client) === code) {
+        this.logger.log(`disconnecting agency ${code}: its credentials changed`);
+        client.close();
+      }
+    }
+  }
+
   publishToDevice(topic: string, payload: Buffer): Promise<void> {
     return new Promise((resolve, reject) =>
       this.aedes.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, (error) =>

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Inject } from '@nestjs/common';
-import { DEVICE_DIRECTORY, DeviceDirectory, MosquittoDynsecDirectory } from '@app/broker';
+import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AgencyChannelRow, DeliveryRow, Store } from '@app/db';
 import { generateWebhookSecret } from '@app/dispatch';
@@ -218,6 +218,7 @@ export class AgencyDispatchController {
       if (this.directory instanceof MosquittoDynsecDirectory)
         await this.directory.agencyCredentialsIssued(agency.code, username, password);
     });
+    if (this.directory instanceof EmbeddedBroker) this.directory.disconnectAgency(agency.code);
     return { username, password, topic: agencyAlertTopic(agency.code), qos: 1 };
   }
 
@@ -239,6 +240,7 @@ export class AgencyDispatchController {
       if (this.directory instanceof MosquittoDynsecDirectory)
         await this.directory.agencyAccessWithdrawn(agency.code, agencyMqttUsername(agency.code));
     });
+    if (this.directory instanceof EmbeddedBroker) this.directory.disconnectAgency(agency.code);
   }
 }
 
