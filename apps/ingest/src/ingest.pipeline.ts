@@ -27,6 +27,12 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** One writer: its queue and the turn in progress. */
+interface Lane {
+  readonly queue: Pending[];
+  draining: Promise<void> | undefined;
+}
+
 interface Written {
   /** The live states the batch changed, to keep once it committed. */
   readonly changed: LiveState[];
@@ -42,17 +48,17 @@ interface Decoded {
 }
 
 /**
- * Ingest's single writer. Messages from every connection queue here; each turn takes what has queued (up to
- * INGEST_BATCH_MAX messages) and stores it in one transaction: the raw messages, every fix once with its H3 cell,
- * and the violations and outbox events the rules derive from them. A message's promise resolves only after that
- * commit, so the acknowledgement to the device or broker means "stored". One writer keeps each tracker's fixes
- * in arrival order; the batch makes the commit cost per fix small.
+ * Ingest's writers. Messages from every connection queue on the writer of their tracker (INGEST_WRITERS of them,
+ * by IMEI); each turn of a writer takes what has queued (up to INGEST_BATCH_MAX messages) and stores it in one
+ * transaction: the raw messages, every fix once with its H3 cell, and the violations and outbox events the rules
+ * derive from them. A message's promise resolves only after that commit, so the acknowledgement to the device or
+ * broker means "stored". One writer per tracker keeps its fixes in arrival order; the batch makes the commit cost
+ * per fix small, and several writers keep the database busy while JavaScript prepares the next batch.
  */
 @Injectable()
 export class IngestPipeline implements OnModuleDestroy {
   private readonly logger = new Logger('Ingest');
-  private readonly queue: Pending[] = [];
-  private draining: Promise<void> | undefined;
+  private readonly lanes: Lane[];
   private publisher: DevicePublisher | undefined;
   readonly liveStates: LiveStateStore;
   private readonly maxBatch: number;
@@ -64,6 +70,7 @@ export class IngestPipeline implements OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.maxBatch = config.ingestBatchMax;
+    this.lanes = Array.from({ length: config.ingestWriters }, () => ({ queue: [], draining: undefined }));
     this.liveStates = config.redisUrl
       ? new RedisLiveStateStore({
           url: config.redisUrl,
@@ -81,20 +88,21 @@ export class IngestPipeline implements OnModuleDestroy {
 
   /** Resolves once the message is handled for good (stored, or rejected with a reason); rejects if not stored. */
   submit(message: DeviceMessage): Promise<void> {
+    const lane = this.lanes[laneOf(message.topic, this.lanes.length)] as Lane;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ message, resolve, reject });
-      this.draining ??= this.drain().finally(() => (this.draining = undefined));
+      lane.queue.push({ message, resolve, reject });
+      lane.draining ??= this.drain(lane).finally(() => (lane.draining = undefined));
     });
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.draining;
+    await Promise.all(this.lanes.map((lane) => lane.draining));
     await this.liveStates.close();
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
+  private async drain(lane: Lane): Promise<void> {
+    while (lane.queue.length > 0) {
+      const batch = lane.queue.splice(0, this.maxBatch);
       try {
         await this.process(batch.map((p) => p.message));
         for (const p of batch) p.resolve();
@@ -313,6 +321,15 @@ export class IngestPipeline implements OnModuleDestroy {
       );
     }
   }
+}
+
+/** The writer of a topic's tracker: a stable hash of the topic's IMEI segment. */
+function laneOf(topic: string, lanes: number): number {
+  if (lanes === 1) return 0;
+  const imei = topic.split('/')[1] ?? '';
+  let hash = 0;
+  for (let i = 0; i < imei.length; i++) hash = (hash * 31 + imei.charCodeAt(i)) | 0;
+  return Math.abs(hash) % lanes;
 }
 
 function fixChannelImei(topic: string): string | undefined {

@@ -52,6 +52,13 @@ export const CONFIG_KEYS = {
     'INGEST_INSTANCE_ID',
     'Stable name of this ingest instance: its broker client ids (persistent sessions) derive from it. Unset: the host name.',
   ),
+  ingestWriters: integer(
+    'INGEST_WRITERS',
+    "Concurrent writers of one ingest instance; each tracker's messages always go to the same one, in order.",
+    4,
+    1,
+    64,
+  ),
   ingestBatchMax: integer(
     'INGEST_BATCH_MAX',
     'Most device messages stored in one transaction (group commit).',

@@ -1,0 +1,395 @@
+/**
+ * Ingest benchmark: thousands of trackers' single-fix messages published at QoS 1 to Mosquitto (the project's
+ * configuration: nothing dropped), consumed with acknowledgement after commit. Two consumers run in turn on the
+ * same broker, database server and workload:
+ *   1. the bare ack-after-commit baseline (bench/ingest/baseline-consumer.ts): the ceiling;
+ *   2. Centinela's ingest (`npm run start:ingest`): registry look-up, raw payload and fix stored once with its H3
+ *      cell, decoder checks, geofence on the default Peru catalogue, rules, violations and outbox.
+ * Each runs in its own process, like the deployment. Prints sustained fixes/s, publish-to-stored p50/p99, the
+ * confirming-fix-to-violation p99, and ingest ÷ baseline. Needs DATABASE_URL (a PostgreSQL server; a database
+ * of its own is created and dropped). Usage:
+ *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 128]
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import mqtt, { MqttClient } from 'mqtt';
+import { Client } from 'pg';
+import { sql } from 'kysely';
+import { openDatabase } from '@app/db';
+import { luhnCheckDigit } from '@app/registry';
+import { loadPlaces, ZONES } from '../../simulator/src/places';
+import { startMosquitto } from '../../test/support/mosquitto';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const DEVICES = arg('devices', 5000);
+const FIXES = arg('fixes', 30);
+const PUBLISHERS = arg('publishers', 8);
+const WINDOW = arg('window', 400);
+const CONNECTIONS = arg('connections', 128);
+const DREDGE_SHARE = 0.05;
+const EVERY_MS = 30_000;
+const ROOT = path.resolve(__dirname, '../..');
+
+interface Device {
+  readonly imei: string;
+  readonly category: 'dredge' | 'excavator';
+  readonly lat: number;
+  readonly lon: number;
+}
+
+interface Message {
+  readonly imei: string;
+  readonly time: number;
+  readonly body: string;
+}
+
+function imeiOf(i: number): string {
+  const payload = `35${String(i).padStart(12, '0')}`;
+  return payload + String(luhnCheckDigit(payload));
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+function devicesInMadreDeDios(): Device[] {
+  const places = loadPlaces();
+  const river = places.lineVertices(ZONES.madreDeDios);
+  const sites = places.miningSitesIn('MADRE DE DIOS');
+  return Array.from({ length: DEVICES }, (_, i) => {
+    if (i % Math.round(1 / DREDGE_SHARE) === 0) {
+      const v = river[(i * 7919) % river.length]!;
+      return { imei: imeiOf(i), category: 'dredge', lat: v.lat, lon: v.lon };
+    }
+    const s = sites[(i * 104_729) % sites.length]!;
+    return { imei: imeiOf(i), category: 'excavator', lat: s.lat, lon: s.lon };
+  });
+}
+
+/** Fix k of every device, then fix k + 1: as a broker sees a fleet reporting on a schedule. */
+function workload(devices: readonly Device[], t0: number): Message[] {
+  const messages: Message[] = [];
+  for (let k = 0; k < FIXES; k++)
+    for (const [i, d] of devices.entries()) {
+      const time = t0 + k * EVERY_MS + (i % 1000);
+      const jitter = ((i * 31 + k * 17) % 11) * 1e-6;
+      messages.push({
+        imei: d.imei,
+        time,
+        body: JSON.stringify({
+          time: new Date(time).toISOString(),
+          lat: d.lat + jitter,
+          lon: d.lon - jitter,
+          speed: 1.5,
+          heading: 90,
+          hdop: 0.9,
+          satellites: 10,
+          ignition: true,
+        }),
+      });
+    }
+  return messages;
+}
+
+async function seedRegistry(databaseUrl: string, devices: readonly Device[]): Promise<void> {
+  const database = await openDatabase({ databaseUrl, poolSize: 2 });
+  try {
+    const db = database.db;
+    const owner = await db
+      .insertInto('owners')
+      .values({
+        kind: 'company',
+        document_type: 'RUC',
+        document_number: '20100047218',
+        name: 'Bench Mining SAC',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    for (let i = 0; i < devices.length; i += 1000) {
+      const chunk = devices.slice(i, i + 1000);
+      const machines = await db
+        .insertInto('machines')
+        .values(
+          chunk.map((d, j) => ({
+            registry_number: `BENCH-2026-${String(i + j).padStart(6, '0')}`,
+            category: d.category,
+            make: 'Bench',
+            model: 'B1',
+            year: 2020,
+            serial_number: `BENCH-${i + j}`,
+            department: 'MADRE DE DIOS',
+            status: 'active',
+            owner_id: owner.id,
+          })),
+        )
+        .returning('id')
+        .execute();
+      const trackers = await db
+        .insertInto('trackers')
+        .values(
+          chunk.map((d) => ({
+            imei: d.imei,
+            model: 'FMB920',
+            interval_moving_seconds: 30,
+            interval_ignition_off_seconds: 300,
+          })),
+        )
+        .returning('id')
+        .execute();
+      await db
+        .insertInto('tracker_bindings')
+        .values(chunk.map((_, j) => ({ tracker_id: trackers[j]!.id, machine_id: machines[j]!.id })))
+        .execute();
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+function startProcess(args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), 120_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(ready)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited with ${String(code)}:\n${output}`));
+    });
+  });
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Publishes every message at QoS 1 over the publishers, each keeping `WINDOW` unacknowledged; returns publish times. */
+async function publish(publishers: MqttClient[], messages: readonly Message[]): Promise<Map<string, number>> {
+  const published = new Map<string, number>();
+  let next = 0;
+  await Promise.all(
+    publishers.map(async (client) => {
+      const lanes = Array.from({ length: WINDOW }, async () => {
+        while (next < messages.length) {
+          const m = messages[next++]!;
+          published.set(`${m.imei}|${m.time}`, Date.now());
+          await client.publishAsync(`devices/${m.imei}/fixes`, m.body, { qos: 1 });
+        }
+      });
+      await Promise.all(lanes);
+    }),
+  );
+  return published;
+}
+
+async function count(pg: Client, table: string): Promise<number> {
+  return Number((await pg.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]?.n ?? 0);
+}
+
+interface PhaseResult {
+  readonly fixes: number;
+  readonly seconds: number;
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+async function runPhase(
+  pg: Client,
+  table: string,
+  publishers: MqttClient[],
+  messages: readonly Message[],
+): Promise<{ result: PhaseResult; published: Map<string, number> }> {
+  const started = Date.now();
+  const publishing = publish(publishers, messages);
+  let stored = 0;
+  while (stored < messages.length) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stored = await count(pg, table);
+    process.stdout.write(`\r  ${table}: ${stored} / ${messages.length} stored`);
+  }
+  const published = await publishing;
+  const last = await pg.query<{ t: Date }>(`select max(stored_at) as t from ${table}`);
+  const seconds = ((last.rows[0]?.t as Date).getTime() - started) / 1000;
+  const rows = await pg.query<{ imei: string; fix_time: Date; stored_at: Date }>(
+    `select imei, fix_time, stored_at from ${table}`,
+  );
+  const latencies = rows.rows
+    .map((r) => r.stored_at.getTime() - (published.get(`${r.imei}|${r.fix_time.getTime()}`) ?? NaN))
+    .filter((l) => Number.isFinite(l))
+    .sort((a, b) => a - b);
+  process.stdout.write('\n');
+  return {
+    published,
+    result: {
+      fixes: rows.rows.length,
+      seconds,
+      rate: rows.rows.length / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const serverUrl = process.env['DATABASE_URL'];
+  if (!serverUrl) {
+    console.log('bench:ingest needs DATABASE_URL (a PostgreSQL server); skipped.');
+    return;
+  }
+  const name = `centinela_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const dbUrl = new URL(serverUrl);
+  dbUrl.pathname = `/${name}`;
+  const mosquitto = await startMosquitto();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-bench-'));
+  const children: ChildProcess[] = [];
+  const publishers: MqttClient[] = [];
+  const pg = new Client({ connectionString: dbUrl.toString() });
+  try {
+    console.log(
+      `ingest benchmark: ${DEVICES} trackers × ${FIXES} single-fix messages, ${PUBLISHERS} publisher connections × ${WINDOW} in flight, ${CONNECTIONS} consumer connections, ${os.cpus().length} cores`,
+    );
+    const devices = devicesInMadreDeDios();
+    await seedRegistry(dbUrl.toString(), devices);
+    await pg.connect();
+    // The publishers stand in for the trackers: one account allowed to publish on every device topic.
+    const port = new URL(mosquitto.url).port;
+    const ctrl = (...args: string[]) =>
+      execFileSync(
+        'mosquitto_ctrl',
+        [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          port,
+          '-u',
+          mosquitto.adminUsername,
+          '-P',
+          mosquitto.adminPassword,
+          'dynsec',
+          ...args,
+        ],
+        { stdio: 'ignore' },
+      );
+    ctrl('createRole', 'bench-fleet');
+    ctrl('addRoleACL', 'bench-fleet', 'publishClientSend', 'devices/#', 'allow');
+    ctrl('createClient', 'bench-fleet', '-p', 'bench-fleet-secret');
+    ctrl('addClientRole', 'bench-fleet', 'bench-fleet');
+    for (let i = 0; i < PUBLISHERS; i++)
+      publishers.push(
+        await mqtt.connectAsync(mosquitto.url, {
+          clientId: `bench-publisher-${i}`,
+          username: 'bench-fleet',
+          password: 'bench-fleet-secret',
+          protocolVersion: 4,
+        }),
+      );
+    const brokerEnv = {
+      MQTT_URL: mosquitto.url,
+      MQTT_USERNAME: mosquitto.adminUsername,
+      MQTT_PASSWORD: mosquitto.adminPassword,
+      DATABASE_URL: dbUrl.toString(),
+    };
+
+    console.log('baseline: bare ack-after-commit consumer');
+    const baseline = await startProcess(
+      ['bench/ingest/baseline-consumer.ts'],
+      { ...brokerEnv, CONNECTIONS: String(CONNECTIONS) },
+      'baseline consumer ready',
+    );
+    children.push(baseline);
+    const t0 = Date.now() - 6 * 3_600_000;
+    const base = await runPhase(pg, 'bench_baseline_fixes', publishers, workload(devices, t0));
+    await stopProcess(baseline);
+
+    console.log('centinela ingest (default Peru catalogue)');
+    const ingest = await startProcess(
+      ['apps/ingest/src/main.ts'],
+      {
+        ...brokerEnv,
+        BROKER_KIND: 'mosquitto',
+        JWT_SECRET: 'bench-jwt-secret-that-is-long-enough-0123456789',
+        DEVICE_SECRET_KEY: 'bench-device-key-that-is-long-enough-0123456789',
+        DATA_DIR: dataDir,
+        GEOFENCE_CACHE_DIR: path.join(ROOT, '.data', 'geofence-cache'),
+        INGEST_MQTT_CONNECTIONS: String(CONNECTIONS),
+        INGEST_INSTANCE_ID: 'bench',
+        LOG_LEVEL: 'log',
+        REDIS_URL: process.env['REDIS_URL'] ?? '',
+        REDIS_KEY_PREFIX: `${name}:`,
+      },
+      'ingest running',
+    );
+    children.push(ingest);
+    const messages = workload(devices, t0 + FIXES * EVERY_MS + 60_000);
+    const { result: centinela, published } = await runPhase(pg, 'positions', publishers, messages);
+
+    const violations = await pg.query<{ imei: string; confirmed_at: Date; stored_at: Date }>(
+      `select v.imei, v.confirmed_at, p.stored_at from violations v
+         join positions p on p.imei = v.imei and p.fix_time = v.confirmed_at`,
+    );
+    const toViolation = violations.rows
+      .map((r) => r.stored_at.getTime() - (published.get(`${r.imei}|${r.confirmed_at.getTime()}`) ?? NaN))
+      .filter((l) => Number.isFinite(l))
+      .sort((a, b) => a - b);
+    const dredges = devices.filter((d) => d.category === 'dredge').length;
+    await stopProcess(ingest);
+
+    const row = (label: string, r: PhaseResult) =>
+      `| ${label} | ${r.fixes} | ${r.seconds.toFixed(1)} | ${Math.round(r.rate)} | ${r.p50} | ${r.p99} |`;
+    console.log('');
+    console.log('| consumer | fixes stored | s | fixes/s | publish→stored p50 ms | p99 ms |');
+    console.log('|---|---|---|---|---|---|');
+    console.log(row('bare ack-after-commit baseline (ceiling)', base.result));
+    console.log(row('**Centinela ingest**', centinela));
+    console.log('');
+    console.log(`ingest ÷ baseline: ${(centinela.rate / base.result.rate).toFixed(2)}`);
+    console.log(
+      `violations opened: ${violations.rows.length} (dredges on the river: ${dredges}); confirming fix published → violation stored: p50 ${percentile(toViolation, 50)} ms, p99 ${percentile(toViolation, 99)} ms`,
+    );
+    console.log(
+      `lost: ${messages.length - centinela.fixes} (ingest), ${messages.length - base.result.fixes} (baseline)`,
+    );
+  } finally {
+    await Promise.all(publishers.map((p) => p.endAsync(true)));
+    for (const child of children) await stopProcess(child);
+    await pg.end().catch(() => undefined);
+    await mosquitto.stop();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
