@@ -3,7 +3,7 @@
  * dispatcher delivers the events, signed, to a local webhook. Prints events/s at the webhook, the p50/p99
  * latency from a tracker's publish to the webhook's receipt of the violation it opened, and the same webhook
  * under a bare sequential HTTP POST loop (the ceiling) measured in the same run, as a ratio. Embedded storage,
- * or PostgreSQL when DATABASE_URL is set. Usage:
+ * or the PostgreSQL database of DATABASE_URL (migrated and written to: use a scratch database). Usage:
  *   npm run bench:dispatch [-- --dredges 50 --posts 2000]
  */
 import 'reflect-metadata';
