@@ -88,12 +88,14 @@ export class RegistryClient {
     return body + rucCheckDigit(body);
   }
 
-  private async request<T = unknown>(
+  /** One authenticated call of the registry API; anything but the expected status is a RegistryError. */
+  async request<T = unknown>(
     method: string,
     path: string,
-    body: object = {},
+    body: object | undefined = {},
     expected = 201,
   ): Promise<T> {
+    const withBody = method !== 'GET' && method !== 'HEAD';
     let response: Response;
     try {
       response = await fetch(new URL(path, this.baseUrl), {
@@ -102,7 +104,7 @@ export class RegistryClient {
           'content-type': 'application/json',
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
         },
-        body: JSON.stringify(body),
+        ...(withBody ? { body: JSON.stringify(body ?? {}) } : {}),
       });
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
@@ -340,20 +342,40 @@ export interface ScenarioRunOptions {
   readonly paceMs?: number;
   readonly maxBatch?: number;
   readonly onTick?: (index: number) => void;
+  /** Stops the run between ticks (the tracker then disconnects as at the end). */
+  readonly signal?: AbortSignal;
+  /** Called once the machine is enrolled and its tracker connected, before the first tick. */
+  readonly onLaunched?: (device: SimulatedDevice) => void;
 }
 
-/** Runs a scenario with one enrolled machine; resolves with the device once it has disconnected. */
+/** A pause that ends early when the signal aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Runs a scenario with one enrolled machine; resolves with the device once it has disconnected (or was stopped). */
 export async function runScenario(
   scenario: Scenario,
   target: FleetTarget,
   options: ScenarioRunOptions = {},
 ): Promise<SimulatedDevice> {
   const device = await launchDevice(target, scenario.category, scenario.encoding, options.maxBatch);
+  options.onLaunched?.(device);
   try {
     for (const [i, step] of scenario.steps.entries()) {
+      if (options.signal?.aborted) break;
       await device.tick(step);
       options.onTick?.(i);
-      if (options.paceMs) await new Promise((resolve) => setTimeout(resolve, options.paceMs));
+      if (options.paceMs) await pause(options.paceMs, options.signal);
     }
   } finally {
     await device.close();
