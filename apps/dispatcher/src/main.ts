@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@app/config';
-import { createServiceContext } from '../../registry-api/src/registry-api';
+import { createServiceContext, requireDatabaseUrl } from '../../registry-api/src/registry-api';
 import { DispatcherModule } from './dispatcher.module';
 import { DispatchWorker } from './dispatch.worker';
 
 /** The dispatcher on its own, for deployments with PostgreSQL (several instances share the outbox). */
 async function main(): Promise<void> {
-  const app = await createServiceContext(loadConfig(), [DispatcherModule]);
+  const config = loadConfig();
+  requireDatabaseUrl(config, 'The dispatcher (npm run start:dispatcher)');
+  const app = await createServiceContext(config, [DispatcherModule]);
   app.enableShutdownHooks();
   await app.init();
   new Logger('Dispatcher').log(`dispatcher ${app.get(DispatchWorker).instanceId} running`);

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { loadConfig } from '@app/config';
-import { createRegistryApi, listen } from './registry-api';
+import { createRegistryApi, listen, requireDatabaseUrl } from './registry-api';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  requireDatabaseUrl(config, 'The registry API (npm run start:registry-api)');
   const app = await createRegistryApi(config);
   await listen(app, config);
 }

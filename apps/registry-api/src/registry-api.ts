@@ -2,6 +2,7 @@ import {
   DynamicModule,
   INestApplication,
   Logger,
+  LoggerService,
   LogLevel,
   Module,
   Type,
@@ -12,7 +13,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import * as path from 'node:path';
 import { json, text } from 'express';
-import { AppConfig, ConfigModule } from '@app/config';
+import { AppConfig, ConfigError, ConfigModule } from '@app/config';
 import { Database, DbModule, openDatabase } from '@app/db';
 import { BrokerModule } from '@app/broker';
 import { fieldErrors, HttpErrorFilter, validationFailed } from './common/http-errors';
@@ -36,6 +37,21 @@ class RegistryApiModule {
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
+/** The Nest log levels shown at a configured LOG_LEVEL (that level and every more severe one). */
+export function logLevelsUpTo(level: AppConfig['logLevel']): LogLevel[] {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
+}
+
+export interface RegistryApiOptions {
+  /** Where the app's logs go; by default the console, at LOG_LEVEL. */
+  readonly logger?: LoggerService;
+  /**
+   * Whether SIGINT/SIGTERM close the app by themselves (default). The main job turns this off to stop its
+   * demo first and exit with 0.
+   */
+  readonly shutdownOnSignals?: boolean;
+}
+
 @Module({})
 class ServiceContextModule {
   static forRoot(config: AppConfig, database: Database, modules: Array<Type | DynamicModule>): DynamicModule {
@@ -51,6 +67,18 @@ class ServiceContextModule {
   }
 }
 
+/**
+ * The apps started one by one share one database, which the embedded one cannot be: it lives inside one
+ * process. Refuses to go on without DATABASE_URL, naming the command that runs the whole product instead.
+ */
+export function requireDatabaseUrl(config: AppConfig, app: string): void {
+  if (config.storageMode === 'embedded')
+    throw new ConfigError([
+      `${app} on its own needs PostgreSQL: set DATABASE_URL (see docs/configuration.md). ` +
+        'The embedded database lives inside one process: `npm start` runs the whole product on it.',
+    ]);
+}
+
 /** A process without HTTP (ingest, CLI tools) with configuration, storage, device access and the given modules. */
 export async function createServiceContext(config: AppConfig, modules: Array<Type | DynamicModule>) {
   const database = await openConfiguredDatabase(config);
@@ -60,10 +88,11 @@ export async function createServiceContext(config: AppConfig, modules: Array<Typ
 }
 
 /**
- * A process whose work arrives by a Nest transport, not HTTP (ingest): configuration, storage, device access and
- * the given modules, initialised, with nothing listening yet.
+ * A process whose work arrives by a Nest transport, not HTTP (ingest on its own, so on PostgreSQL only):
+ * configuration, storage, device access and the given modules, initialised, with nothing listening yet.
  */
 export async function createServiceApp(config: AppConfig, modules: Array<Type | DynamicModule>) {
+  requireDatabaseUrl(config, 'Ingest (npm run start:ingest)');
   const database = await openConfiguredDatabase(config);
   const app = await NestFactory.create(ServiceContextModule.forRoot(config, database, modules), {
     logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
@@ -89,10 +118,11 @@ export async function createRegistryApi(
   config: AppConfig,
   database?: Database,
   extra: Array<Type | DynamicModule> = [],
+  options: RegistryApiOptions = {},
 ): Promise<INestApplication> {
   const db = database ?? (await openConfiguredDatabase(config));
   const app = await NestFactory.create<NestExpressApplication>(RegistryApiModule.forRoot(config, db, extra), {
-    logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
+    logger: options.logger ?? logLevelsUpTo(config.logLevel),
     bodyParser: false,
   });
   // Zone layers are large GeoJSON files; every other JSON body stays small. The first parser that
@@ -109,7 +139,7 @@ export async function createRegistryApi(
     }),
   );
   app.useGlobalFilters(new HttpErrorFilter());
-  app.enableShutdownHooks();
+  if (options.shutdownOnSignals !== false) app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

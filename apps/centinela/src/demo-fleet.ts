@@ -1,0 +1,120 @@
+import { FleetTarget, runScenario, SimulatedDevice } from '../../../simulator/src/fleet';
+import type { Places } from '../../../simulator/src/places';
+import { buildScenario, Scenario, SCENARIO_NAMES } from '../../../simulator/src/scenarios';
+
+/** One machine of the demo: a simulator scenario played by a freshly enrolled machine. */
+export interface DemoMachine {
+  readonly round: number;
+  readonly scenario: Scenario;
+  device: SimulatedDevice | undefined;
+  /** Ticks played so far, out of `scenario.steps.length`. */
+  ticks: number;
+  state: 'enrolling' | 'running' | 'done' | 'failed';
+  error?: string;
+}
+
+export interface DemoFleetListener {
+  roundStarted(round: number): void;
+  machineChanged(machine: DemoMachine): void;
+}
+
+export interface DemoFleetTiming {
+  /** Wall-clock length of one scenario (its ticks are paced to fill it). */
+  readonly scenarioMs: number;
+  /** Between the starts of two scenarios of a round. */
+  readonly staggerMs: number;
+  /** Between the end of a round and the start of the next one. */
+  readonly restMs: number;
+}
+
+export const DEMO_TIMING: DemoFleetTiming = { scenarioMs: 40_000, staggerMs: 4_000, restMs: 20_000 };
+
+/**
+ * Plays the simulator's named scenarios against the running product, round after round until stopped: in each
+ * round every scenario gets a newly enrolled machine, starting a few seconds apart so several report at once.
+ * A scenario's timeline (minutes to hours of tracker time) is replayed in `scenarioMs`; it ends when its last
+ * tick is sent, so no fix is ever in the future.
+ */
+export class DemoFleet {
+  private readonly abort = new AbortController();
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly target: FleetTarget,
+    private readonly places: Places,
+    private readonly listener: DemoFleetListener,
+    /** Signs the simulated clerk in again before each round (access tokens expire). */
+    private readonly signIn: () => Promise<void>,
+    private readonly timing: DemoFleetTiming = DEMO_TIMING,
+  ) {}
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Stops between ticks; every tracker disconnects as at the end of its scenario. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    for (let round = 1; !this.abort.signal.aborted; round++) {
+      this.listener.roundStarted(round);
+      // A failed sign-in shows as each machine's enrolment failing; the next round tries again.
+      await this.signIn().catch(() => undefined);
+      const plays: Promise<void>[] = [];
+      for (const [i, name] of SCENARIO_NAMES.entries()) {
+        if (i > 0) await this.pause(this.timing.staggerMs);
+        if (this.abort.signal.aborted) break;
+        plays.push(this.play(round, name));
+      }
+      await Promise.all(plays);
+      await this.pause(this.timing.restMs);
+    }
+  }
+
+  private async play(round: number, name: (typeof SCENARIO_NAMES)[number]): Promise<void> {
+    const ticks = buildScenario(name, this.places).steps.length;
+    const paceMs = Math.max(20, Math.round(this.timing.scenarioMs / ticks));
+    const scenario = buildScenario(name, this.places, {
+      seed: round,
+      endMs: Date.now() + (ticks - 1) * paceMs,
+    });
+    const machine: DemoMachine = { round, scenario, device: undefined, ticks: 0, state: 'enrolling' };
+    this.listener.machineChanged(machine);
+    try {
+      await runScenario(scenario, this.target, {
+        paceMs,
+        signal: this.abort.signal,
+        onLaunched: (device) => {
+          machine.device = device;
+          machine.state = 'running';
+          this.listener.machineChanged(machine);
+        },
+        onTick: (index) => {
+          machine.ticks = index + 1;
+        },
+      });
+      machine.state = 'done';
+    } catch (error) {
+      machine.state = 'failed';
+      machine.error = error instanceof Error ? error.message : String(error);
+    }
+    this.listener.machineChanged(machine);
+  }
+
+  private pause(ms: number): Promise<void> {
+    const signal = this.abort.signal;
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}

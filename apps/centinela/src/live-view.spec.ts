@@ -1,0 +1,68 @@
+import { describeZones, fit, formatAlert, paint } from './live-view';
+import type { AlertEvent } from './product-watch';
+
+const plain = paint(false);
+const at = new Date(2026, 11, 1, 9, 47, 23);
+const river: AlertEvent = {
+  type: 'violation.opened',
+  at,
+  violationId: 'v1',
+  imei: '356307042441013',
+  ruleId: 'dredge-in-water-body',
+  zoneId: 'goremad-rio-madre',
+  zoneName: 'Río Madre de Dios',
+  zoneKind: 'water_body',
+  severity: 'violation',
+  description: 'Dredge in a water body',
+};
+
+describe('live view lines', () => {
+  it('names the change, the machine, the rule and the zone of a violation', () => {
+    expect(formatAlert(river, 'dredge-onto-river #1', plain)).toBe(
+      '09:47:23 ● VIOLATION opened    dredge-onto-river #1  dredge-in-water-body · Río Madre de Dios (water body)',
+    );
+    expect(formatAlert({ ...river, type: 'violation.closed' }, 'm', plain)).toContain('○ VIOLATION closed');
+    expect(formatAlert({ ...river, severity: 'warning' }, 'm', plain)).toContain('▲ WARNING');
+    expect(formatAlert({ ...river, type: 'violation.updated' }, 'm', plain)).toBeUndefined();
+  });
+
+  it('shows an integrity alert by its kind and description', () => {
+    const line = formatAlert(
+      {
+        ...river,
+        type: 'integrity.opened',
+        ruleId: 'integrity.went_dark',
+        zoneKind: 'integrity',
+        description: 'No fix for 45 min',
+      },
+      'dark-near-river #1',
+      plain,
+    );
+    expect(line).toContain('◆ INTEGRITY opened    dark-near-river #1  went dark: No fix for 45 min');
+  });
+
+  it('colours only when asked', () => {
+    expect(formatAlert(river, 'm', paint(true))).toContain('\x1b[31m');
+    expect(formatAlert(river, 'm', plain)).not.toContain('\x1b[');
+  });
+
+  it('cuts long lines to the terminal width without counting colour codes', () => {
+    const coloured = paint(true).red('x'.repeat(50));
+    expect(fit(coloured, 60)).toBe(coloured);
+    const cut = fit(`${paint(true).red('abc')}${'y'.repeat(50)}`, 20);
+    expect(cut.split('\x1b[31m').join('').split('\x1b[39m').join('').split('\x1b[0m').join('')).toBe(
+      `abc${'y'.repeat(16)}…`,
+    );
+  });
+
+  it('says where a position is: the telling zones first, else the department', () => {
+    expect(
+      describeZones([
+        { name: 'Río Madre de Dios', kind: 'water_body' },
+        { name: 'MADRE DE DIOS', kind: 'jurisdiction' },
+      ]),
+    ).toBe('Río Madre de Dios (water body)');
+    expect(describeZones([{ name: 'LIMA', kind: 'jurisdiction' }])).toBe('LIMA, outside every other zone');
+    expect(describeZones([])).toBe('outside every zone of the catalogue');
+  });
+});
