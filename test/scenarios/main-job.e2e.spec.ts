@@ -1,0 +1,128 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SHARED_GEOFENCE_CACHE } from '../support/api';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `npm start` as a user runs it (output to a pipe, so without colour or the redrawn block). */
+class MainJob {
+  output = '';
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+
+  constructor(args: string[], env: Record<string, string>) {
+    this.child = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', 'apps/centinela/src/main.ts', ...args],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env['PATH'] ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    this.child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const match = pattern.exec(this.output);
+      if (match) return match;
+      if (this.child.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no ${pattern} in the output of the main job:\n${this.output}`);
+  }
+
+  interrupt(): void {
+    this.child.kill('SIGINT');
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+describe('the main job (npm start) on embedded services', () => {
+  let dataDir: string;
+  const jobs: MainJob[] = [];
+
+  beforeAll(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-main-'));
+  });
+  afterAll(() => {
+    for (const job of jobs) job.kill();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function start(args: string[] = []): Promise<MainJob> {
+    const job = new MainJob(args, {
+      DATA_DIR: dataDir,
+      HTTP_PORT: String(await freePort()),
+      MQTT_EMBEDDED_PORT: String(await freePort()),
+      GEOFENCE_CACHE_DIR: SHARED_GEOFENCE_CACHE,
+    });
+    jobs.push(job);
+    return job;
+  }
+
+  it('starts the product, runs the demo with readable alert lines and deliveries, and stops on Ctrl-C with 0', async () => {
+    const job = await start();
+    const [, apiUrl] = await job.waitFor(/Registry API {3}(http:\/\/\S+)\/v1/, 60_000);
+    expect(job.output).toMatch(/API docs {7}http:\/\/\S+\/docs/);
+    expect(job.output).toMatch(/MQTT broker {4}mqtt:\/\/127\.0\.0\.1:\d+ \(embedded/);
+    expect(job.output).toMatch(/Live alerts {4}http:\/\/\S+\/v1\/alerts\/stream/);
+    expect(job.output).toContain(
+      'Demo agencies  created FEMA-MDD, PNP-DIRMEAMB, SERNANP, OEFA, ANA, GORE-MDD',
+    );
+
+    await job.waitFor(
+      /● VIOLATION opened +dredge-onto-river #1 +dredge-in-water-body · Río Madre de Dios/,
+      90_000,
+    );
+    await job.waitFor(
+      /↳ violation\.opened \(dredge-onto-river #1, dredge-in-water-body\) delivered to ANA, /,
+      30_000,
+    );
+    expect(job.output).not.toMatch(/signature NOT verified/);
+    // The product's own log went to its file, not to the terminal.
+    expect(job.output).not.toContain('[Nest]');
+    expect(fs.readFileSync(path.join(dataDir, 'centinela.log'), 'utf8')).toContain('[RegistryApi]');
+    const docs = await fetch(`${apiUrl}/docs/openapi.json`);
+    expect(docs.status).toBe(200);
+
+    job.interrupt();
+    expect(await job.exited).toBe(0);
+    expect(job.output).toMatch(/Demo stopped: \d+ machines/);
+  }, 200_000);
+
+  it('starts again on the same data with the demo agencies of the first start', async () => {
+    const job = await start(['--demo']);
+    await job.waitFor(/Demo agencies {2}.*\(from an earlier start\)/, 60_000);
+    await job.waitFor(/▶ dredge-onto-river #1/, 30_000);
+    job.interrupt();
+    expect(await job.exited).toBe(0);
+  }, 120_000);
+
+  it('refuses unknown arguments with 2', async () => {
+    const job = await start(['--bogus']);
+    expect(await job.exited).toBe(2);
+    expect(job.output).toContain('unknown argument "--bogus"');
+  });
+});
