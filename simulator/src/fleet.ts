@@ -344,6 +344,8 @@ export interface ScenarioRunOptions {
   readonly onTick?: (index: number) => void;
   /** Stops the run between ticks (the tracker then disconnects as at the end). */
   readonly signal?: AbortSignal;
+  /** False keeps the tracker connected after the last tick (the caller closes it); default true. */
+  readonly disconnectAtEnd?: boolean;
   /** Called once the machine is enrolled and its tracker connected, before the first tick. */
   readonly onLaunched?: (device: SimulatedDevice) => void;
 }
@@ -362,7 +364,10 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** Runs a scenario with one enrolled machine; resolves with the device once it has disconnected (or was stopped). */
+/**
+ * Runs a scenario with one enrolled machine; resolves with the device once it has disconnected (or was stopped),
+ * or after its last tick with `disconnectAtEnd: false`.
+ */
 export async function runScenario(
   scenario: Scenario,
   target: FleetTarget,
@@ -370,6 +375,7 @@ export async function runScenario(
 ): Promise<SimulatedDevice> {
   const device = await launchDevice(target, scenario.category, scenario.encoding, options.maxBatch);
   options.onLaunched?.(device);
+  let completed = false;
   try {
     for (const [i, step] of scenario.steps.entries()) {
       if (options.signal?.aborted) break;
@@ -377,8 +383,9 @@ export async function runScenario(
       options.onTick?.(i);
       if (options.paceMs) await pause(options.paceMs, options.signal);
     }
+    completed = !options.signal?.aborted;
   } finally {
-    await device.close();
+    if (!completed || options.disconnectAtEnd !== false) await device.close();
   }
   return device;
 }

@@ -1,3 +1,4 @@
+import type { TickInput } from '../../../simulator/src/firmware';
 import { FleetTarget, runScenario, SimulatedDevice } from '../../../simulator/src/fleet';
 import type { Places } from '../../../simulator/src/places';
 import { buildScenario, Scenario, SCENARIO_NAMES } from '../../../simulator/src/scenarios';
@@ -25,19 +26,38 @@ export interface DemoFleetTiming {
   readonly staggerMs: number;
   /** Between the end of a round and the start of the next one. */
   readonly restMs: number;
+  /**
+   * A machine whose scenario is over stays parked where it ended, engine off, its tracker reporting this often,
+   * as trackers do (well within the silence that raises a went-dark alert).
+   */
+  readonly parkedReportMs: number;
 }
 
-export const DEMO_TIMING: DemoFleetTiming = { scenarioMs: 40_000, staggerMs: 4_000, restMs: 20_000 };
+export const DEMO_TIMING: DemoFleetTiming = {
+  scenarioMs: 40_000,
+  staggerMs: 4_000,
+  restMs: 20_000,
+  parkedReportMs: 10 * 60_000,
+};
+
+interface ParkedMachine {
+  readonly device: SimulatedDevice;
+  /** The scenario's last tick: where it stays. */
+  readonly last: TickInput;
+}
 
 /**
  * Plays the simulator's named scenarios against the running product, round after round until stopped: in each
  * round every scenario gets a newly enrolled machine, starting a few seconds apart so several report at once.
  * A scenario's timeline (minutes to hours of tracker time) is replayed in `scenarioMs`; it ends when its last
- * tick is sent, so no fix is ever in the future.
+ * tick is sent, so no fix is ever in the future. Then the machine stays parked, reporting now and then.
  */
 export class DemoFleet {
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
+  private readonly parked: ParkedMachine[] = [];
+  private parkedTimer: NodeJS.Timeout | undefined;
+  private reporting: Promise<void> | undefined;
 
   constructor(
     private readonly target: FleetTarget,
@@ -50,12 +70,36 @@ export class DemoFleet {
 
   start(): void {
     this.running ??= this.loop();
+    this.parkedTimer ??= setInterval(() => {
+      this.reporting ??= this.reportParked().finally(() => (this.reporting = undefined));
+    }, this.timing.parkedReportMs);
+    this.parkedTimer.unref();
   }
 
   /** Stops between ticks; every tracker disconnects as at the end of its scenario. */
   async stop(): Promise<void> {
     this.abort.abort();
+    clearInterval(this.parkedTimer);
     await this.running;
+    await this.reporting;
+    await Promise.all(this.parked.map((p) => p.device.close().catch(() => undefined)));
+  }
+
+  /** One report of every parked machine: where its scenario left it, engine off, at the wall-clock time. */
+  private async reportParked(): Promise<void> {
+    for (const { device, last } of this.parked) {
+      if (this.abort.signal.aborted) return;
+      const { sample } = last;
+      await device
+        .tick({
+          sample: { ...sample, timeMs: Date.now(), speed: 0 },
+          ignition: false,
+          externalVoltage: last.externalVoltage,
+          battery: last.battery,
+          coverage: true,
+        })
+        .catch(() => undefined);
+    }
   }
 
   private async loop(): Promise<void> {
@@ -84,9 +128,10 @@ export class DemoFleet {
     const machine: DemoMachine = { round, scenario, device: undefined, ticks: 0, state: 'enrolling' };
     this.listener.machineChanged(machine);
     try {
-      await runScenario(scenario, this.target, {
+      const device = await runScenario(scenario, this.target, {
         paceMs,
         signal: this.abort.signal,
+        disconnectAtEnd: false,
         onLaunched: (device) => {
           machine.device = device;
           machine.state = 'running';
@@ -97,6 +142,9 @@ export class DemoFleet {
         },
       });
       machine.state = 'done';
+      const last = scenario.steps[scenario.steps.length - 1];
+      if (last && !this.abort.signal.aborted) this.parked.push({ device, last });
+      else await device.close();
     } catch (error) {
       machine.state = 'failed';
       machine.error = error instanceof Error ? error.message : String(error);
