@@ -9,6 +9,7 @@
  * confirming-fix-to-violation p99, and ingest ÷ baseline. Needs DATABASE_URL (a PostgreSQL server; a database
  * of its own is created and dropped). Usage:
  *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 128]
+ * `--profile DIR` writes CPU profiles of the consumers to DIR.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -154,9 +155,15 @@ async function seedRegistry(databaseUrl: string, devices: readonly Device[]): Pr
   }
 }
 
+const PROFILE_DIR = (() => {
+  const i = process.argv.indexOf('--profile');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+})();
+
 function startProcess(args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', ...args], {
+    const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+    const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

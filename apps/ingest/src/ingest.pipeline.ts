@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { latLngToCell } from 'h3-js';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DeviceMessage, DevicePublisher } from '@app/broker';
 import { NewPosition, PositionRow, Repositories, Store } from '@app/db';
 import { DEFAULT_INDEX_PARAMS } from '@app/geofence';
-import { Fix, initialState } from '@app/rules';
+import { Fix, RuleEvent, initialState } from '@app/rules';
 import {
   DecodedFix,
   DeviceMessageResult,
@@ -138,7 +139,7 @@ export class IngestPipeline implements OnModuleDestroy {
     const states = await this.loadStates(known, targets, now);
     try {
       const decoded = messages.map((message) => this.decode(message, states, targets));
-      const written = await this.store.transaction((repos) => this.write(repos, decoded, states));
+      const written = await this.write(decoded, states);
       await this.liveStates.committed(written.changed);
       this.count(decoded, written);
       for (const d of decoded) void this.reportRejections(d);
@@ -167,27 +168,26 @@ export class IngestPipeline implements OnModuleDestroy {
     return target ? { message, result, machine: target.machine } : { message, result };
   }
 
-  /** Stores the batch and applies the rules in one transaction. */
-  private async write(
-    repos: Repositories,
-    decoded: readonly Decoded[],
-    states: Map<string, LiveState>,
-  ): Promise<Written> {
+  /**
+   * Steps the batch's trusted fixes through the rules, then stores messages, fixes and what the verdicts change
+   * atomically: one statement when no verdict changed (the common case), else one transaction.
+   */
+  private async write(decoded: readonly Decoded[], states: Map<string, LiveState>): Promise<Written> {
     const storing = decoded.filter((d) => d.machine !== undefined && d.result.fixes.length > 0);
-    const saved = await repos.positions.saveMessages(
-      storing.map((d) => ({
-        imei: d.result.imei as string,
-        topic: d.message.topic,
-        payload: d.message.payload,
-        receivedAt: d.message.receivedAt,
-      })),
-    );
+    const messages = storing.map((d) => ({
+      id: randomUUID(),
+      imei: d.result.imei as string,
+      topic: d.message.topic,
+      payload: d.message.payload,
+      receivedAt: d.message.receivedAt,
+    }));
     const rows = storing.map((d, i) =>
-      d.result.fixes.map((fix) => positionRow(d.result.imei as string, (saved[i] as { id: string }).id, fix)),
+      d.result.fixes.map((fix) =>
+        positionRow(d.result.imei as string, (messages[i] as { id: string }).id, fix),
+      ),
     );
-    const flat = rows.flat();
-    const stored = await repos.positions.insertPositions(flat);
     const changed = new Map<string, LiveState>();
+    const verdicts: { imei: string; events: RuleEvent[] }[] = [];
     for (const [i, d] of storing.entries()) {
       const imei = d.result.imei as string;
       const state = states.get(imei);
@@ -197,11 +197,20 @@ export class IngestPipeline implements OnModuleDestroy {
         const fixes = d.result.fixes.flatMap((fix, j) =>
           fix.trusted ? [toRuleFix(imei, fix, cells[j]?.h3_cell ?? null)] : [],
         );
-        await this.rules.evaluate(repos, state, d.machine, fixes);
+        const events = this.rules.fold(state, d.machine, fixes);
+        if (events.length > 0) verdicts.push({ imei, events });
       }
       state.cursor = Math.max(state.cursor, d.message.receivedAt.getTime());
       changed.set(imei, state);
     }
+    const flat = rows.flat();
+    const store = async (repos: Repositories) => {
+      const stored = await repos.positions.storeTelemetry(messages, flat);
+      await this.rules.write(repos, verdicts);
+      return stored;
+    };
+    const single = verdicts.length === 0 && messages.length <= 1000 && flat.length <= 1000;
+    const stored = single ? await store(this.store.repos) : await this.store.transaction(store);
     return { changed: [...changed.values()], stored, duplicates: flat.length - stored };
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Repositories, ViolationRow } from '@app/db';
+import { OpenViolation, Repositories, ViolationRow } from '@app/db';
 import { MachineCategory } from '@app/registry';
 import {
   ActiveIndexLookup,
@@ -47,21 +47,53 @@ export class RulesEvaluator {
     return this.catalogue.engine.index !== undefined && this.catalogue.engine.index !== null;
   }
 
-  /** Steps the fixes through the rules and writes what the verdicts change; returns the events. */
-  async evaluate(
+  /**
+   * Writes what the verdicts of `fold` change: violations and their outbox events. Each tracker's opening
+   * verdicts that come before its other writes are written together for the whole batch (one statement each for
+   * the violations and their events); the rest follow one by one, in each tracker's order.
+   */
+  async write(
     repos: Repositories,
-    state: LiveState,
-    machine: MachineOfTracker,
-    fixes: readonly Fix[],
-  ): Promise<RuleEvent[]> {
-    const events = this.fold(state, machine, fixes);
-    for (const event of events) await this.apply(repos, state.imei, event);
-    return events;
+    batch: readonly { imei: string; events: readonly RuleEvent[] }[],
+  ): Promise<void> {
+    const opening: { imei: string; event: VerdictEvent }[] = [];
+    const rest: { imei: string; event: RuleEvent }[] = [];
+    for (const { imei, events } of batch) {
+      let i = 0;
+      for (; i < events.length; i++) {
+        const event = events[i] as RuleEvent;
+        if (event.type === 'verdict_open') opening.push({ imei, event });
+        else if (writes(event)) break;
+      }
+      for (; i < events.length; i++) rest.push({ imei, event: events[i] as RuleEvent });
+    }
+    await this.openAll(repos, opening);
+    for (const { imei, event } of rest) await this.apply(repos, imei, event);
+  }
+
+  private async openAll(repos: Repositories, opening: readonly { imei: string; event: VerdictEvent }[]) {
+    if (opening.length === 0) return;
+    const rows = await repos.violations.openMany(
+      opening.map(({ imei, event }) => this.violationInput(imei, event, event.episodeId, false)),
+    );
+    await repos.violations.addOutboxEvents(
+      rows.map((row) => ({
+        type: 'violation.opened',
+        aggregateType: 'violation',
+        aggregateId: row.id,
+        payload: row,
+      })),
+    );
+    const opened = new Set(rows.map((row) => `${row.imei}|${row.episode_id}|${row.rule_id}`));
+    for (const { imei, event } of opening)
+      if (!opened.has(`${imei}|${event.episodeId}|${event.ruleId}`))
+        await this.continueOpen(repos, event, event.episodeId);
   }
 
   /**
-   * Steps fixes through the rules without writing anything: used as is to rebuild a live state from stored
-   * positions, whose verdicts were written when they first arrived.
+   * Steps fixes through the rules, in memory: the events are for `write` inside the transaction storing the
+   * fixes, or dropped when a live state is rebuilt from stored positions (their verdicts were written when the
+   * fixes first arrived).
    */
   fold(state: LiveState, machine: MachineOfTracker, fixes: readonly Fix[]): RuleEvent[] {
     if (fixes.length === 0) return [];
@@ -194,8 +226,29 @@ export class RulesEvaluator {
     episodeId: string,
     crossing: boolean,
   ): Promise<string | undefined> {
+    const row = await repos.violations.open(this.violationInput(imei, event, episodeId, crossing));
+    if (row) {
+      await repos.violations.addOutboxEvent('violation.opened', 'violation', row.id, row);
+      return row.id;
+    }
+    if (!crossing) await this.continueOpen(repos, event, episodeId);
+    return undefined;
+  }
+
+  /** Already open for this machine, zone and rule (one open violation each): the new episode continues it. */
+  private async continueOpen(repos: Repositories, event: VerdictEvent, episodeId: string): Promise<void> {
+    const open = await repos.violations.openOf(event.machineId, event.zoneId, event.ruleId);
+    if (open && open.episode_id !== episodeId) await repos.violations.rebindEpisode(open.id, episodeId);
+  }
+
+  private violationInput(
+    imei: string,
+    event: VerdictEvent,
+    episodeId: string,
+    crossing: boolean,
+  ): OpenViolation {
     const zone = event.zone ?? this.lookup.zone(event.zoneId);
-    const row = await repos.violations.open({
+    return {
       machineId: event.machineId,
       imei,
       zoneId: event.zoneId,
@@ -213,16 +266,22 @@ export class RulesEvaluator {
       late: event.late,
       delayMs: event.delayMs,
       confirmingFixes: event.fixes,
-    });
-    if (row) {
-      await repos.violations.addOutboxEvent('violation.opened', 'violation', row.id, row);
-      return row.id;
-    }
-    // Already open for this machine, zone and rule (one open violation each): the new episode continues it.
-    const open = await repos.violations.openOf(event.machineId, event.zoneId, event.ruleId);
-    if (open && !crossing && open.episode_id !== episodeId)
-      await repos.violations.rebindEpisode(open.id, episodeId);
-    return undefined;
+    };
+  }
+}
+
+/** Whether the event changes a violation (the others are the rules' own bookkeeping). */
+function writes(event: RuleEvent): boolean {
+  switch (event.type) {
+    case 'verdict_open':
+    case 'verdict_update':
+    case 'verdict_close':
+    case 'crossing':
+      return true;
+    case 'revised':
+      return event.subject === 'verdict';
+    default:
+      return false;
   }
 }
 

@@ -1,4 +1,4 @@
-import { CustomTransportStrategy, MqttContext, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, MqttContext, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { DeviceMessage, DevicePublisher } from '@app/broker';
 
@@ -40,6 +40,8 @@ export abstract class DeviceTransport extends Server implements CustomTransportS
     throw new Error('device transports expose no client');
   }
 
+  private routes: { filter: string; handler: MessageHandler }[] | undefined;
+
   /** Topic filters of the registered handlers. */
   protected patterns(): string[] {
     return [...this.messageHandlers.keys()];
@@ -47,8 +49,8 @@ export abstract class DeviceTransport extends Server implements CustomTransportS
 
   /** Resolves when the matching handler has handled the message; rejects when it failed. */
   protected async dispatch(message: DeviceMessage, packet: Record<string, unknown>): Promise<void> {
-    const pattern = this.patterns().find((filter) => topicMatches(filter, message.topic));
-    const handler = pattern ? this.getHandlerByPattern(pattern) : null;
+    this.routes ??= [...this.messageHandlers.entries()].map(([filter, handler]) => ({ filter, handler }));
+    const handler = this.routes.find((route) => topicMatches(route.filter, message.topic))?.handler;
     if (!handler) throw new Error(`no handler for topic ${message.topic}`);
     const result = this.transformToObservable(
       await handler(message, new MqttContext([message.topic, packet])),

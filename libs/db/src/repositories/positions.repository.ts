@@ -2,14 +2,9 @@ import { createHash } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import type { DB, NewPosition, PositionRow } from '../schema';
 
-export interface StoredMessage {
-  readonly id: string;
-  /** False when the same bytes from the same device were stored before (a redelivery). */
-  readonly created: boolean;
-}
-
-/** One device message to store once, as `saveMessages` takes it. */
+/** One device message to store once per device and content, with the id its fixes refer to. */
 export interface NewDeviceMessage {
+  readonly id: string;
   readonly imei: string;
   readonly topic: string;
   readonly payload: Buffer;
@@ -31,48 +26,54 @@ export class PositionsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   /**
-   * Stores many device messages at once, each once per device and content; returns the id of every message, in
-   * the order given, and whether it was new.
+   * Stores device messages and their fixes, each once: a message already stored (same device and bytes) is not
+   * stored again, nor are fixes of a tracker at a time already stored. A message's fixes refer to its given id;
+   * the fixes of a message stored before are all stored already, so no fix refers to an id that was not stored.
+   * Up to `INSERT_CHUNK` messages and fixes are one statement (atomic on its own); returns the new fixes.
    */
-  async saveMessages(messages: readonly NewDeviceMessage[]): Promise<StoredMessage[]> {
-    const rows = messages.map((m) => ({
+  async storeTelemetry(messages: readonly NewDeviceMessage[], rows: readonly NewPosition[]): Promise<number> {
+    const messageRows = messages.map((m) => ({
+      id: m.id,
       imei: m.imei,
       topic: m.topic,
       payload: m.payload,
       payload_sha256: createHash('sha256').update(m.payload).digest('hex'),
       received_at: m.receivedAt,
     }));
-    const ids = new Map<string, string>();
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const inserted = await this.db
-        .insertInto('device_messages')
-        .values(rows.slice(i, i + INSERT_CHUNK))
-        .onConflict((oc) => oc.columns(['imei', 'payload_sha256']).doNothing())
-        .returning(['id', 'imei', 'payload_sha256'])
-        .execute();
-      for (const row of inserted) ids.set(`${row.imei}|${row.payload_sha256}`, row.id);
+    let inserted = 0;
+    const chunks = Math.max(
+      Math.ceil(messageRows.length / INSERT_CHUNK),
+      Math.ceil(rows.length / INSERT_CHUNK),
+    );
+    for (let c = 0; c < chunks; c++) {
+      const someMessages = messageRows.slice(c * INSERT_CHUNK, (c + 1) * INSERT_CHUNK);
+      const someRows = rows.slice(c * INSERT_CHUNK, (c + 1) * INSERT_CHUNK);
+      if (someRows.length === 0) {
+        await this.db
+          .insertInto('device_messages')
+          .values(someMessages)
+          .onConflict((oc) => oc.columns(['imei', 'payload_sha256']).doNothing())
+          .execute();
+        continue;
+      }
+      const query =
+        someMessages.length > 0
+          ? this.db
+              .with('stored_messages', (db) =>
+                db
+                  .insertInto('device_messages')
+                  .values(someMessages)
+                  .onConflict((oc) => oc.columns(['imei', 'payload_sha256']).doNothing()),
+              )
+              .insertInto('positions')
+          : this.db.insertInto('positions');
+      const result = await query
+        .values(someRows)
+        .onConflict((oc) => oc.columns(['imei', 'fix_time']).doNothing())
+        .executeTakeFirst();
+      inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
     }
-    const created = new Set(ids.values());
-    const missing = rows.filter((r) => !ids.has(`${r.imei}|${r.payload_sha256}`));
-    if (missing.length > 0) {
-      const existing = await this.db
-        .selectFrom('device_messages')
-        .select(['id', 'imei', 'payload_sha256'])
-        .where((eb) =>
-          eb.or(
-            missing.map((r) =>
-              eb.and([eb('imei', '=', r.imei), eb('payload_sha256', '=', r.payload_sha256)]),
-            ),
-          ),
-        )
-        .execute();
-      for (const row of existing) ids.set(`${row.imei}|${row.payload_sha256}`, row.id);
-    }
-    return rows.map((r) => {
-      const id = ids.get(`${r.imei}|${r.payload_sha256}`);
-      if (!id) throw new Error(`device message of ${r.imei} was neither stored nor found`);
-      return { id, created: created.has(id) };
-    });
+    return inserted;
   }
 
   /**
@@ -100,39 +101,6 @@ export class PositionsRepository {
       .orderBy('received_at')
       .orderBy('fix_time')
       .execute();
-  }
-
-  /** Stores a device message once per device and content. */
-  async saveMessage(imei: string, topic: string, payload: Buffer, receivedAt: Date): Promise<StoredMessage> {
-    const sha = createHash('sha256').update(payload).digest('hex');
-    const inserted = await this.db
-      .insertInto('device_messages')
-      .values({ imei, topic, payload, payload_sha256: sha, received_at: receivedAt })
-      .onConflict((oc) => oc.columns(['imei', 'payload_sha256']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (inserted) return { id: inserted.id, created: true };
-    const existing = await this.db
-      .selectFrom('device_messages')
-      .select('id')
-      .where('imei', '=', imei)
-      .where('payload_sha256', '=', sha)
-      .executeTakeFirstOrThrow();
-    return { id: existing.id, created: false };
-  }
-
-  /** Inserts fixes not stored yet (same tracker and fix time); returns how many were new. */
-  async insertPositions(rows: readonly NewPosition[]): Promise<number> {
-    let inserted = 0;
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const result = await this.db
-        .insertInto('positions')
-        .values(rows.slice(i, i + INSERT_CHUNK))
-        .onConflict((oc) => oc.columns(['imei', 'fix_time']).doNothing())
-        .executeTakeFirst();
-      inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
-    }
-    return inserted;
   }
 
   /** The time of each tracker's newest stored fix; trackers without any are absent. */

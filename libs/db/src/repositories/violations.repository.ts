@@ -26,30 +26,38 @@ export class ViolationsRepository {
 
   /** Opens the violation unless this machine already has one open for the zone and rule (no alert floods). */
   async open(input: OpenViolation): Promise<ViolationRow | undefined> {
+    return (await this.openMany([input]))[0];
+  }
+
+  /** Opens many violations in one statement; returns those opened (the others were open already). */
+  openMany(inputs: readonly OpenViolation[]): Promise<ViolationRow[]> {
+    if (inputs.length === 0) return Promise.resolve([]);
     return this.db
       .insertInto('violations')
-      .values({
-        machine_id: input.machineId,
-        imei: input.imei,
-        zone_id: input.zoneId,
-        zone_name: input.zoneName,
-        zone_kind: input.zoneKind,
-        rule_id: input.ruleId,
-        severity: input.severity,
-        legal_basis: input.legalBasis,
-        description: input.description,
-        catalogue_version: input.catalogueVersion,
-        episode_id: input.episodeId,
-        started_at: input.startedAt,
-        confirmed_at: input.confirmedAt,
-        last_seen_at: input.lastSeenAt,
-        late: input.late,
-        delay_ms: input.delayMs,
-        confirming_fixes: JSON.stringify(input.confirmingFixes),
-      })
+      .values(
+        inputs.map((input) => ({
+          machine_id: input.machineId,
+          imei: input.imei,
+          zone_id: input.zoneId,
+          zone_name: input.zoneName,
+          zone_kind: input.zoneKind,
+          rule_id: input.ruleId,
+          severity: input.severity,
+          legal_basis: input.legalBasis,
+          description: input.description,
+          catalogue_version: input.catalogueVersion,
+          episode_id: input.episodeId,
+          started_at: input.startedAt,
+          confirmed_at: input.confirmedAt,
+          last_seen_at: input.lastSeenAt,
+          late: input.late,
+          delay_ms: input.delayMs,
+          confirming_fixes: JSON.stringify(input.confirmingFixes),
+        })),
+      )
       .onConflict((oc) => oc.doNothing())
       .returningAll()
-      .executeTakeFirst();
+      .execute();
   }
 
   findByEpisode(imei: string, episodeId: string, ruleId: string): Promise<ViolationRow | undefined> {
@@ -107,6 +115,23 @@ export class ViolationsRepository {
       .selectAll()
       .where('machine_id', '=', machineId)
       .orderBy('started_at')
+      .execute();
+  }
+
+  async addOutboxEvents(
+    events: readonly { type: string; aggregateType: string; aggregateId: string; payload: unknown }[],
+  ): Promise<void> {
+    if (events.length === 0) return;
+    await this.db
+      .insertInto('outbox_events')
+      .values(
+        events.map((e) => ({
+          type: e.type,
+          aggregate_type: e.aggregateType,
+          aggregate_id: e.aggregateId,
+          payload: JSON.stringify(e.payload),
+        })),
+      )
       .execute();
   }
 
