@@ -18,7 +18,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import mqtt, { MqttClient } from 'mqtt';
 import { Client } from 'pg';
-import { sql } from 'kysely';
 import { openDatabase } from '@app/db';
 import { luhnCheckDigit } from '@app/registry';
 import { loadPlaces, ZONES } from '../../simulator/src/places';
