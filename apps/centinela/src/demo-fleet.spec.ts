@@ -34,7 +34,14 @@ describe('the demo against the product', () => {
         machineChanged: (m) => machines.set(m.scenario.name, m),
       },
       () => registry.login('admin', ADMIN_PASSWORD),
-      { scenarioMs: 1500, staggerMs: 50, restMs: 600_000, parkedReportMs: 1000 },
+      {
+        scenarioMs: 1500,
+        staggerMs: 50,
+        restMs: 600_000,
+        busyRounds: 1,
+        laterRestMs: 600_000,
+        parkedReportMs: 1000,
+      },
     );
     const startedAt = Date.now();
     fleet.start();

@@ -24,8 +24,11 @@ export interface DemoFleetTiming {
   readonly scenarioMs: number;
   /** Between the starts of two scenarios of a round. */
   readonly staggerMs: number;
-  /** Between the end of a round and the start of the next one. */
+  /** Between the end of a round and the start of the next one, for the first `busyRounds` rounds. */
   readonly restMs: number;
+  readonly busyRounds: number;
+  /** Between rounds after that, so a demo left running does not pile up machines. */
+  readonly laterRestMs: number;
   /**
    * A machine whose scenario is over stays parked where it ended, engine off, its tracker reporting this often,
    * as trackers do (well within the silence that raises a went-dark alert).
@@ -37,6 +40,8 @@ export const DEMO_TIMING: DemoFleetTiming = {
   scenarioMs: 40_000,
   staggerMs: 4_000,
   restMs: 20_000,
+  busyRounds: 3,
+  laterRestMs: 5 * 60_000,
   parkedReportMs: 10 * 60_000,
 };
 
@@ -114,7 +119,7 @@ export class DemoFleet {
         plays.push(this.play(round, name));
       }
       await Promise.all(plays);
-      await this.pause(this.timing.restMs);
+      await this.pause(round < this.timing.busyRounds ? this.timing.restMs : this.timing.laterRestMs);
     }
   }
 
