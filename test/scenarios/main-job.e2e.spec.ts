@@ -120,6 +120,13 @@ describe('the main job (npm start) on embedded services', () => {
     expect(await job.exited).toBe(0);
   }, 120_000);
 
+  it('stops with 0 on Ctrl-C while it is still starting', async () => {
+    const job = await start();
+    await job.waitFor(/is starting/, 30_000);
+    job.interrupt();
+    expect(await job.exited).toBe(0);
+  }, 60_000);
+
   it('refuses unknown arguments with 2', async () => {
     const job = await start(['--bogus']);
     expect(await job.exited).toBe(2);

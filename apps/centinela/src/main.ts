@@ -40,11 +40,36 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     return 1;
   }
   const tty = process.stdout.isTTY === true;
-  const p = paint(tty && !process.env['NO_COLOR']);
+  const colour = tty && !process.env['NO_COLOR'];
+  const p = paint(colour);
   // During the demo the terminal is the live view; the product's log goes to a file.
   const logger = demo
     ? new FileLogger(path.join(config.dataDir, LOG_FILE), logLevelsUpTo(config.logLevel))
     : undefined;
+
+  // Ctrl-C is honoured from the first moment: whatever has started is stopped, and the exit code is 0.
+  const started: { api?: INestApplication } = {};
+  let running: Demo | undefined;
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) {
+      process.stdout.write('Stopping now.\n');
+      process.exit(1);
+    }
+    stopping = true;
+    if (running) running.view.line('Stopping…');
+    else process.stdout.write('\nStopping…\n');
+    try {
+      await running?.stop();
+    } finally {
+      await started.api?.close();
+      await logger?.close();
+    }
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+
   if (logger) {
     logger.onError = (text) => process.stderr.write(`${p.red('error')} ${text}\n`);
     process.stdout.write(
@@ -55,54 +80,37 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     ...(logger ? { logger } : {}),
     shutdownOnSignals: false,
   });
+  started.api = api;
   const url = await listen(api, config);
   await startIngest(api);
   const broker = api.get(IngestRuntime).brokerUrl;
 
-  let running: Demo | undefined;
-  if (demo && broker) {
+  if (demo && broker && !stopping) {
     try {
-      running = await prepareDemo({
+      const prepared = await prepareDemo({
         app: api,
         config,
         apiUrl: url,
         mqttUrl: broker,
         out: process.stdout,
-        colour: tty && !process.env['NO_COLOR'],
+        colour,
       });
-      if (logger) logger.onError = (text) => running?.view.line(`${p.red('error')} ${text}`);
+      if (stopping) {
+        await prepared.stop();
+        return undefined;
+      }
+      running = prepared;
+      if (logger) logger.onError = (text) => prepared.view.line(`${p.red('error')} ${text}`);
     } catch (error) {
+      if (stopping) return undefined;
       const reason = error instanceof DemoUnavailable ? error.message : String(error);
       process.stderr.write(`centinela: the demo cannot run: ${reason}\n`);
     }
   }
+  if (stopping) return undefined;
   process.stdout.write(banner(config, url, broker, running, logger?.file));
   running?.start();
-
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) {
-      process.stdout.write('Stopping now.\n');
-      process.exit(1);
-    }
-    stopping = true;
-    if (running) running.view.line('Stopping…');
-    else process.stdout.write('\nStopping…\n');
-    await close(api, running);
-    await logger?.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
   return undefined;
-}
-
-async function close(api: INestApplication, demo: Demo | undefined): Promise<void> {
-  try {
-    await demo?.stop();
-  } finally {
-    await api.close();
-  }
 }
 
 function banner(
