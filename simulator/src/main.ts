@@ -11,14 +11,25 @@ import { buildScenario, SCENARIO_NAMES } from './scenarios';
 
 type RunOptions = Extract<CliOptions, { mode: 'scenario' | 'load' }>;
 
-/** Redraws the live line once a second (in place on a terminal, every 5 s as a new line otherwise). */
-function startDisplay(stats: FleetStats): () => void {
+/** A bar of `width` cells filled to `fraction` (0–1), with the percentage. */
+export function progressBar(fraction: number, width = 20): string {
+  const bounded = Math.min(1, Math.max(0, fraction));
+  const filled = Math.round(bounded * width);
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(Math.floor(bounded * 100)).padStart(3)}%`;
+}
+
+/**
+ * Redraws the live line once a second (in place on a terminal, every 5 s as a new line otherwise); `progress`
+ * (0–1) puts a bar in front of it.
+ */
+function startDisplay(stats: FleetStats, progress?: () => number): () => void {
   const tty = process.stderr.isTTY === true;
   let ticks = 0;
+  const line = () => (progress ? `${progressBar(progress())}  ${stats.line()}` : stats.line());
   const timer = setInterval(() => {
     ticks++;
-    if (tty) process.stderr.write(`\r\x1b[2K${stats.line()}`);
-    else if (ticks % 5 === 0) process.stderr.write(`${stats.line()}\n`);
+    if (tty) process.stderr.write(`\r\x1b[2K${line()}`);
+    else if (ticks % 5 === 0) process.stderr.write(`${line()}\n`);
   }, 1000);
   return () => {
     clearInterval(timer);
@@ -48,10 +59,14 @@ async function runScenarioMode(
     `${scenario.name}: ${scenario.description}\n  ${scenario.category}, ${scenario.encoding}, ` +
       `${scenario.steps.length} ticks every ${scenario.intervalS} s (replayed, ending now)\n`,
   );
-  const stop = startDisplay(target.stats);
+  let ticked = 0;
+  const stop = startDisplay(target.stats, () => ticked / scenario.steps.length);
   let device: SimulatedDevice;
   try {
-    device = await runScenario(scenario, target, { paceMs: options.paceMs });
+    device = await runScenario(scenario, target, {
+      paceMs: options.paceMs,
+      onTick: (index) => (ticked = index + 1),
+    });
   } finally {
     stop();
   }
@@ -75,7 +90,9 @@ async function runLoadMode(
       devices.push(device);
       machines.push(new LoadMachine(plan, new Random(random.int(0, 2 ** 31))));
       if (process.stderr.isTTY)
-        process.stderr.write(`\r\x1b[2Kenrolled and connected ${devices.length}/${plans.length}`);
+        process.stderr.write(
+          `\r\x1b[2K${progressBar(devices.length / plans.length)}  enrolled and connected ${devices.length}/${plans.length}`,
+        );
     }
   };
   let interrupted = false;
@@ -89,7 +106,12 @@ async function runLoadMode(
       `${process.stderr.isTTY ? '\r\x1b[2K' : ''}${devices.length} machines enrolled and connected; running (Ctrl-C to stop)\n`,
     );
     target.stats.restart();
-    const stop = startDisplay(target.stats);
+    const runStartedAt = Date.now();
+    const durationS = options.durationS;
+    const stop = startDisplay(
+      target.stats,
+      durationS === undefined ? undefined : () => (Date.now() - runStartedAt) / (durationS * 1000),
+    );
     const busy = new Set<number>();
     const timers: NodeJS.Timeout[] = [];
     let skipped = 0;
