@@ -1,5 +1,6 @@
 import { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
 import type { ViolationRow } from '@app/db';
 import { DispatcherModule } from '../../apps/dispatcher/src/dispatcher.module';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
@@ -40,6 +41,7 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
   let receiver: Receiver;
   let waterAgency: AgencySetup;
   const devices = new Map<ScenarioName, SimulatedDevice>();
+  const redisPrefix = `centinela-scenarios-${randomBytes(4).toString('hex')}:`;
 
   beforeAll(async () => {
     const external = mode !== 'embedded';
@@ -58,7 +60,7 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
               MQTT_PASSWORD: mosquitto.adminPassword,
               BROKER_KIND: 'mosquitto',
               REDIS_URL: process.env['REDIS_URL'] as string,
-              REDIS_KEY_PREFIX: `centinela-scenarios-${randomBytes(4).toString('hex')}:`,
+              REDIS_KEY_PREFIX: redisPrefix,
             }
           : {}),
       },
@@ -103,6 +105,12 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
     await receiver?.stop();
     await api?.close();
     await mosquitto?.stop();
+    if (mode !== 'embedded') {
+      const redis = new Redis(process.env['REDIS_URL'] as string);
+      const keys = await redis.keys(`${redisPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
   });
 
   const storedFixTimes = async (device: SimulatedDevice): Promise<Date[]> =>
