@@ -167,7 +167,7 @@ export class LiveView implements DemoFleetListener {
       `${this.pending.splice(0).join('')}` +
         `Demo stopped: ${this.machines.length} machines in ${this.round} round(s); ` +
         `alerts opened: ${t.violations} violations, ${t.warnings} warnings, ${t.integrity} integrity; ` +
-        `${t.delivered} webhook deliveries.\n`,
+        `${t.delivered} webhook deliveries (${t.verified} signatures verified).\n`,
     );
   }
 
@@ -193,6 +193,7 @@ export class LiveView implements DemoFleetListener {
     } else if (machine.state === 'running' && machine.device) {
       this.byImei.set(machine.device.tracker.imei, machine);
     } else if (machine.state === 'failed') {
+      this.settled.add(machine);
       this.line(this.p.red(`✗ ${name} failed: ${machine.error ?? 'unknown error'}`));
     }
     // A machine that is done is reported once its last fixes are read back (next poll).
