@@ -97,7 +97,7 @@ describe('the main job (npm start) on embedded services', () => {
       90_000,
     );
     await job.waitFor(
-      /↳ violation\.opened \(dredge-onto-river #1, dredge-in-water-body\) delivered to ANA, /,
+      /↳ violation\.opened \(dredge-onto-river #1, Río Madre de Dios\) delivered to ANA, /,
       30_000,
     );
     expect(job.output).not.toMatch(/signature NOT verified/);

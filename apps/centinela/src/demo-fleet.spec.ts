@@ -35,7 +35,6 @@ describe('the demo against the product', () => {
       },
       () => registry.login('admin', ADMIN_PASSWORD),
       {
-        scenarioMs: 1500,
         staggerMs: 50,
         restMs: 600_000,
         busyRounds: 1,

@@ -20,8 +20,6 @@ export interface DemoFleetListener {
 }
 
 export interface DemoFleetTiming {
-  /** Wall-clock length of one scenario (its ticks are paced to fill it). */
-  readonly scenarioMs: number;
   /** Between the starts of two scenarios of a round. */
   readonly staggerMs: number;
   /** Between the end of a round and the start of the next one, for the first `busyRounds` rounds. */
@@ -37,8 +35,7 @@ export interface DemoFleetTiming {
 }
 
 export const DEMO_TIMING: DemoFleetTiming = {
-  scenarioMs: 40_000,
-  staggerMs: 4_000,
+  staggerMs: 5_000,
   restMs: 20_000,
   busyRounds: 3,
   laterRestMs: 5 * 60_000,
@@ -53,9 +50,10 @@ interface ParkedMachine {
 
 /**
  * Plays the simulator's named scenarios against the running product, round after round until stopped: in each
- * round every scenario gets a newly enrolled machine, starting a few seconds apart so several report at once.
- * A scenario's timeline (minutes to hours of tracker time) is replayed in `scenarioMs`; it ends when its last
- * tick is sent, so no fix is ever in the future. Then the machine stays parked, reporting now and then.
+ * round every scenario gets a newly enrolled machine, a few seconds after the previous one. A scenario's timeline
+ * (minutes to hours of tracker time, ending now) is replayed as fast as the broker acknowledges, as
+ * `npm run simulate -- --scenario` does: its tracker uploads its history at once and its newest fix is current,
+ * so the platform judges it as it would a real tracker's. Then the machine stays parked, reporting now and then.
  */
 export class DemoFleet {
   private readonly abort = new AbortController();
@@ -124,17 +122,11 @@ export class DemoFleet {
   }
 
   private async play(round: number, name: (typeof SCENARIO_NAMES)[number]): Promise<void> {
-    const ticks = buildScenario(name, this.places).steps.length;
-    const paceMs = Math.max(20, Math.round(this.timing.scenarioMs / ticks));
-    const scenario = buildScenario(name, this.places, {
-      seed: round,
-      endMs: Date.now() + (ticks - 1) * paceMs,
-    });
+    const scenario = buildScenario(name, this.places, { seed: round });
     const machine: DemoMachine = { round, scenario, device: undefined, ticks: 0, state: 'enrolling' };
     this.listener.machineChanged(machine);
     try {
       const device = await runScenario(scenario, this.target, {
-        paceMs,
         signal: this.abort.signal,
         disconnectAtEnd: false,
         onLaunched: (device) => {

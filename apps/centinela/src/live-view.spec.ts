@@ -1,4 +1,4 @@
-import { describeZones, fit, formatAlert, paint } from './live-view';
+import { describeZones, fit, formatAlert, paint, span } from './live-view';
 import type { AlertEvent } from './product-watch';
 
 const plain = paint(false);
@@ -64,5 +64,11 @@ describe('live view lines', () => {
     ).toBe('Río Madre de Dios (water body)');
     expect(describeZones([{ name: 'LIMA', kind: 'jurisdiction' }])).toBe('LIMA, outside every other zone');
     expect(describeZones([])).toBe('outside every zone of the catalogue');
+  });
+
+  it("says how long a scenario's timeline is", () => {
+    expect(span(45 * 60)).toBe('45 min');
+    expect(span(71 * 60)).toBe('1 h 11 min');
+    expect(span(281 * 30)).toBe('2 h 21 min');
   });
 });

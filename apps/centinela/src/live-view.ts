@@ -71,6 +71,12 @@ export function describeZones(zones: readonly ZoneHere[]): string {
 
 const clock = (at: Date) => at.toTimeString().slice(0, 8);
 
+/** A stretch of time in words: "45 min", "2 h 21 min". */
+export function span(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
 /** One line for an alert event, or undefined for the routine `updated` events. */
 export function formatAlert(event: AlertEvent, machine: string, p: Paint): string | undefined {
   const [family, change] = event.type.split('.') as [string, string];
@@ -188,7 +194,7 @@ export class LiveView implements DemoFleetListener {
     if (machine.state === 'enrolling') {
       this.machines.push(machine);
       this.line(
-        `${this.p.cyan('▶')} ${this.p.bold(name)} ${this.p.dim(`${s.category}, ${s.encoding}, ${s.steps.length} fixes every ${s.intervalS} s replayed:`)} ${s.description}`,
+        `${this.p.cyan('▶')} ${this.p.bold(name)} ${this.p.dim(`${s.category}, ${s.encoding}, ${s.steps.length} fixes every ${s.intervalS} s over the last ${span((s.steps.length - 1) * s.intervalS)}:`)} ${s.description}`,
       );
     } else if (machine.state === 'running' && machine.device) {
       this.byImei.set(machine.device.tracker.imei, machine);
@@ -253,7 +259,11 @@ export class LiveView implements DemoFleetListener {
       else this.totals.violations++;
     } else if (change === 'closed') this.totals.closed++;
     this.shownAlerts.add(`${event.type}|${event.violationId}`);
-    this.alertLabels.set(event.violationId, `${label}, ${event.ruleId}`);
+    const integrity = event.zoneKind === 'integrity' || event.type.startsWith('integrity.');
+    this.alertLabels.set(
+      event.violationId,
+      integrity ? `${label}, ${event.ruleId}` : `${label}, ${event.zoneName}`,
+    );
     this.line(text);
   }
 
