@@ -61,7 +61,9 @@ export class ProductWatch {
     for (const row of rows) {
       this.cursor = row.cursor;
       if (!ALERT_TYPE.test(row.type)) continue;
-      const p = (row.payload ?? {}) as Record<string, unknown>;
+      let p = (row.payload ?? {}) as Record<string, unknown>;
+      // The events carry the violation row; should one carry less, the row itself is read.
+      if (typeof p['rule_id'] !== 'string') p = (await this.violationRow(row.aggregate_id)) ?? p;
       const text = (key: string) => (typeof p[key] === 'string' ? (p[key] as string) : '');
       alerts.push({
         type: row.type,
@@ -77,6 +79,16 @@ export class ProductWatch {
       });
     }
     return alerts;
+  }
+
+  private async violationRow(id: string): Promise<Record<string, unknown> | undefined> {
+    const row = await this.store.db
+      .selectFrom('violations')
+      .select(['imei', 'rule_id', 'zone_id', 'zone_name', 'zone_kind', 'severity', 'description'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+      .catch(() => undefined);
+    return row ? { ...row } : undefined;
   }
 
   async progress(imei: string): Promise<TrackerProgress> {
