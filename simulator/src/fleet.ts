@@ -351,7 +351,7 @@ export interface ScenarioRunOptions {
 }
 
 /** A pause that ends early when the signal aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const done = () => {

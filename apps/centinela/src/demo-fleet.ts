@@ -1,5 +1,5 @@
 import type { TickInput } from '../../../simulator/src/firmware';
-import { FleetTarget, runScenario, SimulatedDevice } from '../../../simulator/src/fleet';
+import { FleetTarget, pause, runScenario, SimulatedDevice } from '../../../simulator/src/fleet';
 import type { Places } from '../../../simulator/src/places';
 import { buildScenario, Scenario, SCENARIO_NAMES } from '../../../simulator/src/scenarios';
 
@@ -150,16 +150,6 @@ export class DemoFleet {
   }
 
   private pause(ms: number): Promise<void> {
-    const signal = this.abort.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return pause(ms, this.abort.signal);
   }
 }
