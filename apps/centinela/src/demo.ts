@@ -65,14 +65,15 @@ export async function prepareDemo(settings: DemoSettings): Promise<Demo> {
     await receiver.stop();
     throw error;
   }
-  const view = new LiveView(settings.out, new ProductWatch(app.get(Store), catalogue), settings.colour);
-  receiver.onDelivery((delivery) => view.delivered(delivery));
-  const fleet = new DemoFleet(
-    { registry, mqttUrl: settings.mqttUrl, stats: new FleetStats() },
-    loadPlaces(),
-    view,
-    signIn,
+  const stats = new FleetStats();
+  const view = new LiveView(
+    settings.out,
+    new ProductWatch(app.get(Store), catalogue),
+    settings.colour,
+    stats,
   );
+  receiver.onDelivery((delivery) => view.delivered(delivery));
+  const fleet = new DemoFleet({ registry, mqttUrl: settings.mqttUrl, stats }, loadPlaces(), view, signIn);
   return {
     webhookUrl: receiver.baseUrl,
     agencies,

@@ -1,3 +1,4 @@
+import type { FleetStats } from '../../../simulator/src/fleet';
 import type { DemoMachine, DemoFleetListener } from './demo-fleet';
 import type { DemoDelivery } from './demo-webhooks';
 import type { AlertEvent, ProductWatch, ZoneHere } from './product-watch';
@@ -146,6 +147,8 @@ export class LiveView implements DemoFleetListener {
     private readonly out: LiveViewOutput,
     private readonly watch: ProductWatch,
     colour: boolean,
+    /** What the simulated trackers sent and had acknowledged. */
+    private readonly fleetStats?: FleetStats,
   ) {
     this.p = paint(colour);
   }
@@ -284,9 +287,11 @@ export class LiveView implements DemoFleetListener {
   private block(): string[] {
     const t = this.totals;
     const stored = [...this.whereabouts.values()].reduce((n, w) => n + w.stored, 0);
+    const f = this.fleetStats;
+    const sent = f ? `${f.fixesSent} fixes sent, ${f.fixesAcked} acknowledged, ` : '';
     const header =
       `${this.p.bold('Demo fleet')} round ${this.round} · ${this.machines.length} machines · ` +
-      `${stored} fixes stored · opened ${this.p.red(`${t.violations} violations`)}, ` +
+      `${sent}${stored} stored · opened ${this.p.red(`${t.violations} violations`)}, ` +
       `${this.p.yellow(`${t.warnings} warnings`)}, ${this.p.magenta(`${t.integrity} integrity`)} · ` +
       `closed ${t.closed} · ${t.delivered} webhook deliveries`;
     const rows = this.machines
