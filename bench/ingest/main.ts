@@ -178,6 +178,10 @@ function startProcess(args: string[], env: Record<string, string>, ready: string
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const totals = chunk.toString().match(/ingest totals: (\{.*\})/);
+      if (totals) console.log(`  ingest counters: ${totals[1]}`);
+    });
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${args.join(' ')} exited with ${String(code)}:\n${output}`));

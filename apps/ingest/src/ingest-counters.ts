@@ -9,6 +9,9 @@ export class IngestCounters {
   statusMessages = 0;
   readonly rejections: Record<string, number> = {};
   storageFailures = 0;
+  /** Transactions (or single statements) that stored messages, and the messages they held. */
+  batches = 0;
+  batchedMessages = 0;
   /** Live states rebuilt from stored positions (ingest restarted, Redis lost, another instance served the tracker). */
   statesRebuilt = 0;
 
@@ -25,6 +28,8 @@ export class IngestCounters {
       rejections: { ...this.rejections },
       storageFailures: this.storageFailures,
       statesRebuilt: this.statesRebuilt,
+      batches: this.batches,
+      batchedMessages: this.batchedMessages,
     };
   }
 }

@@ -99,6 +99,7 @@ export class IngestPipeline implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await Promise.all(this.lanes.map((lane) => lane.draining));
     await this.liveStates.close();
+    this.logger.log(`ingest totals: ${JSON.stringify(this.counters.snapshot())}`);
   }
 
   private async drain(lane: Lane): Promise<void> {
@@ -209,8 +210,8 @@ export class IngestPipeline implements OnModuleDestroy {
       await this.rules.write(repos, verdicts);
       return stored;
     };
-    const single = verdicts.length === 0 && messages.length <= 1000 && flat.length <= 1000;
-    const stored = single ? await store(this.store.repos) : await this.store.transaction(store);
+    const stored =
+      verdicts.length === 0 ? await store(this.store.repos) : await this.store.transaction(store);
     return { changed: [...changed.values()], stored, duplicates: flat.length - stored };
   }
 
@@ -302,6 +303,8 @@ export class IngestPipeline implements OnModuleDestroy {
 
   private count(decoded: readonly Decoded[], written: Written): void {
     this.counters.messages += decoded.length;
+    this.counters.batches++;
+    this.counters.batchedMessages += decoded.length;
     this.counters.fixesStored += written.stored;
     this.counters.fixesDuplicate += written.duplicates;
     for (const d of decoded) {

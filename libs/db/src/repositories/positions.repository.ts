@@ -20,60 +20,62 @@ export interface ReplayRequest {
   readonly takenFrom: Date;
 }
 
-const INSERT_CHUNK = 1000;
+function iso(value: Date | string): string {
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+/** A text[] value as its PostgreSQL literal, for a column of arrays sent as one array of rows. */
+function arrayLiteral(values: readonly string[] | undefined): string {
+  return `{${(values ?? []).map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}
 
 export class PositionsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   /**
-   * Stores device messages and their fixes, each once: a message already stored (same device and bytes) is not
-   * stored again, nor are fixes of a tracker at a time already stored. A message's fixes refer to its given id;
-   * the fixes of a message stored before are all stored already, so no fix refers to an id that was not stored.
-   * Up to `INSERT_CHUNK` messages and fixes are one statement (atomic on its own); returns the new fixes.
+   * Stores device messages and their fixes in one statement, each once: a message already stored (same device
+   * and bytes) is not stored again, nor are fixes of a tracker at a time already stored. A message's fixes refer
+   * to its given id; the fixes of a message stored before are all stored already, so no fix refers to an id that
+   * was not stored. Rows travel as one array per column (`unnest`), so the statement's size and planning do not
+   * grow with the batch. Returns how many fixes were new.
    */
   async storeTelemetry(messages: readonly NewDeviceMessage[], rows: readonly NewPosition[]): Promise<number> {
-    const messageRows = messages.map((m) => ({
-      id: m.id,
-      imei: m.imei,
-      topic: m.topic,
-      payload: m.payload,
-      payload_sha256: createHash('sha256').update(m.payload).digest('hex'),
-      received_at: m.receivedAt,
-    }));
-    let inserted = 0;
-    const chunks = Math.max(
-      Math.ceil(messageRows.length / INSERT_CHUNK),
-      Math.ceil(rows.length / INSERT_CHUNK),
-    );
-    for (let c = 0; c < chunks; c++) {
-      const someMessages = messageRows.slice(c * INSERT_CHUNK, (c + 1) * INSERT_CHUNK);
-      const someRows = rows.slice(c * INSERT_CHUNK, (c + 1) * INSERT_CHUNK);
-      if (someRows.length === 0) {
-        await this.db
-          .insertInto('device_messages')
-          .values(someMessages)
-          .onConflict((oc) => oc.columns(['imei', 'payload_sha256']).doNothing())
-          .execute();
-        continue;
-      }
-      const query =
-        someMessages.length > 0
-          ? this.db
-              .with('stored_messages', (db) =>
-                db
-                  .insertInto('device_messages')
-                  .values(someMessages)
-                  .onConflict((oc) => oc.columns(['imei', 'payload_sha256']).doNothing()),
-              )
-              .insertInto('positions')
-          : this.db.insertInto('positions');
-      const result = await query
-        .values(someRows)
-        .onConflict((oc) => oc.columns(['imei', 'fix_time']).doNothing())
-        .executeTakeFirst();
-      inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
-    }
-    return inserted;
+    if (messages.length === 0 && rows.length === 0) return 0;
+    const column = <T>(pick: (row: NewPosition) => T) => rows.map(pick);
+    const result = await sql`
+      with stored_messages as (
+        insert into device_messages (id, imei, topic, payload, payload_sha256, received_at)
+        select id, imei, topic, decode(payload_hex, 'hex'), payload_sha256, received_at
+        from unnest(${messages.map((m) => m.id)}::uuid[], ${messages.map((m) => m.imei)}::text[],
+                    ${messages.map((m) => m.topic)}::text[], ${messages.map((m) => m.payload.toString('hex'))}::text[],
+                    ${messages.map((m) => createHash('sha256').update(m.payload).digest('hex'))}::text[],
+                    ${messages.map((m) => m.receivedAt.toISOString())}::timestamptz[])
+          as m(id, imei, topic, payload_hex, payload_sha256, received_at)
+        on conflict (imei, payload_sha256) do nothing
+      )
+      insert into positions (imei, fix_time, received_at, lat, lon, h3_cell, speed_kmh, heading_deg, altitude_m,
+        hdop, pdop, satellites, ignition, external_voltage_v, battery_v, events, flags, trusted, sequence, source,
+        message_id, message_index)
+      select imei, fix_time, received_at, lat, lon, h3_cell, speed_kmh, heading_deg, altitude_m, hdop, pdop,
+        satellites, ignition, external_voltage_v, battery_v, events::text[], flags::text[], trusted, sequence, source,
+        message_id, message_index
+      from unnest(${column((r) => r.imei)}::text[], ${column((r) => iso(r.fix_time))}::timestamptz[],
+                  ${column((r) => iso(r.received_at))}::timestamptz[], ${column((r) => r.lat)}::float8[],
+                  ${column((r) => r.lon)}::float8[], ${column((r) => r.h3_cell ?? null)}::text[],
+                  ${column((r) => r.speed_kmh ?? null)}::real[], ${column((r) => r.heading_deg ?? null)}::real[],
+                  ${column((r) => r.altitude_m ?? null)}::real[], ${column((r) => r.hdop ?? null)}::real[],
+                  ${column((r) => r.pdop ?? null)}::real[], ${column((r) => r.satellites ?? null)}::smallint[],
+                  ${column((r) => r.ignition ?? null)}::boolean[], ${column((r) => r.external_voltage_v ?? null)}::real[],
+                  ${column((r) => r.battery_v ?? null)}::real[], ${column((r) => arrayLiteral(r.events))}::text[],
+                  ${column((r) => arrayLiteral(r.flags))}::text[], ${column((r) => r.trusted)}::boolean[],
+                  ${column((r) => r.sequence ?? null)}::bigint[], ${column((r) => r.source)}::text[],
+                  ${column((r) => r.message_id)}::uuid[], ${column((r) => r.message_index)}::integer[])
+        as p(imei, fix_time, received_at, lat, lon, h3_cell, speed_kmh, heading_deg, altitude_m, hdop, pdop,
+             satellites, ignition, external_voltage_v, battery_v, events, flags, trusted, sequence, source,
+             message_id, message_index)
+      on conflict (imei, fix_time) do nothing
+    `.execute(this.db);
+    return Number(result.numAffectedRows ?? 0);
   }
 
   /**
