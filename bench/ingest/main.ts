@@ -8,7 +8,7 @@
  * Each runs in its own process, like the deployment. Prints sustained fixes/s, publish-to-stored p50/p99, the
  * confirming-fix-to-violation p99, and ingest ÷ baseline. Needs DATABASE_URL (a PostgreSQL server; a database
  * of its own is created and dropped). Usage:
- *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 128]
+ *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 512 --writers 2 --rate 5000]
  * `--profile DIR` writes CPU profiles of the consumers to DIR.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -32,7 +32,10 @@ const DEVICES = arg('devices', 5000);
 const FIXES = arg('fixes', 30);
 const PUBLISHERS = arg('publishers', 8);
 const WINDOW = arg('window', 400);
-const CONNECTIONS = arg('connections', 128);
+const CONNECTIONS = arg('connections', 512);
+const WRITERS = arg('writers', 2);
+/** Fixes/s offered in the latency run (open loop, below capacity). */
+const RATE = arg('rate', 5000);
 const DREDGE_SHARE = 0.05;
 const EVERY_MS = 30_000;
 const ROOT = path.resolve(__dirname, '../..');
@@ -60,11 +63,12 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-function devicesInMadreDeDios(): Device[] {
+function devicesInMadreDeDios(first: number): Device[] {
   const places = loadPlaces();
   const river = places.lineVertices(ZONES.madreDeDios);
   const sites = places.miningSitesIn('MADRE DE DIOS');
-  return Array.from({ length: DEVICES }, (_, i) => {
+  return Array.from({ length: DEVICES }, (_, n) => {
+    const i = first + n;
     if (i % Math.round(1 / DREDGE_SHARE) === 0) {
       const v = river[(i * 7919) % river.length]!;
       return { imei: imeiOf(i), category: 'dredge', lat: v.lat, lon: v.lon };
@@ -119,7 +123,7 @@ async function seedRegistry(databaseUrl: string, devices: readonly Device[]): Pr
         .insertInto('machines')
         .values(
           chunk.map((d, j) => ({
-            registry_number: `BENCH-2026-${String(i + j).padStart(6, '0')}`,
+            registry_number: `BENCH-2026-${String(i + j).padStart(7, '0')}`,
             category: d.category,
             make: 'Bench',
             model: 'B1',
@@ -199,14 +203,24 @@ function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Publishes every message at QoS 1 over the publishers, each keeping `WINDOW` unacknowledged; returns publish times. */
-async function publish(publishers: MqttClient[], messages: readonly Message[]): Promise<Map<string, number>> {
+async function publish(
+  publishers: MqttClient[],
+  messages: readonly Message[],
+  rate?: number,
+): Promise<Map<string, number>> {
   const published = new Map<string, number>();
   let next = 0;
+  const start = Date.now();
   await Promise.all(
     publishers.map(async (client) => {
       const lanes = Array.from({ length: WINDOW }, async () => {
         while (next < messages.length) {
-          const m = messages[next++]!;
+          const index = next++;
+          const m = messages[index]!;
+          if (rate) {
+            const due = start + (index * 1000) / rate;
+            if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+          }
           published.set(`${m.imei}|${m.time}`, Date.now());
           await client.publishAsync(`devices/${m.imei}/fixes`, m.body, { qos: 1 });
         }
@@ -234,20 +248,26 @@ async function runPhase(
   table: string,
   publishers: MqttClient[],
   messages: readonly Message[],
+  rate?: number,
 ): Promise<{ result: PhaseResult; published: Map<string, number> }> {
   const started = Date.now();
-  const publishing = publish(publishers, messages);
+  const before = await count(pg, table);
+  const publishing = publish(publishers, messages, rate);
   let stored = 0;
   while (stored < messages.length) {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    stored = await count(pg, table);
+    stored = (await count(pg, table)) - before;
     process.stdout.write(`\r  ${table}: ${stored} / ${messages.length} stored`);
   }
   const published = await publishing;
-  const last = await pg.query<{ t: Date }>(`select max(stored_at) as t from ${table}`);
+  const from = new Date(started);
+  const last = await pg.query<{ t: Date }>(`select max(stored_at) as t from ${table} where stored_at >= $1`, [
+    from,
+  ]);
   const seconds = ((last.rows[0]?.t as Date).getTime() - started) / 1000;
   const rows = await pg.query<{ imei: string; fix_time: Date; stored_at: Date }>(
-    `select imei, fix_time, stored_at from ${table}`,
+    `select imei, fix_time, stored_at from ${table} where stored_at >= $1`,
+    [from],
   );
   const latencies = rows.rows
     .map((r) => r.stored_at.getTime() - (published.get(`${r.imei}|${r.fix_time.getTime()}`) ?? NaN))
@@ -287,8 +307,10 @@ async function main(): Promise<void> {
     console.log(
       `ingest benchmark: ${DEVICES} trackers × ${FIXES} single-fix messages, ${PUBLISHERS} publisher connections × ${WINDOW} in flight, ${CONNECTIONS} consumer connections, ${os.cpus().length} cores`,
     );
-    const devices = devicesInMadreDeDios();
-    await seedRegistry(dbUrl.toString(), devices);
+    // Two fleets: one for the full-load runs, a fresh one whose violations open during the paced run.
+    const devices = devicesInMadreDeDios(0);
+    const freshFleet = devicesInMadreDeDios(DEVICES);
+    await seedRegistry(dbUrl.toString(), [...devices, ...freshFleet]);
     await pg.connect();
     // The publishers stand in for the trackers: one account allowed to publish on every device topic.
     const port = new URL(mosquitto.url).port;
@@ -351,6 +373,7 @@ async function main(): Promise<void> {
         DATA_DIR: dataDir,
         GEOFENCE_CACHE_DIR: path.join(ROOT, '.data', 'geofence-cache'),
         INGEST_MQTT_CONNECTIONS: String(CONNECTIONS),
+        INGEST_WRITERS: String(WRITERS),
         INGEST_INSTANCE_ID: 'bench',
         LOG_LEVEL: 'log',
         REDIS_URL: process.env['REDIS_URL'] ?? '',
@@ -360,17 +383,26 @@ async function main(): Promise<void> {
     );
     children.push(ingest);
     const messages = workload(devices, t0 + FIXES * EVERY_MS + 60_000);
-    const { result: centinela, published } = await runPhase(pg, 'positions', publishers, messages);
+    const { result: centinela } = await runPhase(pg, 'positions', publishers, messages);
+    const countViolations = async () =>
+      Number((await pg.query<{ n: string }>('select count(*) as n from violations')).rows[0]?.n ?? 0);
+    const violationsAtFullLoad = await countViolations();
 
+    // Latency below capacity: a fresh fleet (its violations open during this run) offered at a steady rate.
+    console.log(`centinela ingest at ${RATE} fixes/s offered`);
+    const paced = workload(freshFleet, t0 + FIXES * EVERY_MS + 60_000);
+    const since = new Date();
+    const { result: steady, published } = await runPhase(pg, 'positions', publishers, paced, RATE);
     const violations = await pg.query<{ imei: string; confirmed_at: Date; stored_at: Date }>(
       `select v.imei, v.confirmed_at, p.stored_at from violations v
-         join positions p on p.imei = v.imei and p.fix_time = v.confirmed_at`,
+         join positions p on p.imei = v.imei and p.fix_time = v.confirmed_at
+        where v.created_at >= $1`,
+      [since],
     );
     const toViolation = violations.rows
       .map((r) => r.stored_at.getTime() - (published.get(`${r.imei}|${r.confirmed_at.getTime()}`) ?? NaN))
       .filter((l) => Number.isFinite(l))
       .sort((a, b) => a - b);
-    const dredges = devices.filter((d) => d.category === 'dredge').length;
     await stopProcess(ingest);
 
     const row = (label: string, r: PhaseResult) =>
@@ -380,13 +412,15 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|---|');
     console.log(row('bare ack-after-commit baseline (ceiling)', base.result));
     console.log(row('**Centinela ingest**', centinela));
+    console.log(row(`Centinela ingest, ${RATE} fixes/s offered`, steady));
     console.log('');
     console.log(`ingest ÷ baseline: ${(centinela.rate / base.result.rate).toFixed(2)}`);
+    console.log(`violations opened at full load: ${violationsAtFullLoad}`);
     console.log(
-      `violations opened: ${violations.rows.length} (dredges on the river: ${dredges}); confirming fix published → violation stored: p50 ${percentile(toViolation, 50)} ms, p99 ${percentile(toViolation, 99)} ms`,
+      `violations opened at ${RATE} fixes/s: ${violations.rows.length}; confirming fix published → violation stored: p50 ${percentile(toViolation, 50)} ms, p99 ${percentile(toViolation, 99)} ms`,
     );
     console.log(
-      `lost: ${messages.length - centinela.fixes} (ingest), ${messages.length - base.result.fixes} (baseline)`,
+      `lost: ${messages.length + paced.length - centinela.fixes - steady.fixes} (ingest), ${messages.length - base.result.fixes} (baseline)`,
     );
   } finally {
     await Promise.all(publishers.map((p) => p.endAsync(true)));

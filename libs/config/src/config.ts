@@ -44,7 +44,7 @@ export const CONFIG_KEYS = {
   ingestMqttConnections: integer(
     'INGEST_MQTT_CONNECTIONS',
     'Connections of one ingest instance to the external broker, in one shared-subscription group. Each holds one unacknowledged message at a time, so this bounds the messages waiting for a commit.',
-    128,
+    512,
     1,
     1024,
   ),
@@ -55,7 +55,7 @@ export const CONFIG_KEYS = {
   ingestWriters: integer(
     'INGEST_WRITERS',
     "Concurrent writers of one ingest instance; each tracker's messages always go to the same one, in order.",
-    4,
+    2,
     1,
     64,
   ),
@@ -91,6 +91,13 @@ export const CONFIG_KEYS = {
     900,
     60,
     86400,
+  ),
+  integritySweepSeconds: integer(
+    'INTEGRITY_SWEEP_SECONDS',
+    'How often ingest sweeps the trackers it serves for those that went silent (went-dark alerts), in seconds.',
+    60,
+    1,
+    3600,
   ),
   embeddedMqttHost: stringWithDefault(
     'MQTT_EMBEDDED_HOST',
