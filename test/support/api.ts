@@ -43,6 +43,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     DEVICE_SECRET_KEY: 'test-device-key-that-is-long-enough-0123456789',
     ZONE_CATALOGUE_SEED: 'none',
     GEOFENCE_CACHE_DIR: SHARED_GEOFENCE_CACHE,
+    // A few broker connections are plenty for a suite's trackers.
+    INGEST_MQTT_CONNECTIONS: '8',
     ...overrides,
   });
 }
