@@ -56,8 +56,17 @@ describe.each(storageModes())('violations opened by ingest (%s storage)', (mode)
   });
   afterAll(() => api.close());
 
+  /**
+   * The rule verdicts of a machine. The dredge's track jumps 5.6 km onto the river in a minute, which the
+   * integrity detectors also report (spoofing, see test/ingest/integrity.e2e.spec.ts); those alerts are left out.
+   */
   const violationsOf = (machineId: string) =>
-    api.database.db.selectFrom('violations').selectAll().where('machine_id', '=', machineId).execute();
+    api.database.db
+      .selectFrom('violations')
+      .selectAll()
+      .where('machine_id', '=', machineId)
+      .where('zone_kind', '<>', 'integrity')
+      .execute();
   const outboxOf = async (ids: string[]) =>
     ids.length === 0
       ? []

@@ -1,14 +1,29 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { latLngToCell } from 'h3-js';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DeviceMessage, DevicePublisher } from '@app/broker';
-import { NewPosition, PositionRow, Repositories, Store } from '@app/db';
+import { IngestTarget, NewPosition, PositionRow, Repositories, Store } from '@app/db';
 import { DEFAULT_INDEX_PARAMS } from '@app/geofence';
+import {
+  DeclaredWindow,
+  IntegrityEvent,
+  IntegrityFix,
+  IntegrityInput,
+  IntegrityState,
+  fromDecodedFix,
+  fromDeviceStatus,
+  integrityStep,
+  integritySweep,
+} from '@app/integrity';
 import { Fix, RuleEvent, initialState } from '@app/rules';
 import {
   DecodedFix,
   DeviceMessageResult,
+  FIX_EVENTS,
+  FIX_FLAGS,
+  FixEvent,
+  FixFlag,
   decodeDeviceMessage,
   errorsPayload,
   errorsTopic,
@@ -16,8 +31,12 @@ import {
   parseDeviceTopic,
 } from '@app/telemetry';
 import { IngestCounters } from './ingest-counters';
+import { IntegrityRun, IntegrityWriter } from './integrity.writer';
 import { LiveState, LiveStateStore, MemoryLiveStateStore, RedisLiveStateStore } from './live-state';
 import { MachineOfTracker, RulesEvaluator, toRuleFix } from './rules.evaluator';
+
+/** Trackers swept in one turn of a writer. */
+const SWEEP_SLICE = 1000;
 
 /** The resolution of the H3 cell stored with every fix; the geofence index derives its coarser cells from it. */
 export const POSITION_CELL_RESOLUTION = DEFAULT_INDEX_PARAMS.fineRes;
@@ -28,9 +47,10 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** One writer: its queue and the turn in progress. */
+/** One writer: its queue, work that must not interleave with its batches (integrity sweeps), the turn in progress. */
 interface Lane {
   readonly queue: Pending[];
+  readonly tasks: (() => Promise<void>)[];
   draining: Promise<void> | undefined;
 }
 
@@ -57,21 +77,30 @@ interface Decoded {
  * per fix small, and several writers keep the database busy while JavaScript prepares the next batch.
  */
 @Injectable()
-export class IngestPipeline implements OnModuleDestroy {
+export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Ingest');
   private readonly lanes: Lane[];
   private publisher: DevicePublisher | undefined;
   readonly liveStates: LiveStateStore;
   private readonly maxBatch: number;
+  private readonly sweepEveryMs: number;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
     readonly counters: IngestCounters,
     private readonly rules: RulesEvaluator,
+    private readonly integrity: IntegrityWriter,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.maxBatch = config.ingestBatchMax;
-    this.lanes = Array.from({ length: config.ingestWriters }, () => ({ queue: [], draining: undefined }));
+    this.sweepEveryMs = config.integritySweepSeconds * 1000;
+    this.lanes = Array.from({ length: config.ingestWriters }, () => ({
+      queue: [],
+      tasks: [],
+      draining: undefined,
+    }));
     this.liveStates = config.redisUrl
       ? new RedisLiveStateStore({
           url: config.redisUrl,
@@ -96,14 +125,123 @@ export class IngestPipeline implements OnModuleDestroy {
     });
   }
 
+  /** Starts the periodic integrity sweep: the only way a tracker that went silent is noticed. */
+  onApplicationBootstrap(): void {
+    this.sweepTimer = setInterval(() => {
+      this.sweeping ??= this.sweepIntegrity(Date.now())
+        .catch((error: unknown) =>
+          this.logger.error(
+            `integrity sweep failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        )
+        .finally(() => (this.sweeping = undefined));
+    }, this.sweepEveryMs);
+    this.sweepTimer.unref();
+  }
+
   async onModuleDestroy(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.sweeping;
     await Promise.all(this.lanes.map((lane) => lane.draining));
     await this.liveStates.close();
     this.logger.log(`ingest totals: ${JSON.stringify(this.counters.snapshot())}`);
   }
 
+  /**
+   * Sweeps the live states this instance holds for trackers gone silent (`integritySweep` at platform time
+   * `now`) and writes the went-dark alerts it raises. Each writer sweeps its own trackers between two of its
+   * batches, so a sweep never interleaves with a tracker's fixes.
+   */
+  async sweepIntegrity(now: number): Promise<void> {
+    await this.integrity.refreshWindowMachines(this.store.repos, now, true);
+    const byLane = this.lanes.map((): string[] => []);
+    for (const imei of this.liveStates.held()) byLane[laneOfImei(imei, this.lanes.length)]?.push(imei);
+    // In slices, so that a writer's batches wait for one slice at most.
+    await Promise.all(
+      this.lanes.flatMap((lane, i) => {
+        const imeis = byLane[i] ?? [];
+        const slices: Promise<void>[] = [];
+        for (let k = 0; k < imeis.length; k += SWEEP_SLICE) {
+          const slice = imeis.slice(k, k + SWEEP_SLICE);
+          slices.push(this.exclusive(lane, () => this.sweepLane(slice, now)));
+        }
+        return slices;
+      }),
+    );
+  }
+
+  /** Runs `task` on the lane's writer, between its batches. */
+  private exclusive(lane: Lane, task: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      lane.tasks.push(() => task().then(resolve, reject));
+      lane.draining ??= this.drain(lane).finally(() => (lane.draining = undefined));
+    });
+  }
+
+  private async sweepLane(imeis: readonly string[], now: number): Promise<void> {
+    // With Redis, a state another instance has written since is not this instance's to sweep.
+    const loaded = await this.liveStates.load(imeis);
+    const states = imeis.flatMap((imei) => {
+      const entry = loaded.get(imei);
+      return entry?.state && !entry.replay && entry.state.integrity && entry.state.machine
+        ? [entry.state]
+        : [];
+    });
+    const sweep: IntegrityRun = (state, ctx) => integritySweep(state, now, ctx);
+    const events = await this.runIntegrity(
+      states.map((state) => ({ state, run: sweep })),
+      now,
+    );
+    if (events.length === 0) return;
+    const changed = [...new Set(events.map((e) => e.state))];
+    try {
+      await this.store.transaction((repos) =>
+        this.integrity.write(
+          repos,
+          events.flatMap((e) => e.events),
+        ),
+      );
+      await this.liveStates.committed(changed);
+    } catch (error) {
+      this.liveStates.forget(changed.map((state) => state.imei));
+      throw error;
+    }
+  }
+
+  /**
+   * Runs the integrity detectors over each tracker's state, reading declared windows only for the machines whose
+   * run needs them (windows in force, or an alert open); returns the events per tracker.
+   */
+  private async runIntegrity(
+    runs: readonly { state: LiveState; run: IntegrityRun }[],
+    now: number,
+  ): Promise<{ state: LiveState; events: IntegrityEvent[] }[]> {
+    if (runs.length === 0) return [];
+    await this.integrity.refreshWindowMachines(this.store.repos, now);
+    const needing = runs.flatMap((r) =>
+      this.integrity.needsWindows(r.state) ? (r.state.machine?.machineId ?? []) : [],
+    );
+    const windows =
+      needing.length === 0 ? undefined : await this.integrity.windowsOf(this.store.repos, needing, now);
+    const none: DeclaredWindow[] = [];
+    const out: { state: LiveState; events: IntegrityEvent[] }[] = [];
+    for (const r of runs) {
+      const events = this.integrity.runWith(
+        r.state,
+        windows?.get(r.state.machine?.machineId ?? '') ?? none,
+        r.run,
+      );
+      if (events.length > 0) out.push({ state: r.state, events });
+    }
+    return out;
+  }
+
   private async drain(lane: Lane): Promise<void> {
-    while (lane.queue.length > 0) {
+    while (lane.queue.length > 0 || lane.tasks.length > 0) {
+      // A task (a slice of a sweep) and a batch take turns.
+      const task = lane.tasks.shift();
+      if (task) await task();
+      if (lane.queue.length === 0) continue;
       const batch = lane.queue.splice(0, this.maxBatch);
       try {
         await this.process(batch.map((p) => p.message));
@@ -133,14 +271,14 @@ export class IngestPipeline implements OnModuleDestroy {
   }
 
   private async process(messages: readonly DeviceMessage[]): Promise<void> {
-    const imeis = [...new Set(messages.flatMap((m) => fixChannelImei(m.topic) ?? []))];
+    const imeis = [...new Set(messages.flatMap((m) => trackerImei(m.topic) ?? []))];
     const targets = await this.store.repos.trackers.ingestTargets(imeis);
     const known = imeis.filter((imei) => targets.has(imei));
     const now = Math.max(...messages.map((m) => m.receivedAt.getTime()));
     const states = await this.loadStates(known, targets, now);
     try {
       const decoded = messages.map((message) => this.decode(message, states, targets));
-      const written = await this.write(decoded, states);
+      const written = await this.write(decoded, states, targets, now);
       await this.liveStates.committed(written.changed);
       this.count(decoded, written);
       for (const d of decoded) void this.reportRejections(d);
@@ -153,7 +291,7 @@ export class IngestPipeline implements OnModuleDestroy {
   private decode(
     message: DeviceMessage,
     states: Map<string, LiveState>,
-    targets: Map<string, { machine: MachineOfTracker | null }>,
+    targets: Map<string, IngestTarget>,
   ): Decoded {
     const imei = fixChannelImei(message.topic);
     const state = imei ? states.get(imei) : undefined;
@@ -170,10 +308,16 @@ export class IngestPipeline implements OnModuleDestroy {
   }
 
   /**
-   * Steps the batch's trusted fixes through the rules, then stores messages, fixes and what the verdicts change
-   * atomically: one statement when no verdict changed (the common case), else one transaction.
+   * Steps the batch's trusted fixes through the rules and every fix and status message through the integrity
+   * detectors, then stores messages, fixes and what the verdicts and alerts change atomically: one statement when
+   * nothing changed (the common case), else one transaction.
    */
-  private async write(decoded: readonly Decoded[], states: Map<string, LiveState>): Promise<Written> {
+  private async write(
+    decoded: readonly Decoded[],
+    states: Map<string, LiveState>,
+    targets: Map<string, IngestTarget>,
+    now: number,
+  ): Promise<Written> {
     const storing = decoded.filter((d) => d.machine !== undefined && d.result.fixes.length > 0);
     const messages = storing.map((d) => ({
       id: randomUUID(),
@@ -189,30 +333,78 @@ export class IngestPipeline implements OnModuleDestroy {
     );
     const changed = new Map<string, LiveState>();
     const verdicts: { imei: string; events: RuleEvent[] }[] = [];
+    const inputs = new Map<LiveState, IntegrityInput[]>();
     for (const [i, d] of storing.entries()) {
       const imei = d.result.imei as string;
       const state = states.get(imei);
       if (!state) continue;
       if (d.machine) {
+        this.bind(state, d.machine, targets.get(imei), now);
         const cells = rows[i] ?? [];
         const fixes = d.result.fixes.flatMap((fix, j) =>
           fix.trusted ? [toRuleFix(imei, fix, cells[j]?.h3_cell ?? null)] : [],
         );
         const events = this.rules.fold(state, d.machine, fixes);
         if (events.length > 0) verdicts.push({ imei, events });
+        const list = inputs.get(state) ?? [];
+        for (const fix of d.result.fixes)
+          list.push({ type: 'fix', fix: fromDecodedFix(fix, `${imei}@${fix.deviceTime.toISOString()}`) });
+        inputs.set(state, list);
       }
       state.cursor = Math.max(state.cursor, d.message.receivedAt.getTime());
       changed.set(imei, state);
     }
+    // Status messages are not stored, but the detectors quote the last one when a tracker goes dark. They keep
+    // their place among the tracker's fixes.
+    for (const d of decoded) {
+      const state = d.result.status && d.machine && d.result.imei ? states.get(d.result.imei) : undefined;
+      if (!state || !d.result.status || !d.machine) continue;
+      this.bind(state, d.machine, targets.get(state.imei), now);
+      const list = inputs.get(state) ?? [];
+      const input: IntegrityInput = { type: 'status', status: fromDeviceStatus(d.result.status) };
+      const at = list.findIndex((x) => x.type === 'fix' && x.fix.receivedAt > input.status.receivedAt);
+      if (at < 0) list.push(input);
+      else list.splice(at, 0, input);
+      inputs.set(state, list);
+      changed.set(state.imei, state);
+    }
+    const alerts = (
+      await this.runIntegrity(
+        [...inputs].map(([state, list]) => ({ state, run: (s, ctx) => stepAll(s, list, ctx) })),
+        now,
+      )
+    ).flatMap((r) => r.events);
     const flat = rows.flat();
     const store = async (repos: Repositories) => {
       const stored = await repos.positions.storeTelemetry(messages, flat);
       await this.rules.write(repos, verdicts);
+      await this.integrity.write(repos, alerts);
       return stored;
     };
     const stored =
-      verdicts.length === 0 ? await store(this.store.repos) : await this.store.transaction(store);
+      verdicts.length === 0 && alerts.length === 0
+        ? await store(this.store.repos)
+        : await this.store.transaction(store);
     return { changed: [...changed.values()], stored, duplicates: flat.length - stored };
+  }
+
+  /** Keeps the state's machine current: a tracker moved to another machine starts afresh (rules and integrity). */
+  private bind(
+    state: LiveState,
+    machine: MachineOfTracker,
+    target: IngestTarget | undefined,
+    now: number,
+  ): void {
+    if (state.machineId !== machine.id) {
+      state.machineId = machine.id;
+      state.rules = undefined;
+      state.integrity = undefined;
+    }
+    state.machine = this.integrity.machineOf(machine, {
+      ...(target ? { intervalMovingSeconds: target.intervalMovingSeconds } : {}),
+      ...(target ? { intervalIgnitionOffSeconds: target.intervalIgnitionOffSeconds } : {}),
+    });
+    state.integrity ??= this.integrity.fresh(state.imei, now);
   }
 
   /**
@@ -221,7 +413,7 @@ export class IngestPipeline implements OnModuleDestroy {
    */
   private async loadStates(
     imeis: readonly string[],
-    targets: Map<string, { machine: MachineOfTracker | null }>,
+    targets: Map<string, IngestTarget>,
     now: number,
   ): Promise<Map<string, LiveState>> {
     const loaded = await this.liveStates.load(imeis);
@@ -251,6 +443,7 @@ export class IngestPipeline implements OnModuleDestroy {
         machineId: targets.get(imei)?.machine?.id ?? null,
         lastFix: undefined,
         rules,
+        integrity: undefined,
         cursor: 0,
       };
       states.set(imei, state);
@@ -272,7 +465,7 @@ export class IngestPipeline implements OnModuleDestroy {
         list.push(row);
         byImei.set(row.imei, list);
       }
-      for (const { state } of replays) this.replay(state, byImei.get(state.imei) ?? [], targets);
+      for (const { state } of replays) this.replay(state, byImei.get(state.imei) ?? [], targets, now);
     }
     return states;
   }
@@ -280,13 +473,27 @@ export class IngestPipeline implements OnModuleDestroy {
   private replay(
     state: LiveState,
     rows: readonly PositionRow[],
-    targets: Map<string, { machine: MachineOfTracker | null }>,
+    targets: Map<string, IngestTarget>,
+    now: number,
   ): void {
     if (rows.length === 0) return;
-    const machine = targets.get(state.imei)?.machine;
+    const target = targets.get(state.imei);
+    const machine = target?.machine;
     const fixes = rows.map(fixOfRow);
-    if (machine) this.rules.fold(state, machine, fixes);
-    for (const fix of fixes) {
+    if (machine) {
+      this.bind(state, machine, target, now);
+      this.rules.fold(
+        state,
+        machine,
+        fixes.filter((_, i) => (rows[i] as PositionRow).trusted),
+      );
+      // The detectors' events were written when the fixes first arrived; only their state is rebuilt.
+      const inputs = rows.map((row): IntegrityInput => ({ type: 'fix', fix: integrityFixOfRow(row) }));
+      this.integrity.runWith(state, [], (s, ctx) => stepAll(s, inputs, ctx));
+    }
+    for (const [i, fix] of fixes.entries()) {
+      state.cursor = Math.max(state.cursor, fix.receivedAt);
+      if (!(rows[i] as PositionRow).trusted) continue;
       if (!state.lastFix || fix.time > state.lastFix.time)
         state.lastFix = {
           time: fix.time,
@@ -296,7 +503,6 @@ export class IngestPipeline implements OnModuleDestroy {
           ...(fix.speedKmh !== undefined ? { speedKmh: fix.speedKmh } : {}),
           ...(fix.ignition !== undefined ? { ignition: fix.ignition } : {}),
         };
-      state.cursor = Math.max(state.cursor, fix.receivedAt);
     }
     this.counters.statesRebuilt++;
   }
@@ -337,8 +543,11 @@ export class IngestPipeline implements OnModuleDestroy {
 
 /** The writer of a topic's tracker: a stable hash of the topic's IMEI segment. */
 function laneOf(topic: string, lanes: number): number {
+  return laneOfImei(topic.split('/')[1] ?? '', lanes);
+}
+
+function laneOfImei(imei: string, lanes: number): number {
   if (lanes === 1) return 0;
-  const imei = topic.split('/')[1] ?? '';
   let hash = 0;
   for (let i = 0; i < imei.length; i++) hash = (hash * 31 + imei.charCodeAt(i)) | 0;
   return Math.abs(hash) % lanes;
@@ -350,6 +559,52 @@ function fixChannelImei(topic: string): string | undefined {
   return parsed.topic.channel === 'fixes' || parsed.topic.channel === 'teltonika'
     ? parsed.topic.imei
     : undefined;
+}
+
+/** The tracker whose live state a message concerns: its fixes, or its status messages. */
+function trackerImei(topic: string): string | undefined {
+  const parsed = parseDeviceTopic(topic);
+  if (!parsed.ok) return undefined;
+  return parsed.topic.channel === 'status' ? parsed.topic.imei : fixChannelImei(topic);
+}
+
+/** Steps the integrity detectors over a tracker's inputs, in order. */
+function stepAll(
+  state: IntegrityState,
+  inputs: readonly IntegrityInput[],
+  ctx: Parameters<IntegrityRun>[1],
+): { state: IntegrityState; events: IntegrityEvent[] } {
+  let current = state;
+  const events: IntegrityEvent[] = [];
+  for (const input of inputs) {
+    const result = integrityStep(current, input, ctx);
+    current = result.state;
+    events.push(...result.events);
+  }
+  return { state: current, events };
+}
+
+/** A stored fix as the integrity detectors take it. */
+function integrityFixOfRow(row: PositionRow): IntegrityFix {
+  const fix: IntegrityFix = {
+    id: `${row.imei}@${row.fix_time.toISOString()}`,
+    deviceTime: row.fix_time.getTime(),
+    receivedAt: row.received_at.getTime(),
+    lat: row.lat,
+    lon: row.lon,
+    events: row.events.filter((e): e is FixEvent => (FIX_EVENTS as readonly string[]).includes(e)),
+    flags: row.flags.filter((f): f is FixFlag => (FIX_FLAGS as readonly string[]).includes(f)),
+  };
+  if (row.speed_kmh !== null) fix.speedKmh = row.speed_kmh;
+  if (row.ignition !== null) fix.ignition = row.ignition;
+  if (row.hdop !== null) fix.hdop = row.hdop;
+  if (row.satellites !== null) fix.satellites = row.satellites;
+  if (row.external_voltage_v !== null) fix.externalVoltageV = row.external_voltage_v;
+  if (row.battery_v !== null) fix.batteryV = row.battery_v;
+  if (row.sequence !== null) fix.sequence = Number(row.sequence);
+  if (row.events.includes('towing')) fix.towing = true;
+  if (row.events.includes('unplug')) fix.unplugged = true;
+  return fix;
 }
 
 function advanceLastFix(state: LiveState, fixes: readonly DecodedFix[]): void {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { IntegrityMachine, IntegrityState, parseIntegrityState } from '@app/integrity';
 import { DeviceState, parseState } from '@app/rules';
 
 /** The newest position a tracker reported, as the console and the decoder's jump check need it. */
@@ -19,6 +20,10 @@ export interface LiveState {
   machineId: string | null;
   lastFix: LastFix | undefined;
   rules: DeviceState | undefined;
+  /** The integrity monitor's state (went dark, power, tamper, jamming, spoofing) for the same machine. */
+  integrity: IntegrityState | undefined;
+  /** The machine as the integrity detectors see it (category, reporting intervals): set by every batch, not kept in the snapshot. */
+  machine?: IntegrityMachine;
   /** Newest arrival time (epoch ms) of the fixes folded into this state; replay starts after it. */
   cursor: number;
 }
@@ -29,6 +34,8 @@ interface Snapshot {
   machineId: string | null;
   lastFix?: LastFix;
   rules?: string;
+  /** Absent in snapshots written before ingest ran the integrity detectors: a fresh state. */
+  integrity?: string;
   cursor: number;
 }
 
@@ -36,6 +43,7 @@ export function serializeLiveState(state: LiveState): string {
   const snapshot: Snapshot = { v: 1, imei: state.imei, machineId: state.machineId, cursor: state.cursor };
   if (state.lastFix) snapshot.lastFix = state.lastFix;
   if (state.rules) snapshot.rules = JSON.stringify(state.rules);
+  if (state.integrity) snapshot.integrity = JSON.stringify(state.integrity);
   return JSON.stringify(snapshot);
 }
 
@@ -47,6 +55,7 @@ export function parseLiveState(json: string): LiveState {
     machineId: snapshot.machineId,
     lastFix: snapshot.lastFix,
     rules: snapshot.rules ? parseState(snapshot.rules) : undefined,
+    integrity: snapshot.integrity ? parseIntegrityState(snapshot.integrity, snapshot.imei) : undefined,
     cursor: snapshot.cursor,
   };
 }
@@ -71,6 +80,8 @@ export interface LiveStateStore {
   committed(states: readonly LiveState[]): Promise<void>;
   /** A copy in memory that may no longer match what was committed (a failed transaction). */
   forget(imeis: readonly string[]): void;
+  /** The trackers whose states this instance holds in memory (those the integrity sweep looks at). */
+  held(): string[];
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -96,6 +107,10 @@ export class MemoryLiveStateStore implements LiveStateStore {
 
   forget(imeis: readonly string[]): void {
     for (const imei of imeis) this.states.delete(imei);
+  }
+
+  held(): string[] {
+    return [...this.states.keys()];
   }
 
   async flush(): Promise<void> {}
@@ -181,6 +196,10 @@ export class RedisLiveStateStore implements LiveStateStore {
       this.written.delete(imei);
       this.dirty.delete(imei);
     }
+  }
+
+  held(): string[] {
+    return [...this.states.keys()];
   }
 
   /** Writes the snapshots changed since the last flush. */

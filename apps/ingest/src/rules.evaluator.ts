@@ -31,7 +31,8 @@ export interface MachineOfTracker {
 @Injectable()
 export class RulesEvaluator {
   private readonly logger = new Logger('Rules');
-  private readonly lookup: ActiveIndexLookup;
+  /** The active geofence index as the rules (and the integrity detectors' zone proximity) ask it. */
+  readonly lookup: ActiveIndexLookup;
   private readonly rules = new RuleSet();
   readonly params: StreamParams;
 

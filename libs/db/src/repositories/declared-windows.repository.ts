@@ -55,6 +55,19 @@ export class DeclaredWindowsRepository {
       .execute();
   }
 
+  /** The machines with a window in force (not cancelled) overlapping [from, to). */
+  async machinesWithActive(from: Date, to: Date): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('declared_windows')
+      .select('machine_id')
+      .distinct()
+      .where('cancelled_at', 'is', null)
+      .where('starts_at', '<', to)
+      .where('ends_at', '>', from)
+      .execute();
+    return rows.map((row) => row.machine_id);
+  }
+
   cancel(
     id: string,
     cancellation: { cancelledAt: Date; cancelledBy: string | null; reason: string },

@@ -79,15 +79,14 @@ export class PositionsRepository {
   }
 
   /**
-   * The trusted fixes to fold into rebuilt live states, per tracker in the order ingest first saw them (arrival,
-   * then fix time).
+   * The fixes to fold into rebuilt live states (trusted and flagged: the rules take the trusted ones, the integrity
+   * detectors all), per tracker in the order ingest first saw them (arrival, then fix time).
    */
   replayable(requests: readonly ReplayRequest[]): Promise<PositionRow[]> {
     if (requests.length === 0) return Promise.resolve([]);
     return this.db
       .selectFrom('positions')
       .selectAll()
-      .where('trusted', '=', true)
       .where((eb) =>
         eb.or(
           requests.map((r) =>

@@ -9,6 +9,13 @@ export interface TrackerQuery {
   readonly offset: number;
 }
 
+/** What ingest needs of a publishing tracker. */
+export interface IngestTarget {
+  readonly machine: { readonly id: string; readonly category: string } | null;
+  readonly intervalMovingSeconds: number;
+  readonly intervalIgnitionOffSeconds: number;
+}
+
 export type BindingWithNames = TrackerBindingRow & { imei: string; registry_number: string };
 
 export class TrackersRepository {
@@ -77,17 +84,11 @@ export class TrackersRepository {
   }
 
   /**
-   * What ingest needs of a publishing tracker, in one query: whether it is registered at all, and the machine it
-   * is on now (null when unbound) for the rules.
+   * The registered trackers among `imeis`, in one query: each with the machine it is bound to (null when
+   * unbound) and its configured reporting intervals; trackers the registry does not know are absent from the map.
    */
-  /**
-   * The registered trackers among `imeis`, each with the machine it is bound to (null when unbound); trackers the
-   * registry does not know are absent from the map.
-   */
-  async ingestTargets(
-    imeis: readonly string[],
-  ): Promise<Map<string, { machine: { id: string; category: string } | null }>> {
-    const targets = new Map<string, { machine: { id: string; category: string } | null }>();
+  async ingestTargets(imeis: readonly string[]): Promise<Map<string, IngestTarget>> {
+    const targets = new Map<string, IngestTarget>();
     if (imeis.length === 0) return targets;
     const rows = await this.db
       .selectFrom('trackers as t')
@@ -95,12 +96,20 @@ export class TrackersRepository {
         join.onRef('b.tracker_id', '=', 't.id').on('b.unbound_at', 'is', null),
       )
       .leftJoin('machines as m', 'm.id', 'b.machine_id')
-      .select(['t.imei', 'm.id as machine_id', 'm.category'])
+      .select([
+        't.imei',
+        't.interval_moving_seconds',
+        't.interval_ignition_off_seconds',
+        'm.id as machine_id',
+        'm.category',
+      ])
       .where('t.imei', 'in', [...imeis])
       .execute();
     for (const row of rows)
       targets.set(row.imei, {
         machine: row.machine_id && row.category ? { id: row.machine_id, category: row.category } : null,
+        intervalMovingSeconds: row.interval_moving_seconds,
+        intervalIgnitionOffSeconds: row.interval_ignition_off_seconds,
       });
     return targets;
   }

@@ -93,12 +93,25 @@ export class ViolationsRepository {
 
   update(
     id: string,
-    changes: { lastSeenAt?: Date; startedAt?: Date; status?: string; closedAt?: Date | null },
+    changes: {
+      lastSeenAt?: Date;
+      startedAt?: Date;
+      status?: string;
+      closedAt?: Date | null;
+      severity?: string;
+      description?: string;
+      confirmingFixes?: unknown;
+    },
   ) {
     return this.db
       .updateTable('violations')
       .set({
         ...(changes.lastSeenAt ? { last_seen_at: changes.lastSeenAt } : {}),
+        ...(changes.severity ? { severity: changes.severity } : {}),
+        ...(changes.description ? { description: changes.description } : {}),
+        ...(changes.confirmingFixes !== undefined
+          ? { confirming_fixes: JSON.stringify(changes.confirmingFixes) }
+          : {}),
         ...(changes.startedAt ? { started_at: changes.startedAt } : {}),
         ...(changes.status ? { status: changes.status } : {}),
         ...(changes.closedAt !== undefined ? { closed_at: changes.closedAt } : {}),

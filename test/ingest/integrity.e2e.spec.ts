@@ -1,0 +1,195 @@
+import { MqttClient } from 'mqtt';
+import { IngestModule } from '../../apps/ingest/src/ingest.module';
+import { IngestPipeline } from '../../apps/ingest/src/ingest.pipeline';
+import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
+import { TestApi, startTestApi } from '../support/api';
+import { EnrolledDevice, connectDevice, enrolDevice, fix } from '../support/devices';
+import { storageModes } from '../support/storage';
+
+const MIN = 60_000;
+/** Laberinto, Madre de Dios. */
+const MADRE_DE_DIOS = { lat: -12.72, lon: -69.59 };
+/** Plaza San Martín, Lima: some 850 km away. */
+const LIMA = { lat: -12.0514, lon: -77.0343 };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Regular fixes a minute apart, the last one `endsAgoMs` before now, a few metres apart as GNSS scatters. */
+function regular(count: number, endsAgoMs: number, extra: Record<string, unknown> = {}) {
+  const end = Date.now() - endsAgoMs;
+  return Array.from({ length: count }, (_, i) =>
+    fix(
+      iso(end - (count - 1 - i) * MIN),
+      MADRE_DE_DIOS.lat + i * 0.00002,
+      MADRE_DE_DIOS.lon + (i % 2) * 0.00002,
+      {
+        speed: 1.5,
+        externalVoltage: 24.4,
+        ...extra,
+      },
+    ),
+  );
+}
+
+describe.each(storageModes())('integrity alerts from ingest (%s storage)', (storage) => {
+  let api: TestApi;
+  let url: string;
+  const clients: MqttClient[] = [];
+
+  beforeAll(async () => {
+    api = await startTestApi(storage, { MQTT_EMBEDDED_PORT: '0' }, [IngestModule]);
+    url = api.app.get(IngestRuntime).brokerUrl!;
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+  });
+  afterAll(() => api.close());
+
+  async function device(category = 'excavator'): Promise<{ tracker: EnrolledDevice; client: MqttClient }> {
+    const tracker = await enrolDevice(api, category);
+    const client = await connectDevice(url, tracker.imei, tracker.password);
+    clients.push(client);
+    return { tracker, client };
+  }
+
+  /** Publishes each fix as its own message, in order, waiting for each acknowledgement (= stored). */
+  async function send(client: MqttClient, imei: string, fixes: readonly unknown[]): Promise<void> {
+    for (const body of fixes)
+      await client.publishAsync(`devices/${imei}/fixes`, JSON.stringify(body), { qos: 1 });
+  }
+
+  const integrityOf = (machineId: string) =>
+    api.database.db
+      .selectFrom('violations')
+      .selectAll()
+      .where('machine_id', '=', machineId)
+      .where('zone_kind', '=', 'integrity')
+      .orderBy('created_at')
+      .execute();
+  const outboxOf = async (id: string) =>
+    (
+      await api.database.db
+        .selectFrom('outbox_events')
+        .select('type')
+        .where('aggregate_id', '=', id)
+        .orderBy('created_at')
+        .execute()
+    ).map((e) => e.type);
+
+  it('a fix in Lima a minute after one in Madre de Dios opens one spoofing alert', async () => {
+    const { tracker, client } = await device();
+    const before = regular(4, 2 * MIN);
+    const jumped = fix(iso(Date.now() - MIN), LIMA.lat, LIMA.lon, { speed: 2, externalVoltage: 24.4 });
+    await send(client, tracker.imei, [...before, jumped]);
+
+    const alerts = await integrityOf(tracker.machineId);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({
+      rule_id: 'integrity.spoofing',
+      zone_id: 'integrity:spoofing',
+      zone_kind: 'integrity',
+      zone_name: 'Position spoofing',
+      imei: tracker.imei,
+      status: 'open',
+    });
+    expect(alerts[0]!.episode_id).toMatch(new RegExp(`^${tracker.imei}:integrity:\\d+$`));
+    expect(alerts[0]!.legal_basis).toMatch(/1107/);
+    expect(alerts[0]!.description).toMatch(/km/);
+    expect(JSON.stringify(alerts[0]!.confirming_fixes)).toContain(String(LIMA.lat));
+    expect(await outboxOf(alerts[0]!.id)).toEqual(['integrity.opened']);
+  });
+
+  it('a power cut reported by the tracker opens a power-cut violation', async () => {
+    const { tracker, client } = await device();
+    const cut = fix(iso(Date.now() - MIN), MADRE_DE_DIOS.lat, MADRE_DE_DIOS.lon, {
+      speed: 0,
+      externalVoltage: 0.4,
+      events: ['power_cut'],
+    });
+    await send(client, tracker.imei, [...regular(4, 2 * MIN), cut]);
+
+    const alerts = await integrityOf(tracker.machineId);
+    expect(alerts.map((a) => [a.rule_id, a.severity, a.status])).toEqual([
+      ['integrity.power_cut', 'violation', 'open'],
+    ]);
+    expect(alerts[0]!.zone_id).toBe('integrity:power_cut');
+    expect(await outboxOf(alerts[0]!.id)).toEqual(['integrity.opened']);
+  });
+
+  it('inside a declared maintenance window the same power cut is a warning that names the window', async () => {
+    const { tracker, client } = await device();
+    const declared = await api.post(`/v1/machines/${tracker.machineId}/windows`, {
+      kind: 'maintenance',
+      from: iso(Date.now() - 60 * MIN),
+      to: iso(Date.now() + 60 * MIN),
+      reason: 'Wiring of the tracker replaced',
+    });
+    expect(declared.status).toBe(201);
+    // Ingest learns which machines have windows in force at each sweep.
+    await api.app.get(IngestPipeline).sweepIntegrity(Date.now());
+    const cut = fix(iso(Date.now() - MIN), MADRE_DE_DIOS.lat, MADRE_DE_DIOS.lon, {
+      speed: 0,
+      externalVoltage: 0.4,
+      events: ['power_cut'],
+    });
+    await send(client, tracker.imei, [...regular(4, 2 * MIN), cut]);
+
+    const alerts = await integrityOf(tracker.machineId);
+    expect(alerts.map((a) => [a.rule_id, a.severity])).toEqual([['integrity.power_cut', 'warning']]);
+    expect(alerts[0]!.description).toMatch(/downgraded: inside the declared maintenance window/);
+  });
+
+  it('a tracker silent for hours goes dark at the sweep, and closes when it reports again', async () => {
+    const { tracker, client } = await device();
+    const beforeSilence = regular(3, 3 * 60 * MIN);
+    await send(client, tracker.imei, beforeSilence);
+    await client.publishAsync(
+      `devices/${tracker.imei}/status`,
+      JSON.stringify({ state: 'offline', reason: 'antenna unplugged' }),
+      { qos: 1 },
+    );
+    expect(await integrityOf(tracker.machineId)).toEqual([]);
+
+    await api.app.get(IngestPipeline).sweepIntegrity(Date.now());
+    const opened = await integrityOf(tracker.machineId);
+    expect(opened.map((a) => [a.rule_id, a.zone_name, a.status])).toEqual([
+      ['integrity.went_dark', 'Tracker went dark', 'open'],
+    ]);
+    // Working at its last fix (ignition on, at walking pace): a violation.
+    expect(opened[0]!.severity).toBe('violation');
+    // Dark since the last fix before the silence.
+    expect(opened[0]!.started_at.toISOString()).toBe(beforeSilence[2]!.time);
+    const [event] = await api.database.db
+      .selectFrom('outbox_events')
+      .select('payload')
+      .where('aggregate_id', '=', opened[0]!.id)
+      .execute();
+    // The status message the tracker sent before it fell silent is quoted.
+    expect(event!.payload).toMatchObject({
+      id: opened[0]!.id,
+      integrity: {
+        kind: 'went_dark',
+        details: { lastStatus: 'offline', lastStatusReason: 'antenna unplugged' },
+      },
+    });
+
+    await send(client, tracker.imei, regular(1, 0));
+    const closed = await integrityOf(tracker.machineId);
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).toMatchObject({ id: opened[0]!.id, status: 'closed' });
+    expect(await outboxOf(closed[0]!.id)).toEqual(['integrity.opened', 'integrity.closed']);
+  });
+
+  it('a few minutes of regular fixes, and a sweep after them, raise nothing', async () => {
+    const { tracker, client } = await device();
+    await send(client, tracker.imei, regular(6, 30_000));
+    await api.app.get(IngestPipeline).sweepIntegrity(Date.now());
+    expect(await integrityOf(tracker.machineId)).toEqual([]);
+    const stored = await api.database.db
+      .selectFrom('positions')
+      .select('fix_time')
+      .where('imei', '=', tracker.imei)
+      .execute();
+    expect(stored).toHaveLength(6);
+  });
+});
