@@ -4,7 +4,7 @@ import { IngestPipeline } from '../../apps/ingest/src/ingest.pipeline';
 import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
 import { TestApi, startTestApi } from '../support/api';
 import { EnrolledDevice, connectDevice, enrolDevice, fix } from '../support/devices';
-import { storageModes } from '../support/storage';
+import { PersistentTestDatabase, persistentTestDatabase, storageModes } from '../support/storage';
 
 const MIN = 60_000;
 /** Laberinto, Madre de Dios. */
@@ -32,18 +32,27 @@ function regular(count: number, endsAgoMs: number, extra: Record<string, unknown
 }
 
 describe.each(storageModes())('integrity alerts from ingest (%s storage)', (storage) => {
+  let persistent: PersistentTestDatabase;
   let api: TestApi;
   let url: string;
   const clients: MqttClient[] = [];
 
-  beforeAll(async () => {
-    api = await startTestApi(storage, { MQTT_EMBEDDED_PORT: '0' }, [IngestModule]);
+  async function start(): Promise<void> {
+    api = await startTestApi(storage, { MQTT_EMBEDDED_PORT: '0' }, [IngestModule], await persistent.open());
     url = api.app.get(IngestRuntime).brokerUrl!;
+  }
+
+  beforeAll(async () => {
+    persistent = await persistentTestDatabase(storage);
+    await start();
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await api.close();
+    await persistent.dispose();
+  });
 
   async function device(category = 'excavator'): Promise<{ tracker: EnrolledDevice; client: MqttClient }> {
     const tracker = await enrolDevice(api, category);
@@ -191,5 +200,35 @@ describe.each(storageModes())('integrity alerts from ingest (%s storage)', (stor
       .where('imei', '=', tracker.imei)
       .execute();
     expect(stored).toHaveLength(6);
+  });
+
+  it('after a restart the rebuilt state closes the alert opened before it, once', async () => {
+    const { tracker, client } = await device();
+    const cut = fix(iso(Date.now() - 2 * MIN), MADRE_DE_DIOS.lat, MADRE_DE_DIOS.lon, {
+      speed: 0,
+      externalVoltage: 0.4,
+      events: ['power_cut'],
+    });
+    await send(client, tracker.imei, [...regular(4, 3 * MIN), cut]);
+    const opened = await integrityOf(tracker.machineId);
+    expect(opened.map((a) => [a.rule_id, a.status])).toEqual([['integrity.power_cut', 'open']]);
+
+    // Ingest stops (its memory is gone) and starts again on the same database.
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+    await api.close();
+    await start();
+    const again = await connectDevice(url, tracker.imei, tracker.password);
+    clients.push(again);
+    await send(again, tracker.imei, [
+      fix(iso(Date.now() - MIN), MADRE_DE_DIOS.lat, MADRE_DE_DIOS.lon, {
+        speed: 0,
+        externalVoltage: 24.3,
+        events: ['power_restored'],
+      }),
+    ]);
+
+    const alerts = await integrityOf(tracker.machineId);
+    expect(alerts.map((a) => [a.id, a.status])).toEqual([[opened[0]!.id, 'closed']]);
+    expect(await outboxOf(opened[0]!.id)).toEqual(['integrity.opened', 'integrity.closed']);
   });
 });
