@@ -14,6 +14,7 @@ const river: AlertEvent = {
   zoneKind: 'water_body',
   severity: 'violation',
   description: 'Dredge in a water body',
+  status: 'open',
 };
 
 describe('live view lines', () => {
@@ -24,6 +25,9 @@ describe('live view lines', () => {
     expect(formatAlert({ ...river, type: 'violation.closed' }, 'm', plain)).toContain('○ VIOLATION closed');
     expect(formatAlert({ ...river, severity: 'warning' }, 'm', plain)).toContain('▲ WARNING');
     expect(formatAlert({ ...river, type: 'violation.updated' }, 'm', plain)).toBeUndefined();
+    expect(formatAlert({ ...river, type: 'violation.updated', status: 'retracted' }, 'm', plain)).toContain(
+      '○ VIOLATION retracted',
+    );
   });
 
   it('shows an integrity alert by its kind and description', () => {

@@ -80,14 +80,25 @@ export function span(seconds: number): string {
 
 /** One line for an alert event, or undefined for the routine `updated` events. */
 export function formatAlert(event: AlertEvent, machine: string, p: Paint): string | undefined {
-  const [family, change] = event.type.split('.') as [string, string];
+  const [family, type] = event.type.split('.') as [string, string];
+  // Routine updates are left out; one that withdraws the alert is shown as such.
+  const change = type === 'updated' && event.status === 'retracted' ? 'retracted' : type;
   if (change === 'updated') return undefined;
   const integrity = family === 'integrity' || event.zoneKind === 'integrity';
   const warning = event.severity === 'warning';
   const label = integrity ? 'INTEGRITY' : warning ? 'WARNING' : 'VIOLATION';
   const marker =
-    change === 'closed' ? '○' : change === 'escalated' ? '↑' : integrity ? '◆' : warning ? '▲' : '●';
-  const colour = change === 'closed' ? p.green : integrity ? p.magenta : warning ? p.yellow : p.red;
+    change === 'closed' || change === 'retracted'
+      ? '○'
+      : change === 'escalated'
+        ? '↑'
+        : integrity
+          ? '◆'
+          : warning
+            ? '▲'
+            : '●';
+  const ended = change === 'closed' || change === 'retracted';
+  const colour = ended ? p.green : integrity ? p.magenta : warning ? p.yellow : p.red;
   const what = integrity
     ? `${event.ruleId.replace(/^integrity\./, '').replace(/_/g, ' ')}: ${event.description}`
     : `${event.ruleId} · ${event.zoneName} (${KIND_LABELS[event.zoneKind] ?? event.zoneKind})`;

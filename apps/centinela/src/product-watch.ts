@@ -14,6 +14,8 @@ export interface AlertEvent {
   readonly zoneKind: string;
   readonly severity: string;
   readonly description: string;
+  /** The violation's status after the event: `open`, `closed`, `retracted`. */
+  readonly status: string;
 }
 
 /** What the product has stored of one tracker. */
@@ -76,6 +78,7 @@ export class ProductWatch {
         zoneKind: text('zone_kind'),
         severity: text('severity'),
         description: text('description'),
+        status: text('status'),
       });
     }
     return alerts;
@@ -84,7 +87,7 @@ export class ProductWatch {
   private async violationRow(id: string): Promise<Record<string, unknown> | undefined> {
     const row = await this.store.db
       .selectFrom('violations')
-      .select(['imei', 'rule_id', 'zone_id', 'zone_name', 'zone_kind', 'severity', 'description'])
+      .select(['imei', 'rule_id', 'zone_id', 'zone_name', 'zone_kind', 'severity', 'description', 'status'])
       .where('id', '=', id)
       .executeTakeFirst()
       .catch(() => undefined);
