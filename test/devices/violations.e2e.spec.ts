@@ -1,44 +1,10 @@
-import type { FeatureCollection } from 'geojson';
 import { MqttClient } from 'mqtt';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
 import { TestApi, startTestApi } from '../support/api';
-import { connectDevice, enrolDevice, fix } from '../support/devices';
+import { connectDevice, enrolDevice } from '../support/devices';
 import { storageModes } from '../support/storage';
-
-const river: FeatureCollection = {
-  type: 'FeatureCollection',
-  features: [
-    {
-      type: 'Feature',
-      properties: { nombre: 'Río de Prueba' },
-      geometry: {
-        type: 'LineString',
-        coordinates: [
-          [-69.6, -12.85],
-          [-69.3, -12.85],
-        ],
-      },
-    },
-  ],
-};
-const riverMapping = {
-  layer: 'test-rivers',
-  kind: 'water_body',
-  authority: 'ANA',
-  idPrefix: 'river',
-  name: 'nombre',
-  legalBasis: { value: 'Decreto Legislativo N° 1100' },
-  bufferMeters: 200,
-};
-
-/** A fix every minute from `start`, at the given latitude, on longitude -69.55. */
-function minutes(start: string, count: number, lat: number) {
-  const t0 = Date.parse(start);
-  return Array.from({ length: count }, (_, i) =>
-    fix(new Date(t0 + i * 60_000).toISOString(), lat, -69.55, { speed: 2 }),
-  );
-}
+import { TEST_RIVER, TEST_RIVER_MAPPING, minutes } from '../support/river';
 
 describe.each(storageModes())('violations opened by ingest (%s storage)', (mode) => {
   let api: TestApi;
@@ -48,7 +14,7 @@ describe.each(storageModes())('violations opened by ingest (%s storage)', (mode)
   beforeAll(async () => {
     api = await startTestApi(mode, { MQTT_EMBEDDED_PORT: '0' }, [IngestModule]);
     url = api.app.get(IngestRuntime).brokerUrl!;
-    const imported = await api.post('/v1/zones/import', { mapping: riverMapping, geojson: river });
+    const imported = await api.post('/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
     expect(imported.status).toBe(201);
   });
   afterEach(async () => {

@@ -1,4 +1,3 @@
-import type { FeatureCollection } from 'geojson';
 import * as http from 'node:http';
 import mqtt, { MqttClient } from 'mqtt';
 import { Store } from '@app/db';
@@ -18,40 +17,7 @@ import {
   openViolation,
   enrolMachine,
 } from './support';
-
-const river: FeatureCollection = {
-  type: 'FeatureCollection',
-  features: [
-    {
-      type: 'Feature',
-      properties: { nombre: 'Río de Prueba' },
-      geometry: {
-        type: 'LineString',
-        coordinates: [
-          [-69.6, -12.85],
-          [-69.3, -12.85],
-        ],
-      },
-    },
-  ],
-};
-const riverMapping = {
-  layer: 'test-rivers',
-  kind: 'water_body',
-  authority: 'ANA',
-  idPrefix: 'river',
-  name: 'nombre',
-  legalBasis: { value: 'Decreto Legislativo N° 1100' },
-  bufferMeters: 200,
-};
-
-/** A fix every minute from `start`, at the given latitude, on longitude -69.55. */
-function minutes(start: string, count: number, lat: number) {
-  const t0 = Date.parse(start);
-  return Array.from({ length: count }, (_, i) =>
-    fix(new Date(t0 + i * 60_000).toISOString(), lat, -69.55, { speed: 2 }),
-  );
-}
+import { TEST_RIVER, TEST_RIVER_MAPPING, minutes } from '../support/river';
 
 function nextMessages(
   client: MqttClient,
@@ -92,7 +58,9 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
       DispatcherModule,
     ]);
     brokerUrl = api.app.get(IngestRuntime).brokerUrl!;
-    expect((await api.post('/v1/zones/import', { mapping: riverMapping, geojson: river })).status).toBe(201);
+    expect(
+      (await api.post('/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER })).status,
+    ).toBe(201);
     receiver = await new Receiver().start();
     ana = await agencyWithWebhook(api, receiver, { zoneKinds: ['water_body'] }, 'water');
     expect((await api.post(`/v1/agencies/${ana.id}/channels`, { kind: 'mqtt' })).status).toBe(201);

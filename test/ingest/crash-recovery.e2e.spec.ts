@@ -2,40 +2,15 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FeatureCollection } from 'geojson';
 import { MqttClient } from 'mqtt';
 import { sql } from 'kysely';
 import { SHARED_GEOFENCE_CACHE, TestApi, startTestApi } from '../support/api';
 import { EnrolledDevice, connectDevice, enrolDevice, fix } from '../support/devices';
 import { RunningMosquitto, startMosquitto } from '../support/mosquitto';
 import { PersistentTestDatabase, persistentTestDatabase } from '../support/storage';
+import { TEST_RIVER, TEST_RIVER_MAPPING } from '../support/river';
 
 const ROOT = path.resolve(__dirname, '../..');
-const river: FeatureCollection = {
-  type: 'FeatureCollection',
-  features: [
-    {
-      type: 'Feature',
-      properties: { nombre: 'Río de Prueba' },
-      geometry: {
-        type: 'LineString',
-        coordinates: [
-          [-69.6, -12.85],
-          [-69.3, -12.85],
-        ],
-      },
-    },
-  ],
-};
-const riverMapping = {
-  layer: 'test-rivers',
-  kind: 'water_body',
-  authority: 'ANA',
-  idPrefix: 'river',
-  name: 'nombre',
-  legalBasis: { value: 'Decreto Legislativo N° 1100' },
-  bufferMeters: 200,
-};
 
 /** The standalone ingest (`npm run start:ingest`) as a child process, resolved once it consumes. */
 function startIngestProcess(env: Record<string, string>): Promise<ChildProcess> {
@@ -94,7 +69,7 @@ describe.each(modes)('ingest killed mid-stream (%s, Mosquitto)', (mode) => {
     };
     // The registry API, in process, enrols the trackers and provisions them on Mosquitto; it runs no ingest.
     api = await startTestApi(mode, brokerEnv, [], await persistent.open());
-    const imported = await api.post('/v1/zones/import', { mapping: riverMapping, geojson: river });
+    const imported = await api.post('/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
     expect(imported.status).toBe(201);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-ingest-'));
     ingestEnv = {

@@ -1,4 +1,3 @@
-import type { FeatureCollection } from 'geojson';
 import Redis from 'ioredis';
 import { MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
@@ -8,42 +7,7 @@ import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
 import { TestApi, startTestApi } from '../support/api';
 import { EnrolledDevice, connectDevice, enrolDevice, fix, storedPositions } from '../support/devices';
 import { PersistentTestDatabase, persistentTestDatabase, storageModes } from '../support/storage';
-
-const river: FeatureCollection = {
-  type: 'FeatureCollection',
-  features: [
-    {
-      type: 'Feature',
-      properties: { nombre: 'Río de Prueba' },
-      geometry: {
-        type: 'LineString',
-        coordinates: [
-          [-69.6, -12.85],
-          [-69.3, -12.85],
-        ],
-      },
-    },
-  ],
-};
-const riverMapping = {
-  layer: 'test-rivers',
-  kind: 'water_body',
-  authority: 'ANA',
-  idPrefix: 'river',
-  name: 'nombre',
-  legalBasis: { value: 'Decreto Legislativo N° 1100' },
-  bufferMeters: 200,
-};
-const ON_RIVER = -12.8502;
-const OFF_RIVER = -12.8;
-
-/** A fix every minute from `start` at the given latitude, on longitude -69.55. */
-function minutes(start: string, count: number, lat: number) {
-  const t0 = Date.parse(start);
-  return Array.from({ length: count }, (_, i) =>
-    fix(new Date(t0 + i * 60_000).toISOString(), lat, -69.55, { speed: 2 }),
-  );
-}
+import { TEST_RIVER, TEST_RIVER_MAPPING, minutes, ON_RIVER, OFF_RIVER } from '../support/river';
 
 type LiveStateMode = 'memory' | 'redis';
 const liveStateModes: LiveStateMode[] = process.env['REDIS_URL'] ? ['memory', 'redis'] : ['memory'];
@@ -84,7 +48,7 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
   beforeAll(async () => {
     persistent = await persistentTestDatabase(storage);
     await start();
-    const imported = await api.post('/v1/zones/import', { mapping: riverMapping, geojson: river });
+    const imported = await api.post('/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
     expect(imported.status).toBe(201);
   });
   afterEach(async () => {
