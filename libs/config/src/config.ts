@@ -125,7 +125,7 @@ export const CONFIG_KEYS = {
   emqxApiSecret: optionalString('EMQX_API_SECRET', 'EMQX API secret.'),
   dataDir: stringWithDefault(
     'DATA_DIR',
-    'Directory of the embedded database, generated secrets and caches.',
+    "Directory of the embedded database, generated secrets, caches and the main job's log during its demo (centinela.log).",
     '.data',
   ),
   jwtSecret: secret('JWT_SECRET', 'Key that signs access tokens (HS256).', 32),
