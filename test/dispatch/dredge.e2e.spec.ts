@@ -116,11 +116,17 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
     for (const point of track)
       await device.publishAsync(`devices/${dredge.imei}/fixes`, JSON.stringify(point), { qos: 1 });
 
+    // Deliveries are not ordered: wait for both, then read them in lifecycle order.
+    const lifecycle = ['violation.opened', 'violation.closed'];
     const events = await eventually(() => {
-      const mine = receiver.events().filter((e) => (e.data as { imei?: string }).imei === dredge.imei);
-      return mine.some((e) => e.type === 'violation.closed') ? mine : undefined;
+      const mine = receiver
+        .events()
+        .filter((e) => (e.data as { imei?: string }).imei === dredge.imei && e.type.startsWith('violation.'));
+      return lifecycle.every((type) => mine.some((e) => e.type === type))
+        ? [...mine].sort((a, b) => lifecycle.indexOf(a.type) - lifecycle.indexOf(b.type))
+        : undefined;
     }, 'the opened and closed events at the webhook');
-    expect(events.map((e) => e.type)).toEqual(['violation.opened', 'violation.closed']);
+    expect(events.map((e) => e.type)).toEqual(lifecycle);
     violationId = events[0]!.subject;
     expect(events[0]!.data).toMatchObject({
       machineId: dredge.machineId,

@@ -5,13 +5,13 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { AgencyChannelRow, AgencyRow, DeliveryRow, NewDelivery, Repositories, Store } from '@app/db';
 import {
   RetryPolicy,
-  Subscription,
   cloudEvent,
   departmentAt,
   isAlertEventType,
   nextAttempt,
   route,
   stableEventId,
+  toSubscription,
 } from '@app/dispatch';
 import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
 import { AgencyAlertPublisher, AttemptResult, WebhookSender } from './channels';
@@ -311,20 +311,4 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
         );
     }
   }
-}
-
-function toSubscription(row: {
-  agency_id: string;
-  zone_kinds: string[];
-  departments: string[];
-  severities: string[];
-  level: number;
-}): Subscription {
-  return {
-    agencyId: row.agency_id,
-    zoneKinds: row.zone_kinds,
-    departments: row.departments,
-    severities: row.severities,
-    level: Number(row.level),
-  };
 }

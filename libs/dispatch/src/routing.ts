@@ -20,6 +20,25 @@ export interface Subscription {
   readonly level: number;
 }
 
+/** A subscription as stored (one row of an agency's subscriptions). */
+export interface SubscriptionRecord {
+  readonly agency_id: string;
+  readonly zone_kinds: string[];
+  readonly departments: string[];
+  readonly severities: string[];
+  readonly level: number;
+}
+
+export function toSubscription(row: SubscriptionRecord): Subscription {
+  return {
+    agencyId: row.agency_id,
+    zoneKinds: row.zone_kinds,
+    departments: row.departments,
+    severities: row.severities,
+    level: Number(row.level),
+  };
+}
+
 export const INTEGRITY_ZONE_KIND = 'integrity';
 
 function listed(list: readonly string[], value: string | null): boolean {

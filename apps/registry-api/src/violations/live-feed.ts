@@ -1,10 +1,9 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Observable, Subject, filter, finalize, map, share } from 'rxjs';
 import { OutboxCursor, Store } from '@app/db';
-import { RoutableAlert, agencyMaySee, isAlertEventType } from '@app/dispatch';
+import { RoutableAlert, agencyMaySee, isAlertEventType, toSubscription } from '@app/dispatch';
 import { violationView } from '../../../dispatcher/src/violation-view';
 import { AuthenticatedUser } from '../auth/roles';
-import { toSubscription } from './violations.service';
 
 const POLL_MS = 1000;
 

@@ -6,8 +6,8 @@ import {
   isAreaGeometry,
   pointInArea,
   RoutableAlert,
-  Subscription,
   trackLine,
+  toSubscription,
 } from '@app/dispatch';
 import { normaliseDepartment } from '@app/registry';
 import { EvidenceService } from '../../../dispatcher/src/evidence.service';
@@ -29,22 +29,6 @@ const FROM: Record<Step, readonly string[]> = {
 
 const AREA_FIX_LIMIT = 200_000;
 const METRES_PER_DEGREE = 111_000;
-
-export function toSubscription(row: {
-  agency_id: string;
-  zone_kinds: string[];
-  departments: string[];
-  severities: string[];
-  level: number;
-}): Subscription {
-  return {
-    agencyId: row.agency_id,
-    zoneKinds: row.zone_kinds,
-    departments: row.departments,
-    severities: row.severities,
-    level: Number(row.level),
-  };
-}
 
 /** Violations as officers see and work them: within their agency's jurisdiction, every step audited and sealed. */
 @Injectable()
