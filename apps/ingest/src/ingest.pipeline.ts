@@ -24,6 +24,7 @@ import {
   FIX_FLAGS,
   FixEvent,
   FixFlag,
+  INBOUND_CHANNELS,
   decodeDeviceMessage,
   errorsPayload,
   errorsTopic,
@@ -32,7 +33,7 @@ import {
 } from '@app/telemetry';
 import { IngestCounters } from './ingest-counters';
 import { IntegrityRun, IntegrityWriter } from './integrity.writer';
-import { LiveState, LiveStateStore, MemoryLiveStateStore, RedisLiveStateStore } from './live-state';
+import { LastFix, LiveState, LiveStateStore, MemoryLiveStateStore, RedisLiveStateStore } from './live-state';
 import { MachineOfTracker, RulesEvaluator, toRuleFix } from './rules.evaluator';
 
 /** Trackers swept in one turn of a writer. */
@@ -302,7 +303,17 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
         ? { previousFix: { deviceTime: new Date(previous.time), lat: previous.lat, lon: previous.lon } }
         : {}),
     });
-    if (state) advanceLastFix(state, result.fixes);
+    if (state)
+      for (const fix of result.fixes)
+        if (isOnEarth(fix.lat, fix.lon))
+          advanceLastFix(state, {
+            time: fix.deviceTime.getTime(),
+            receivedAt: fix.receivedAt.getTime(),
+            lat: fix.lat,
+            lon: fix.lon,
+            speedKmh: fix.speedKmh,
+            ignition: fix.ignition,
+          });
     const target = result.imei ? targets.get(result.imei) : undefined;
     return target ? { message, result, machine: target.machine } : { message, result };
   }
@@ -494,15 +505,7 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
     for (const [i, fix] of fixes.entries()) {
       state.cursor = Math.max(state.cursor, fix.receivedAt);
       if (!(rows[i] as PositionRow).trusted) continue;
-      if (!state.lastFix || fix.time > state.lastFix.time)
-        state.lastFix = {
-          time: fix.time,
-          receivedAt: fix.receivedAt,
-          lat: fix.lat,
-          lon: fix.lon,
-          ...(fix.speedKmh !== undefined ? { speedKmh: fix.speedKmh } : {}),
-          ...(fix.ignition !== undefined ? { ignition: fix.ignition } : {}),
-        };
+      advanceLastFix(state, fix);
     }
     this.counters.statesRebuilt++;
   }
@@ -564,8 +567,7 @@ function fixChannelImei(topic: string): string | undefined {
 /** The tracker whose live state a message concerns: its fixes, or its status messages. */
 function trackerImei(topic: string): string | undefined {
   const parsed = parseDeviceTopic(topic);
-  if (!parsed.ok) return undefined;
-  return parsed.topic.channel === 'status' ? parsed.topic.imei : fixChannelImei(topic);
+  return parsed.ok && INBOUND_CHANNELS.includes(parsed.topic.channel) ? parsed.topic.imei : undefined;
 }
 
 /** Steps the integrity detectors over a tracker's inputs, in order. */
@@ -607,20 +609,17 @@ function integrityFixOfRow(row: PositionRow): IntegrityFix {
   return fix;
 }
 
-function advanceLastFix(state: LiveState, fixes: readonly DecodedFix[]): void {
-  for (const fix of fixes) {
-    if (!isOnEarth(fix.lat, fix.lon)) continue;
-    const time = fix.deviceTime.getTime();
-    if (state.lastFix && time <= state.lastFix.time) continue;
-    state.lastFix = {
-      time,
-      receivedAt: fix.receivedAt.getTime(),
-      lat: fix.lat,
-      lon: fix.lon,
-      ...(fix.speedKmh !== undefined ? { speedKmh: fix.speedKmh } : {}),
-      ...(fix.ignition !== undefined ? { ignition: fix.ignition } : {}),
-    };
-  }
+/** Keeps the newer of the tracker's last fix and `fix`. */
+function advanceLastFix(state: LiveState, fix: LastFix): void {
+  if (state.lastFix && fix.time <= state.lastFix.time) return;
+  state.lastFix = {
+    time: fix.time,
+    receivedAt: fix.receivedAt,
+    lat: fix.lat,
+    lon: fix.lon,
+    ...(fix.speedKmh !== undefined ? { speedKmh: fix.speedKmh } : {}),
+    ...(fix.ignition !== undefined ? { ignition: fix.ignition } : {}),
+  };
 }
 
 export function positionRow(imei: string, messageId: string, fix: DecodedFix): NewPosition {
