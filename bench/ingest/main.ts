@@ -11,7 +11,7 @@
  *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 512 --writers 2 --rate 5000]
  * `--profile DIR` writes CPU profiles of the consumers to DIR.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,6 +22,7 @@ import { openDatabase } from '@app/db';
 import { luhnCheckDigit } from '@app/registry';
 import { loadPlaces, ZONES } from '../../simulator/src/places';
 import { startMosquitto } from '../../test/support/mosquitto';
+import { startNodeProcess, stopNodeProcess } from '../../test/support/node-process';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -163,44 +164,18 @@ const PROFILE_DIR = (() => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 })();
 
-function startProcess(args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-    const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(ready)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      const totals = chunk.toString().match(/ingest totals: (\{.*\})/);
+function startProcess(entry: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {
+  return startNodeProcess(entry, env, ready, {
+    nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+    timeoutMs: 120_000,
+    onStdout: (chunk) => {
+      const totals = chunk.match(/ingest totals: (\{.*\})/);
       if (totals) console.log(`  ingest counters: ${totals[1]}`);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args.join(' ')} exited with ${String(code)}:\n${output}`));
-    });
+    },
   });
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
+const stopProcess = (child: ChildProcess) => stopNodeProcess(child, 'SIGTERM');
 
 /** Publishes every message at QoS 1 over the publishers, each keeping `WINDOW` unacknowledged; returns publish times. */
 async function publish(
@@ -353,7 +328,7 @@ async function main(): Promise<void> {
 
     console.log('baseline: bare ack-after-commit consumer');
     const baseline = await startProcess(
-      ['bench/ingest/baseline-consumer.ts'],
+      'bench/ingest/baseline-consumer.ts',
       { ...brokerEnv, CONNECTIONS: String(CONNECTIONS) },
       'baseline consumer ready',
     );
@@ -364,7 +339,7 @@ async function main(): Promise<void> {
 
     console.log('centinela ingest (default Peru catalogue)');
     const ingest = await startProcess(
-      ['apps/ingest/src/main.ts'],
+      'apps/ingest/src/main.ts',
       {
         ...brokerEnv,
         BROKER_KIND: 'mosquitto',

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,44 +7,14 @@ import { sql } from 'kysely';
 import { SHARED_GEOFENCE_CACHE, TestApi, startTestApi } from '../support/api';
 import { EnrolledDevice, connectDevice, enrolDevice, fix } from '../support/devices';
 import { RunningMosquitto, startMosquitto } from '../support/mosquitto';
+import { startNodeProcess, stopNodeProcess } from '../support/node-process';
 import { PersistentTestDatabase, persistentTestDatabase } from '../support/storage';
 import { TEST_RIVER, TEST_RIVER_MAPPING } from '../support/river';
 
-const ROOT = path.resolve(__dirname, '../..');
-
 /** The standalone ingest (`npm run start:ingest`) as a child process, resolved once it consumes. */
-function startIngestProcess(env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/ingest/src/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`ingest did not start:\n${output}`)), 45_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('ingest running')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`ingest exited with ${String(code)}:\n${output}`));
-    });
-  });
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const startIngestProcess = (env: Record<string, string>) =>
+  startNodeProcess('apps/ingest/src/main.ts', env, 'ingest running');
+const killed = (child: ChildProcess) => stopNodeProcess(child, 'SIGKILL');
 
 // Real deployment chain: Mosquitto (persistent sessions, nothing dropped), the standalone ingest, PostgreSQL.
 // jest.config.js runs this suite only where DATABASE_URL and MQTT_URL are set.
