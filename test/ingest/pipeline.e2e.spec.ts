@@ -6,6 +6,7 @@ import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
 import { TestApi, startTestApi } from '../support/api';
 import { EnrolledDevice, connectDevice, enrolDevice, fix, storedPositions } from '../support/devices';
+import { createMachine, createOwner } from '../support/factories';
 import { PersistentTestDatabase, persistentTestDatabase, storageModes } from '../support/storage';
 import { TEST_RIVER, TEST_RIVER_MAPPING, minutes, ON_RIVER, OFF_RIVER } from '../support/river';
 
@@ -160,6 +161,36 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
     expect(violations[0]).toMatchObject({ rule_id: 'dredge-in-water-body', late: true, imei: dredge.imei });
     expect(violations[0]!.started_at.toISOString()).toBe('2026-11-22T08:00:00.000Z');
     expect(await storedPositions(api, dredge.imei)).toHaveLength(11);
+  });
+
+  it('attributes fixes to the machine the tracker is bound to when they are stored, as soon as a clerk rebinds it', async () => {
+    const dredge = await enrolDevice(api, 'dredge');
+    let client = await device(dredge);
+    await publish(client, dredge.imei, { fixes: minutes('2026-11-23T08:00:00Z', 6, ON_RIVER) });
+    expect(await violationsOf(dredge.machineId)).toHaveLength(1);
+
+    // The tracker moves to another dredge; ingest has its target in memory and must not keep the old one.
+    const unbound = await api.post(`/v1/machines/${dredge.machineId}/tracker/unbind`, {
+      reason: 'moved to dredge B',
+    });
+    expect(unbound.status).toBe(200);
+    const owner = await createOwner(api);
+    const other = await createMachine(api, owner.id, { category: 'dredge' });
+    expect((await api.post(`/v1/machines/${other.id}/tracker`, { trackerId: dredge.trackerId })).status).toBe(
+      201,
+    );
+    await client.endAsync(true).catch(() => undefined);
+    const issued = await api.post(`/v1/trackers/${dredge.trackerId}/credentials`);
+    expect(issued.status).toBe(201);
+    client = await device({ ...dredge, password: issued.body.password as string, machineId: other.id });
+    await publish(client, dredge.imei, { fixes: minutes('2026-11-23T09:00:00Z', 6, ON_RIVER) });
+
+    const onOther = await violationsOf(other.id);
+    expect(onOther).toHaveLength(1);
+    expect(onOther[0]!.started_at.toISOString()).toBe('2026-11-23T09:00:00.000Z');
+    const onFirst = await violationsOf(dredge.machineId);
+    expect(onFirst).toHaveLength(1);
+    expect(onFirst[0]!.started_at.toISOString()).toBe('2026-11-23T08:00:00.000Z');
   });
 
   it('rebuilds the live state from Postgres after a restart and closes the violation it opened, once', async () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { latLngToCell } from 'h3-js';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DeviceMessage, DevicePublisher } from '@app/broker';
-import { IngestTarget, NewPosition, PositionRow, Repositories, Store } from '@app/db';
+import { DATABASE, Database, IngestTarget, NewPosition, PositionRow, Repositories, Store } from '@app/db';
 import { DEFAULT_INDEX_PARAMS } from '@app/geofence';
 import {
   DeclaredWindow,
@@ -35,6 +35,7 @@ import { IngestCounters } from './ingest-counters';
 import { IntegrityRun, IntegrityWriter } from './integrity.writer';
 import { LastFix, LiveState, LiveStateStore, MemoryLiveStateStore, RedisLiveStateStore } from './live-state';
 import { MachineOfTracker, RulesEvaluator, toRuleFix } from './rules.evaluator';
+import { TRACKER_TARGETS_CHANNEL, TrackerTargets } from './tracker-targets';
 
 /** Trackers swept in one turn of a writer. */
 const SWEEP_SLICE = 1000;
@@ -87,9 +88,12 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly sweepEveryMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  readonly targets: TrackerTargets;
+  private stopListening: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly store: Store,
+    @Inject(DATABASE) private readonly database: Database,
     readonly counters: IngestCounters,
     private readonly rules: RulesEvaluator,
     private readonly integrity: IntegrityWriter,
@@ -111,6 +115,10 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
           flushEveryMs: config.liveStateFlushMs,
         })
       : new MemoryLiveStateStore(config.liveStateMax);
+    this.targets = new TrackerTargets(
+      (imeis) => this.store.repos.trackers.ingestTargets(imeis),
+      config.liveStateMax,
+    );
   }
 
   usePublisher(publisher: DevicePublisher): void {
@@ -126,8 +134,9 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  /** Starts the periodic integrity sweep: the only way a tracker that went silent is noticed. */
-  onApplicationBootstrap(): void {
+  /** Listens to the registry's changes of trackers' targets; starts the periodic integrity sweep (the only way a tracker that went silent is noticed). */
+  async onApplicationBootstrap(): Promise<void> {
+    this.stopListening = await this.database.listen(TRACKER_TARGETS_CHANNEL, this.targets);
     this.sweepTimer = setInterval(() => {
       this.sweeping ??= this.sweepIntegrity(Date.now())
         .catch((error: unknown) =>
@@ -142,6 +151,7 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.stopListening?.();
     await this.sweeping;
     await Promise.all(this.lanes.map((lane) => lane.draining));
     await this.liveStates.close();
@@ -273,9 +283,9 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async process(messages: readonly DeviceMessage[]): Promise<void> {
     const imeis = [...new Set(messages.flatMap((m) => trackerImei(m.topic) ?? []))];
-    const targets = await this.store.repos.trackers.ingestTargets(imeis);
-    const known = imeis.filter((imei) => targets.has(imei));
     const now = Math.max(...messages.map((m) => m.receivedAt.getTime()));
+    const targets = await this.targets.of(imeis, now);
+    const known = imeis.filter((imei) => targets.has(imei));
     const states = await this.loadStates(known, targets, now);
     try {
       const decoded = messages.map((message) => this.decode(message, states, targets));

@@ -9,6 +9,7 @@ import {
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
 import { Store } from '@app/db';
+import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
 import { IngestPipeline } from './ingest.pipeline';
 import { DeviceTransport } from './transport/device-transport';
 import { EmbeddedBrokerTransport } from './transport/embedded-broker.transport';
@@ -76,9 +77,12 @@ export class IngestRuntime implements OnApplicationBootstrap, OnModuleDestroy {
 
 /**
  * Connects ingest's transport to an initialised application and starts taking device messages: the handlers are
- * Nest message handlers (`DeviceTelemetryController`), the transport a custom strategy.
+ * Nest message handlers (`DeviceTelemetryController`), the transport a custom strategy. Messages are taken only
+ * once the active catalogue's geofence index is in use, so that no fix is stored without being evaluated; until
+ * then they wait in the broker (unacknowledged).
  */
 export async function startIngest(app: INestApplication): Promise<void> {
+  await app.get(ZoneCatalogueService).ready();
   app.connectMicroservice({ strategy: app.get(IngestRuntime).transport });
   await app.startAllMicroservices();
 }

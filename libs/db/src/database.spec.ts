@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import type { DB } from './schema';
 import { Client } from 'pg';
-import { openDatabase } from './database';
+import { Database, NotificationListener, openDatabase } from './database';
 import { migrateDown } from './migrator';
 import { migrations } from './migrations';
 
@@ -16,6 +16,114 @@ async function tables(db: Kysely<DB>) {
     db,
   );
   return result.rows.map((r) => r.table_name);
+}
+
+/** A listener that records what it is told, and a way to wait for the next thing it is told. */
+function recorder() {
+  const told: string[] = [];
+  let wake: (() => void) | undefined;
+  const tell = (what: string) => {
+    told.push(what);
+    wake?.();
+  };
+  const listener: NotificationListener = {
+    listening: () => tell('listening'),
+    notified: (payload) => tell(`notified:${payload}`),
+    lost: () => tell('lost'),
+  };
+  const until = async (what: string, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!told.includes(what)) {
+      if (Date.now() > deadline) throw new Error(`never told ${what}; told ${told.join(', ')}`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+  };
+  return { told, listener, until };
+}
+
+/** Binds a new tracker to a new machine and returns the ids, in one transaction per change. */
+async function enrolAndBind(database: Database, n: number) {
+  const db = database.db;
+  const owner = await db
+    .insertInto('owners')
+    .values({
+      kind: 'person',
+      document_type: 'DNI',
+      document_number: `4${String(n).padStart(7, '0')}`,
+      name: 'O',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const machine = await db
+    .insertInto('machines')
+    .values({
+      registry_number: `MAQ-2026-${String(n).padStart(6, '0')}`,
+      category: 'excavator',
+      make: 'M',
+      model: 'M',
+      year: 2020,
+      serial_number: `S-${n}`,
+      department: 'MADRE DE DIOS',
+      status: 'active',
+      owner_id: owner.id,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const tracker = await db
+    .insertInto('trackers')
+    .values({
+      imei: `35000000000${String(n).padStart(4, '0')}`,
+      model: 'FMB920',
+      interval_moving_seconds: 30,
+      interval_ignition_off_seconds: 300,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('tracker_bindings')
+    .values({ tracker_id: tracker.id, machine_id: machine.id })
+    .execute();
+  return { machine: machine.id, tracker: tracker.id };
+}
+
+/** What a change to a tracker's target notifies, in either storage mode. */
+async function expectTargetNotifications(database: Database) {
+  const { told, listener, until } = recorder();
+  const stop = await database.listen('tracker_targets', listener);
+  await until('listening');
+  const { machine, tracker } = await enrolAndBind(database, 1);
+  await until('notified:tracker_bindings');
+  expect(told).toContain('notified:trackers');
+  told.length = 0;
+  // A credential change is not part of a target: no notification.
+  await database.db.updateTable('trackers').set({ secret_hash: 'h' }).where('id', '=', tracker).execute();
+  await database.db.updateTable('machines').set({ category: 'dredge' }).where('id', '=', machine).execute();
+  await until('notified:machines');
+  expect(told).toEqual(['notified:machines']);
+  // Nothing is told of a transaction that rolled back.
+  told.length = 0;
+  await database.db
+    .transaction()
+    .execute(async (tx) => {
+      await tx
+        .updateTable('tracker_bindings')
+        .set({ unbound_at: new Date() })
+        .where('tracker_id', '=', tracker)
+        .execute();
+      throw new Error('rolled back');
+    })
+    .catch(() => undefined);
+  await database.db
+    .updateTable('trackers')
+    .set({ interval_moving_seconds: 60 })
+    .where('id', '=', tracker)
+    .execute();
+  await until('notified:trackers');
+  expect(told).toEqual(['notified:trackers']);
+  await stop();
 }
 
 describe('embedded database', () => {
@@ -61,6 +169,12 @@ describe('embedded database', () => {
     expect(order).toEqual(['a:start', 'a:end', 'b:start', 'b:end']);
     await database.close();
   });
+
+  it("notifies changes to trackers' targets once they commit", async () => {
+    const database = await openDatabase({ embeddedDataDir: 'memory://' });
+    await expectTargetNotifications(database);
+    await database.close();
+  });
 });
 
 // Runs where a PostgreSQL server is configured (CI); the embedded mode has a single connection by design.
@@ -93,5 +207,29 @@ if (serverUrl)
       expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(migrations).sort());
       expect(await tables(instances[0]!.db)).toContain('machines');
       await Promise.all(instances.map((i) => i.close()));
+    });
+
+    it("notifies changes to trackers' targets once they commit", async () => {
+      const database = await openDatabase({ databaseUrl: url(), poolSize: 2 });
+      await expectTargetNotifications(database);
+      await database.close();
+    });
+
+    it('tells a listener when its connection is lost, and listens again once it is back', async () => {
+      const database = await openDatabase({ databaseUrl: url(), poolSize: 2 });
+      const { told, listener, until } = recorder();
+      const stop = await database.listen('tracker_targets', listener);
+      await until('listening');
+      told.length = 0;
+      await admin(
+        `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}' and query like 'listen %'`,
+      );
+      await until('lost');
+      await until('listening');
+      await enrolAndBind(database, 2);
+      await until('notified:tracker_bindings');
+      expect(told.slice(0, 2)).toEqual(['lost', 'listening']);
+      await stop();
+      await database.close();
     });
   });

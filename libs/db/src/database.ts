@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
-import { Pool } from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Client, Pool } from 'pg';
 import { migrateToLatest } from './migrator';
 import { PGliteDialect } from './pglite-dialect';
 import type { DB } from './schema';
@@ -17,11 +17,28 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
 }
 
+/** What a listener of a notification channel is told; notifications arrive after their transaction committed. */
+export interface NotificationListener {
+  /** Listening (again): from now on every notification on the channel is delivered. */
+  listening(): void;
+  notified(payload: string): void;
+  /** The listening connection was lost: notifications may be missed until `listening` is called again. */
+  lost(): void;
+}
+
 export interface Database {
   readonly db: Kysely<DB>;
   readonly mode: StorageMode;
+  /**
+   * Listens to a notification channel (`pg_notify`) until the returned function is called; with PostgreSQL on a
+   * connection of its own, reconnected after a loss.
+   */
+  listen(channel: string, listener: NotificationListener): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** How long a lost listening connection waits before connecting again. */
+const LISTEN_RETRY_MS = 1000;
 
 /** Opens the database of either storage mode and brings its schema to the latest migration. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -46,7 +63,73 @@ function openPostgres(databaseUrl: string, poolSize: number): Database {
   // next query fails (and the transaction with it), which is all that should happen.
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, mode: 'postgres', close: () => db.destroy() };
+  const listeners = new Set<() => Promise<void>>();
+  return {
+    db,
+    mode: 'postgres',
+    listen: async (channel, listener) => {
+      const stop = listenPostgres(databaseUrl, channel, listener);
+      listeners.add(stop);
+      return async () => {
+        listeners.delete(stop);
+        await stop();
+      };
+    },
+    close: async () => {
+      await Promise.all([...listeners].map((stop) => stop()));
+      await db.destroy();
+    },
+  };
+}
+
+/** Keeps a connection of its own listening to `channel`, telling `listener` whenever it is lost and back. */
+function listenPostgres(
+  databaseUrl: string,
+  channel: string,
+  listener: NotificationListener,
+): () => Promise<void> {
+  let stopped = false;
+  let current: Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const reconnectLater = () => {
+    if (!stopped) retry = setTimeout(() => void connect(), LISTEN_RETRY_MS);
+    retry?.unref();
+  };
+  const connect = async () => {
+    const client = new Client({ connectionString: databaseUrl });
+    client.on('error', () => undefined);
+    client.on('notification', (message) => {
+      if (message.channel === channel) listener.notified(message.payload ?? '');
+    });
+    client.on('end', () => {
+      if (current !== client) return;
+      current = undefined;
+      listener.lost();
+      reconnectLater();
+    });
+    try {
+      await client.connect();
+      await client.query(`listen "${channel.replace(/"/g, '""')}"`);
+    } catch {
+      await client.end().catch(() => undefined);
+      reconnectLater();
+      return;
+    }
+    if (stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    current = client;
+    listener.listening();
+  };
+  void connect();
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    const client = current;
+    current = undefined;
+    await client?.end().catch(() => undefined);
+  };
 }
 
 async function openEmbedded(options: DatabaseOptions): Promise<Database> {
@@ -54,5 +137,22 @@ async function openEmbedded(options: DatabaseOptions): Promise<Database> {
   if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir.startsWith('memory://') ? undefined : dataDir);
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, mode: 'embedded', close: () => db.destroy() };
+  return {
+    db,
+    mode: 'embedded',
+    // One session, never lost: LISTEN runs on it between two transactions (the dialect's turn).
+    listen: async (channel, listener) => {
+      const off = pglite.onNotification((from, payload) => {
+        if (from === channel) listener.notified(payload);
+      });
+      await db.connection().execute((connection) => sql`listen ${sql.id(channel)}`.execute(connection));
+      listener.listening();
+      return async () => {
+        off();
+        if (!pglite.closed)
+          await db.connection().execute((connection) => sql`unlisten ${sql.id(channel)}`.execute(connection));
+      };
+    },
+    close: () => db.destroy(),
+  };
 }
