@@ -190,6 +190,14 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async sweepLane(imeis: readonly string[], now: number): Promise<void> {
+    try {
+      await this.sweepLoaded(imeis, now);
+    } finally {
+      this.liveStates.settled(imeis);
+    }
+  }
+
+  private async sweepLoaded(imeis: readonly string[], now: number): Promise<void> {
     // With Redis, a state another instance has written since is not this instance's to sweep.
     const loaded = await this.liveStates.load(imeis);
     const states = imeis.flatMap((imei) => {
@@ -286,8 +294,8 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
     const now = Math.max(...messages.map((m) => m.receivedAt.getTime()));
     const targets = await this.targets.of(imeis, now);
     const known = imeis.filter((imei) => targets.has(imei));
-    const states = await this.loadStates(known, targets, now);
     try {
+      const states = await this.loadStates(known, targets, now);
       const decoded = messages.map((message) => this.decode(message, states, targets));
       const written = await this.write(decoded, states, targets, now);
       await this.liveStates.committed(written.changed);
@@ -296,6 +304,8 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (error) {
       this.liveStates.forget(known);
       throw error;
+    } finally {
+      this.liveStates.settled(known);
     }
   }
 

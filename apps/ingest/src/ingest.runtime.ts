@@ -78,11 +78,12 @@ export class IngestRuntime implements OnApplicationBootstrap, OnModuleDestroy {
 /**
  * Connects ingest's transport to an initialised application and starts taking device messages: the handlers are
  * Nest message handlers (`DeviceTelemetryController`), the transport a custom strategy. Messages are taken only
- * once the active catalogue's geofence index is in use, so that no fix is stored without being evaluated; until
- * then they wait in the broker (unacknowledged).
+ * once the active catalogue's geofence index is in use (so that no fix is stored without being evaluated) and the
+ * live state store is connected; until then they wait in the broker, unacknowledged.
  */
 export async function startIngest(app: INestApplication): Promise<void> {
   await app.get(ZoneCatalogueService).ready();
+  await app.get(IngestPipeline).liveStates.connected();
   app.connectMicroservice({ strategy: app.get(IngestRuntime).transport });
   await app.startAllMicroservices();
 }

@@ -1,22 +1,45 @@
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { initialIntegrityState } from '@app/integrity';
 import { initialState } from '@app/rules';
-import { parseLiveState, serializeLiveState } from './live-state';
+import { LiveState, RedisLiveStateStore, parseLiveState, serializeLiveState } from './live-state';
+
+const IMEI = '350000000000001';
+
+function liveState(imei = IMEI): LiveState {
+  const integrity = initialIntegrityState(imei);
+  integrity.seq = 42;
+  return {
+    imei,
+    machineId: 'm-1',
+    lastFix: { time: 1, receivedAt: 2, lat: -12.6, lon: -69.2 },
+    rules: initialState(imei),
+    integrity,
+    cursor: 2,
+  };
+}
 
 describe('live state snapshot', () => {
-  it('keeps the integrity state across a snapshot', () => {
-    const integrity = initialIntegrityState('350000000000001');
-    integrity.seq = 42;
-    const json = serializeLiveState({
-      imei: '350000000000001',
+  it('keeps the rule and integrity states across a snapshot, in one JSON document', () => {
+    const state = liveState();
+    const json = serializeLiveState(state);
+    expect(JSON.parse(json)).toMatchObject({ v: 2, rules: { deviceId: IMEI }, integrity: { seq: 42 } });
+    const parsed = parseLiveState(json);
+    expect(parsed).toEqual(state);
+  });
+
+  it('reads a version 1 snapshot, whose nested states are JSON strings', () => {
+    const state = liveState();
+    const v1 = JSON.stringify({
+      v: 1,
+      imei: IMEI,
       machineId: 'm-1',
-      lastFix: { time: 1, receivedAt: 2, lat: -12.6, lon: -69.2 },
-      rules: initialState('350000000000001'),
-      integrity,
+      lastFix: state.lastFix,
+      rules: JSON.stringify(state.rules),
+      integrity: JSON.stringify(state.integrity),
       cursor: 2,
     });
-    const parsed = parseLiveState(json);
-    expect(parsed.integrity).toEqual(integrity);
-    expect(parsed.rules?.deviceId).toBe('350000000000001');
+    expect(parseLiveState(v1)).toEqual(state);
   });
 
   it('reads a snapshot written before the integrity state existed as a fresh one', () => {
@@ -25,4 +48,44 @@ describe('live state snapshot', () => {
     expect(parsed).toMatchObject({ imei: '350000000000002', machineId: 'm-2', cursor: 5 });
     expect(parsed.integrity).toBeUndefined();
   });
+
+  it('refuses a snapshot of an unknown version', () => {
+    expect(() => parseLiveState(JSON.stringify({ v: 3, imei: IMEI }))).toThrow(/version 3/);
+  });
 });
+
+const redisUrl = process.env['REDIS_URL'];
+if (redisUrl)
+  describe(RedisLiveStateStore.name, () => {
+    const prefix = `centinela-test-${randomBytes(4).toString('hex')}:live:`;
+    const redis = new Redis(redisUrl);
+    const store = new RedisLiveStateStore({
+      url: redisUrl,
+      prefix,
+      instanceId: 'spec',
+      maxStates: 100,
+      flushEveryMs: 600_000,
+    });
+    beforeAll(() => store.connected());
+    afterAll(async () => {
+      await store.close();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    });
+
+    it('snapshots a state only once the batch holding it has settled', async () => {
+      const state = liveState('350000000000003');
+      await store.load([state.imei]);
+      await store.committed([state]);
+      store.settled([state.imei]);
+      // A second batch takes the state and changes it in memory; it has not committed when the flush runs.
+      await store.load([state.imei]);
+      state.cursor = 99;
+      await store.flush();
+      expect(await redis.get(`${prefix}state:${state.imei}`)).toBeNull();
+      store.settled([state.imei]);
+      await store.flush();
+      expect(parseLiveState((await redis.get(`${prefix}state:${state.imei}`)) as string).cursor).toBe(99);
+    });
+  });

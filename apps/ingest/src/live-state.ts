@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { IntegrityMachine, IntegrityState, parseIntegrityState } from '@app/integrity';
-import { DeviceState, parseState } from '@app/rules';
+import { IntegrityMachine, IntegrityState, checkIntegrityState, parseIntegrityState } from '@app/integrity';
+import { DeviceState, checkState, parseState } from '@app/rules';
 
 /** The newest position a tracker reported, as the console and the decoder's jump check need it. */
 export interface LastFix {
@@ -28,7 +28,19 @@ export interface LiveState {
   cursor: number;
 }
 
+/** A snapshot as written: one JSON document, the rule and integrity states nested in it. */
 interface Snapshot {
+  v: 2;
+  imei: string;
+  machineId: string | null;
+  lastFix?: LastFix;
+  rules?: DeviceState;
+  integrity?: IntegrityState;
+  cursor: number;
+}
+
+/** A snapshot as written before version 2: the nested states as JSON strings of their own. */
+interface SnapshotV1 {
   v: 1;
   imei: string;
   machineId: string | null;
@@ -40,22 +52,32 @@ interface Snapshot {
 }
 
 export function serializeLiveState(state: LiveState): string {
-  const snapshot: Snapshot = { v: 1, imei: state.imei, machineId: state.machineId, cursor: state.cursor };
+  const snapshot: Snapshot = { v: 2, imei: state.imei, machineId: state.machineId, cursor: state.cursor };
   if (state.lastFix) snapshot.lastFix = state.lastFix;
-  if (state.rules) snapshot.rules = JSON.stringify(state.rules);
-  if (state.integrity) snapshot.integrity = JSON.stringify(state.integrity);
+  if (state.rules) snapshot.rules = state.rules;
+  if (state.integrity) snapshot.integrity = state.integrity;
   return JSON.stringify(snapshot);
 }
 
 export function parseLiveState(json: string): LiveState {
-  const snapshot = JSON.parse(json) as Snapshot;
-  if (snapshot.v !== 1) throw new Error(`live state version ${String(snapshot.v)} is not 1`);
+  const snapshot = JSON.parse(json) as Snapshot | SnapshotV1;
+  if (snapshot.v === 1)
+    return {
+      imei: snapshot.imei,
+      machineId: snapshot.machineId,
+      lastFix: snapshot.lastFix,
+      rules: snapshot.rules ? parseState(snapshot.rules) : undefined,
+      integrity: snapshot.integrity ? parseIntegrityState(snapshot.integrity, snapshot.imei) : undefined,
+      cursor: snapshot.cursor,
+    };
+  if (snapshot.v !== 2)
+    throw new Error(`live state version ${String((snapshot as { v: unknown }).v)} is not 2`);
   return {
     imei: snapshot.imei,
     machineId: snapshot.machineId,
     lastFix: snapshot.lastFix,
-    rules: snapshot.rules ? parseState(snapshot.rules) : undefined,
-    integrity: snapshot.integrity ? parseIntegrityState(snapshot.integrity, snapshot.imei) : undefined,
+    rules: snapshot.rules ? checkState(snapshot.rules) : undefined,
+    integrity: snapshot.integrity ? checkIntegrityState(snapshot.integrity, snapshot.imei) : undefined,
     cursor: snapshot.cursor,
   };
 }
@@ -75,7 +97,12 @@ export interface LoadedState {
  * Postgres, the source of truth.
  */
 export interface LiveStateStore {
+  /** Resolves once the store can be used. */
+  connected(): Promise<void>;
+  /** The states of these trackers, held for a batch (or sweep) until `settled`: not snapshotted meanwhile. */
   load(imeis: readonly string[]): Promise<Map<string, LoadedState>>;
+  /** The batch that loaded these trackers' states committed or failed (`committed` or `forget` came first). */
+  settled(imeis: readonly string[]): void;
   /** After the transaction that folded these states committed. */
   committed(states: readonly LiveState[]): Promise<void>;
   /** A copy in memory that may no longer match what was committed (a failed transaction). */
@@ -91,6 +118,8 @@ export class MemoryLiveStateStore implements LiveStateStore {
   private readonly states = new Map<string, LiveState>();
 
   constructor(private readonly maxStates: number) {}
+
+  async connected(): Promise<void> {}
 
   async load(imeis: readonly string[]): Promise<Map<string, LoadedState>> {
     const loaded = new Map<string, LoadedState>();
@@ -109,6 +138,8 @@ export class MemoryLiveStateStore implements LiveStateStore {
     for (const imei of imeis) this.states.delete(imei);
   }
 
+  settled(): void {}
+
   held(): string[] {
     return [...this.states.keys()];
   }
@@ -116,6 +147,9 @@ export class MemoryLiveStateStore implements LiveStateStore {
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
 }
+
+/** Snapshots serialised and written to Redis in one go. */
+const FLUSH_SLICE = 250;
 
 export interface RedisLiveStateOptions {
   readonly url: string;
@@ -133,6 +167,8 @@ export class RedisLiveStateStore implements LiveStateStore {
   /** The register value this instance wrote last for each tracker it serves. */
   private readonly written = new Map<string, string>();
   private readonly dirty = new Set<string>();
+  /** Trackers in a batch that has not committed yet: their states in memory may hold fixes never stored. */
+  private readonly busy = new Map<string, number>();
   private commits = 0;
   /** Tells this run's register values from those of an earlier run of the same instance. */
   private readonly run = randomBytes(4).toString('hex');
@@ -150,6 +186,12 @@ export class RedisLiveStateStore implements LiveStateStore {
     this.timer.unref();
   }
 
+  /** Resolves once connected to Redis (commands fail while it is not: nothing waits in an offline queue). */
+  async connected(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve) => this.redis.once('ready', () => resolve()));
+  }
+
   private key(kind: 'state' | 'writer', imei: string): string {
     return `${this.options.prefix}${kind}:${imei}`;
   }
@@ -157,6 +199,7 @@ export class RedisLiveStateStore implements LiveStateStore {
   async load(imeis: readonly string[]): Promise<Map<string, LoadedState>> {
     const loaded = new Map<string, LoadedState>();
     if (imeis.length === 0) return loaded;
+    for (const imei of imeis) this.busy.set(imei, (this.busy.get(imei) ?? 0) + 1);
     const writers = await this.redis.mget(imeis.map((imei) => this.key('writer', imei)));
     const stale: string[] = [];
     imeis.forEach((imei, i) => {
@@ -198,11 +241,19 @@ export class RedisLiveStateStore implements LiveStateStore {
     }
   }
 
+  settled(imeis: readonly string[]): void {
+    for (const imei of imeis) {
+      const count = (this.busy.get(imei) ?? 1) - 1;
+      if (count > 0) this.busy.set(imei, count);
+      else this.busy.delete(imei);
+    }
+  }
+
   held(): string[] {
     return [...this.states.keys()];
   }
 
-  /** Writes the snapshots changed since the last flush. */
+  /** Writes the snapshots changed since the last flush (those of trackers in an uncommitted batch wait for the next). */
   flush(): Promise<void> {
     this.flushing ??= this.writeDirty().finally(() => (this.flushing = undefined));
     return this.flushing;
@@ -217,20 +268,29 @@ export class RedisLiveStateStore implements LiveStateStore {
     }
   }
 
+  /**
+   * Writes the dirty snapshots a slice at a time: serialising thousands of states at once would hold the event
+   * loop (and every acknowledgement waiting on it) for as long.
+   */
   private async writeDirty(): Promise<void> {
     if (this.dirty.size === 0) return;
     const imeis = [...this.dirty];
     this.dirty.clear();
-    const pipeline = this.redis.pipeline();
-    for (const imei of imeis) {
-      const state = this.states.get(imei);
-      if (state) pipeline.set(this.key('state', imei), serializeLiveState(state));
-    }
-    try {
-      await pipeline.exec();
-    } catch (error) {
-      for (const imei of imeis) if (this.states.has(imei)) this.dirty.add(imei);
-      throw error;
+    for (let i = 0; i < imeis.length; i += FLUSH_SLICE) {
+      const slice = imeis.slice(i, i + FLUSH_SLICE);
+      const pipeline = this.redis.pipeline();
+      for (const imei of slice) {
+        const state = this.states.get(imei);
+        if (!state) continue;
+        if (this.busy.has(imei)) this.dirty.add(imei);
+        else pipeline.set(this.key('state', imei), serializeLiveState(state));
+      }
+      try {
+        await pipeline.exec();
+      } catch (error) {
+        for (const imei of imeis.slice(i)) if (this.states.has(imei)) this.dirty.add(imei);
+        throw error;
+      }
     }
   }
 }

@@ -7,6 +7,7 @@ export {
   integrityStep,
   integritySweep,
   openAlerts,
+  checkIntegrityState,
   parseIntegrityState,
 } from './monitor';
 export type { IntegrityState } from './monitor';

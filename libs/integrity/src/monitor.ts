@@ -96,9 +96,14 @@ export function initialIntegrityState(deviceId: string): IntegrityState {
 
 /** Parse a state read back from storage; throws on another format version or another device. */
 export function parseIntegrityState(json: string, deviceId?: string): IntegrityState {
-  const state = JSON.parse(json) as IntegrityState;
-  if (state.v !== INTEGRITY_STATE_VERSION)
-    throw new Error(`integrity state version ${String(state.v)} is not ${INTEGRITY_STATE_VERSION}`);
+  return checkIntegrityState(JSON.parse(json), deviceId);
+}
+
+/** An integrity state read back as a JSON value (inside a larger document); throws on another version or device. */
+export function checkIntegrityState(value: unknown, deviceId?: string): IntegrityState {
+  const state = value as IntegrityState;
+  if (state?.v !== INTEGRITY_STATE_VERSION)
+    throw new Error(`integrity state version ${String(state?.v)} is not ${INTEGRITY_STATE_VERSION}`);
   if (deviceId !== undefined && state.deviceId !== deviceId)
     throw new Error(`integrity state of ${state.deviceId} read for ${deviceId}`);
   return state;

@@ -8,7 +8,7 @@ export { classifyActivity, fixWeight, judgeActivity } from './classify';
 export type { ActivityJudgement, PreviousActivity } from './classify';
 export { crossedZones, segmentMeters } from './crossing';
 export type { Crossing, CrossingResult, SegmentEnd } from './crossing';
-export { STATE_VERSION, initialState, parseState, step } from './step';
+export { STATE_VERSION, checkState, initialState, parseState, step } from './step';
 export type { DeviceState, StepContext, StepResult } from './step';
 export type { Episode, HistFix, KeyState, Run } from './tracker';
 export { evaluateDevices, ruleEvents } from './operator';

@@ -75,9 +75,14 @@ export function initialState(deviceId: string): DeviceState {
 
 /** Parse a state read back from storage; throws on another format version. */
 export function parseState(json: string): DeviceState {
-  const state = JSON.parse(json) as DeviceState;
-  if (state.v !== STATE_VERSION)
-    throw new Error(`device state version ${String(state.v)} is not ${STATE_VERSION}`);
+  return checkState(JSON.parse(json));
+}
+
+/** A state read back from storage as a JSON value (inside a larger document); throws on another format version. */
+export function checkState(value: unknown): DeviceState {
+  const state = value as DeviceState;
+  if (state?.v !== STATE_VERSION)
+    throw new Error(`device state version ${String(state?.v)} is not ${STATE_VERSION}`);
   return state;
 }
 

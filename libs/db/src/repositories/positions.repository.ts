@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
+import { LiteralKind, arrayLiteral } from '../array-literal';
 import type { DB, NewPosition, PositionRow } from '../schema';
 
 /** One device message to store once per device and content, with the id its fixes refer to. */
@@ -20,14 +20,38 @@ export interface ReplayRequest {
   readonly takenFrom: Date;
 }
 
-function iso(value: Date | string): string {
-  return value instanceof Date ? value.toISOString() : value;
-}
-
-/** A text[] value as its PostgreSQL literal, for a column of arrays sent as one array of rows. */
-function arrayLiteral(values: readonly string[] | undefined): string {
-  return `{${(values ?? []).map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
-}
+/** The columns of a stored fix, with their types and how `storeTelemetry` sends them. */
+const POSITION_FIELDS: readonly (readonly [keyof NewPosition, string, LiteralKind])[] = [
+  ['imei', 'text', 'text'],
+  ['fix_time', 'timestamptz', 'timestamp'],
+  ['received_at', 'timestamptz', 'timestamp'],
+  ['lat', 'float8', 'number'],
+  ['lon', 'float8', 'number'],
+  ['h3_cell', 'text', 'text'],
+  ['speed_kmh', 'real', 'number'],
+  ['heading_deg', 'real', 'number'],
+  ['altitude_m', 'real', 'number'],
+  ['hdop', 'real', 'number'],
+  ['pdop', 'real', 'number'],
+  ['satellites', 'smallint', 'number'],
+  ['ignition', 'boolean', 'boolean'],
+  ['external_voltage_v', 'real', 'number'],
+  ['battery_v', 'real', 'number'],
+  ['events', 'text[]', 'text-array'],
+  ['flags', 'text[]', 'text-array'],
+  ['trusted', 'boolean', 'boolean'],
+  ['sequence', 'bigint', 'number'],
+  ['source', 'text', 'text'],
+  ['message_id', 'uuid', 'text'],
+  ['message_index', 'integer', 'number'],
+];
+const POSITION_COLUMNS = sql.raw(POSITION_FIELDS.map(([name]) => name).join(', '));
+/** Events and flags travel as one array literal per row (see `arrayLiteral`); a row without them gets the default. */
+const POSITION_VALUES = sql.raw(
+  POSITION_FIELDS.map(([name, type]) => (type === 'text[]' ? `coalesce(${name}::text[], '{}')` : name)).join(
+    ', ',
+  ),
+);
 
 export class PositionsRepository {
   constructor(private readonly db: Kysely<DB>) {}
@@ -36,43 +60,53 @@ export class PositionsRepository {
    * Stores device messages and their fixes in one statement, each once: a message already stored (same device
    * and bytes) is not stored again, nor are fixes of a tracker at a time already stored. A message's fixes refer
    * to its given id; the fixes of a message stored before are all stored already, so no fix refers to an id that
-   * was not stored. Rows travel as one array per column (`unnest`), so the statement's size and planning do not
-   * grow with the batch. Returns how many fixes were new.
+   * was not stored. Rows travel as one array per column (`unnest`), each a single parameter, so the statement's
+   * size and planning do not grow with the batch; payloads travel in base64 and are hashed by the database.
+   * Returns how many fixes were new.
    */
   async storeTelemetry(messages: readonly NewDeviceMessage[], rows: readonly NewPosition[]): Promise<number> {
     if (messages.length === 0 && rows.length === 0) return 0;
-    const column = <T>(pick: (row: NewPosition) => T) => rows.map(pick);
+    const ids = arrayLiteral(
+      messages.map((m) => m.id),
+      'text',
+    );
+    const imeis = arrayLiteral(
+      messages.map((m) => m.imei),
+      'text',
+    );
+    const topics = arrayLiteral(
+      messages.map((m) => m.topic),
+      'text',
+    );
+    const payloads = arrayLiteral(
+      messages.map((m) => m.payload.toString('base64')),
+      'text',
+    );
+    const receivedAt = arrayLiteral(
+      messages.map((m) => m.receivedAt),
+      'timestamp',
+    );
+    const positionColumns = POSITION_FIELDS.map(([name, type, kind]) => {
+      const values = arrayLiteral(
+        rows.map((row) => row[name]),
+        kind,
+      );
+      return sql`${values}::${sql.raw(type === 'text[]' ? 'text' : type)}[]`;
+    });
     const result = await sql`
       with stored_messages as (
         insert into device_messages (id, imei, topic, payload, payload_sha256, received_at)
-        select id, imei, topic, decode(payload_hex, 'hex'), payload_sha256, received_at
-        from unnest(${messages.map((m) => m.id)}::uuid[], ${messages.map((m) => m.imei)}::text[],
-                    ${messages.map((m) => m.topic)}::text[], ${messages.map((m) => m.payload.toString('hex'))}::text[],
-                    ${messages.map((m) => createHash('sha256').update(m.payload).digest('hex'))}::text[],
-                    ${messages.map((m) => m.receivedAt.toISOString())}::timestamptz[])
-          as m(id, imei, topic, payload_hex, payload_sha256, received_at)
+        select id, imei, topic, payload, encode(sha256(payload), 'hex'), received_at
+        from (
+          select id, imei, topic, decode(payload_base64, 'base64') as payload, received_at
+          from unnest(${ids}::uuid[], ${imeis}::text[], ${topics}::text[], ${payloads}::text[],
+                      ${receivedAt}::timestamptz[]) as m(id, imei, topic, payload_base64, received_at)
+        ) as m
         on conflict (imei, payload_sha256) do nothing
       )
-      insert into positions (imei, fix_time, received_at, lat, lon, h3_cell, speed_kmh, heading_deg, altitude_m,
-        hdop, pdop, satellites, ignition, external_voltage_v, battery_v, events, flags, trusted, sequence, source,
-        message_id, message_index)
-      select imei, fix_time, received_at, lat, lon, h3_cell, speed_kmh, heading_deg, altitude_m, hdop, pdop,
-        satellites, ignition, external_voltage_v, battery_v, events::text[], flags::text[], trusted, sequence, source,
-        message_id, message_index
-      from unnest(${column((r) => r.imei)}::text[], ${column((r) => iso(r.fix_time))}::timestamptz[],
-                  ${column((r) => iso(r.received_at))}::timestamptz[], ${column((r) => r.lat)}::float8[],
-                  ${column((r) => r.lon)}::float8[], ${column((r) => r.h3_cell ?? null)}::text[],
-                  ${column((r) => r.speed_kmh ?? null)}::real[], ${column((r) => r.heading_deg ?? null)}::real[],
-                  ${column((r) => r.altitude_m ?? null)}::real[], ${column((r) => r.hdop ?? null)}::real[],
-                  ${column((r) => r.pdop ?? null)}::real[], ${column((r) => r.satellites ?? null)}::smallint[],
-                  ${column((r) => r.ignition ?? null)}::boolean[], ${column((r) => r.external_voltage_v ?? null)}::real[],
-                  ${column((r) => r.battery_v ?? null)}::real[], ${column((r) => arrayLiteral(r.events))}::text[],
-                  ${column((r) => arrayLiteral(r.flags))}::text[], ${column((r) => r.trusted)}::boolean[],
-                  ${column((r) => r.sequence ?? null)}::bigint[], ${column((r) => r.source)}::text[],
-                  ${column((r) => r.message_id)}::uuid[], ${column((r) => r.message_index)}::integer[])
-        as p(imei, fix_time, received_at, lat, lon, h3_cell, speed_kmh, heading_deg, altitude_m, hdop, pdop,
-             satellites, ignition, external_voltage_v, battery_v, events, flags, trusted, sequence, source,
-             message_id, message_index)
+      insert into positions (${POSITION_COLUMNS})
+      select ${POSITION_VALUES}
+      from unnest(${sql.join(positionColumns)}) as p(${POSITION_COLUMNS})
       on conflict (imei, fix_time) do nothing
     `.execute(this.db);
     return Number(result.numAffectedRows ?? 0);
