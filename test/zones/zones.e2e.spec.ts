@@ -1,6 +1,6 @@
 import type { Feature, FeatureCollection } from 'geojson';
 import { TestApi, startTestApi } from '../support/api';
-import { storageModes } from '../support/storage';
+import { PersistentTestDatabase, persistentTestDatabase, storageModes } from '../support/storage';
 
 /** A square reserve near Puerto Maldonado and a river line crossing it, small enough to build in milliseconds. */
 const reserve: Feature = {
@@ -226,3 +226,57 @@ describe.each(storageModes())('zone catalogue API (%s storage)', (mode) => {
     expect((await api.get('/v1/zones/at?lat=-12.82&lon=-69.45', clerk)).status).toBe(200);
   });
 });
+
+// Processes sharing a PostgreSQL server (an API replica, ingest instances) each hold an index of their own.
+if (process.env['DATABASE_URL'])
+  describe('zone catalogue across processes (postgres storage)', () => {
+    let persistent: PersistentTestDatabase;
+    let first: TestApi;
+    let second: TestApi;
+
+    beforeAll(async () => {
+      persistent = await persistentTestDatabase('postgres');
+      first = await startTestApi('postgres', {}, [], await persistent.open());
+      second = await startTestApi('postgres', {}, [], await persistent.open());
+    });
+    afterAll(async () => {
+      await second.close();
+      await first.close();
+      await persistent.dispose();
+    });
+
+    /** The version another process's index answers with, once it is `version` (it follows within seconds). */
+    const followed = async (api: TestApi, version: string) => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const answer = (await api.get('/v1/zones/at?lat=-12.82&lon=-69.45')).body as {
+          catalogueVersion: string;
+          zones: Array<{ name: string }>;
+        };
+        if (answer.catalogueVersion === version || Date.now() > deadline) return answer;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+
+    it('switches every process to a version activated in one of them', async () => {
+      const imported = await first.post('/v1/zones/import', {
+        mapping: reserveMapping,
+        geojson: collection(reserve),
+      });
+      expect(imported.status).toBe(201);
+      const reserveOnly = imported.body.version as string;
+      expect((await followed(second, reserveOnly)).zones.map((z) => z.name)).toEqual(['Reserva de Prueba']);
+
+      const withRiver = await first.post('/v1/zones/import', {
+        mapping: riverMapping,
+        geojson: collection(river),
+      });
+      expect(withRiver.status).toBe(201);
+      expect((await followed(second, withRiver.body.version as string)).catalogueVersion).toBe(
+        withRiver.body.version,
+      );
+
+      expect((await first.post(`/v1/zones/versions/${reserveOnly}/activate`)).status).toBe(200);
+      expect((await followed(second, reserveOnly)).catalogueVersion).toBe(reserveOnly);
+    });
+  });

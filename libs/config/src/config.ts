@@ -75,8 +75,8 @@ export const CONFIG_KEYS = {
   ),
   liveStateFlushMs: integer(
     'LIVE_STATE_FLUSH_MS',
-    'How often changed live states are written to Redis, in milliseconds. Between two writes another instance (or a restart) replays the stored positions since the last one.',
-    30000,
+    'How often changed live states are written to Redis, in milliseconds. Between two writes another instance (or a restart) replays the stored positions since the last one; each write serialises every state that changed (several kB per tracker).',
+    120000,
     100,
     600000,
   ),

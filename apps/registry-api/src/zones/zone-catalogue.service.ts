@@ -3,10 +3,11 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
+  OnModuleDestroy,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Actor, CatalogueEntry, Store } from '@app/db';
+import { Actor, CatalogueEntry, DATABASE, Database, Store } from '@app/db';
 import {
   Catalogue,
   GeofenceEngine,
@@ -43,27 +44,52 @@ export interface ImportOutcome {
   report: ImportReport;
 }
 
+/** Notification channel of changes to the active catalogue version (a trigger on `zone_catalogue_active`). */
+const ZONE_CATALOGUE_CHANNEL = 'zone_catalogue';
+
 /**
  * Keeps the zone catalogue (versioned, in the database) and the geofence index of the active version.
- * A new version's index is built off the request path and swapped in without a restart.
+ * A new version's index is built off the request path and swapped in without a restart, in this process and, as
+ * the activation is notified, in every other process holding an index (ingest instances, the API's replicas).
  */
 @Injectable()
-export class ZoneCatalogueService implements OnApplicationBootstrap {
+export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('ZoneCatalogue');
   readonly engine: GeofenceEngine;
   private initialising: Promise<void> | undefined;
+  private following: Promise<void> = Promise.resolve();
+  private stopListening: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly store: Store,
+    @Inject(DATABASE) private readonly database: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.engine = new GeofenceEngine({ cacheDir: config.geofenceCacheDir });
   }
 
   onApplicationBootstrap(): void {
-    this.initialising = this.initialise().catch((error: unknown) => {
-      this.logger.error(`zone catalogue not loaded: ${error instanceof Error ? error.stack : String(error)}`);
-    });
+    this.initialising = this.initialise()
+      .catch((error: unknown) => {
+        this.logger.error(
+          `zone catalogue not loaded: ${error instanceof Error ? error.stack : String(error)}`,
+        );
+      })
+      .then(async () => {
+        // Listening (again) also catches up with an activation made while not listening.
+        const follow = () => void this.followActive();
+        this.stopListening = await this.database.listen(ZONE_CATALOGUE_CHANNEL, {
+          listening: follow,
+          notified: follow,
+          lost: () => undefined,
+        });
+      });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.initialising;
+    await this.stopListening?.();
+    await this.following;
   }
 
   /** Resolves once the active catalogue's index is in use (or there is no catalogue). */
@@ -84,6 +110,27 @@ export class ZoneCatalogueService implements OnApplicationBootstrap {
     this.logger.log(
       `geofence index of catalogue ${version.slice(0, 12)} ready: ${catalogue.zones.length} zones in ${Date.now() - started} ms`,
     );
+  }
+
+  /** Switches this process's index to the active version if another process activated a different one. */
+  followActive(): Promise<void> {
+    this.following = this.following.then(async () => {
+      try {
+        const version = await this.store.repos.zones.activeVersion();
+        if (!version || version === this.engine.version) return;
+        const started = Date.now();
+        const catalogue = await this.catalogueOf(version);
+        await this.engine.activate(catalogue);
+        this.logger.log(
+          `switched to catalogue ${version.slice(0, 12)} (activated elsewhere): ${catalogue.zones.length} zones in ${Date.now() - started} ms`,
+        );
+      } catch (error) {
+        this.logger.error(
+          `could not follow the active catalogue: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    });
+    return this.following;
   }
 
   private async seedDefaultCatalogue(): Promise<string> {

@@ -6,7 +6,7 @@ import * as violations from './20261122T0800_violations';
 import * as dispatch from './20261201T0900_dispatch';
 import * as positionsStoredAt from './20261201T0800_positions_stored_at';
 import * as declaredWindows from './20261201T1000_declared_windows';
-import * as trackerTargetNotifications from './20261201T1200_tracker_target_notifications';
+import * as changeNotifications from './20261201T1200_change_notifications';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -17,5 +17,5 @@ export const migrations: Record<string, Migration> = {
   '20261201T0900_dispatch': dispatch,
   '20261201T0800_positions_stored_at': positionsStoredAt,
   '20261201T1000_declared_windows': declaredWindows,
-  '20261201T1200_tracker_target_notifications': trackerTargetNotifications,
+  '20261201T1200_change_notifications': changeNotifications,
 };
