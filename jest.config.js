@@ -22,6 +22,7 @@ const realServiceSuites = [
   ...(process.env.MQTT_URL ? [] : ['<rootDir>/test/devices/mosquitto.e2e.spec.ts']),
   ...(process.env.MQTT_URL ? [] : ['<rootDir>/test/dispatch/mosquitto-agencies.e2e.spec.ts']),
   ...(process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/database-outage.e2e.spec.ts']),
+  ...(process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/workers.e2e.spec.ts']),
   ...(process.env.MQTT_URL && process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/crash-recovery.e2e.spec.ts']),
 ];
 

@@ -8,8 +8,9 @@
  * Each runs in its own process, like the deployment. Prints sustained fixes/s, publish-to-stored p50/p99, the
  * confirming-fix-to-violation p99, and ingest ÷ baseline. Needs DATABASE_URL (a PostgreSQL server; a database
  * of its own is created and dropped). Usage:
- *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 512 --writers 2 --rate 5000]
- * `--profile DIR` writes CPU profiles of the consumers to DIR.
+ *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 512 --writers 2 --workers 0 --rate 5000]
+ * `--workers N` sets ingest's worker threads (INGEST_WORKERS, default 0); `--profile DIR` writes CPU profiles of
+ * the consumers to DIR.
  */
 import { ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +36,8 @@ const PUBLISHERS = arg('publishers', 8);
 const WINDOW = arg('window', 400);
 const CONNECTIONS = arg('connections', 512);
 const WRITERS = arg('writers', 2);
+/** Ingest's worker threads (INGEST_WORKERS); 0 runs the pipeline on the main thread with the broker connections. */
+const WORKERS = arg('workers', 0);
 /** Fixes/s offered in the latency run (open loop, below capacity). */
 const RATE = arg('rate', 5000);
 const DREDGE_SHARE = 0.05;
@@ -280,7 +283,7 @@ async function main(): Promise<void> {
   const pg = new Client({ connectionString: dbUrl.toString() });
   try {
     console.log(
-      `ingest benchmark: ${DEVICES} trackers × ${FIXES} single-fix messages, ${PUBLISHERS} publisher connections × ${WINDOW} in flight, ${CONNECTIONS} consumer connections, ${os.cpus().length} cores`,
+      `ingest benchmark: ${DEVICES} trackers × ${FIXES} single-fix messages, ${PUBLISHERS} publisher connections × ${WINDOW} in flight, ${CONNECTIONS} consumer connections, ingest with ${WORKERS} worker threads × ${WRITERS} writers, ${os.cpus().length} cores`,
     );
     // Two fleets: one for the full-load runs, a fresh one whose violations open during the paced run.
     const devices = devicesInMadreDeDios(0);
@@ -349,6 +352,7 @@ async function main(): Promise<void> {
         GEOFENCE_CACHE_DIR: path.join(ROOT, '.data', 'geofence-cache'),
         INGEST_MQTT_CONNECTIONS: String(CONNECTIONS),
         INGEST_WRITERS: String(WRITERS),
+        INGEST_WORKERS: String(WORKERS),
         INGEST_INSTANCE_ID: 'bench',
         // The workload replays 15 minutes of a fleet's reports in seconds, so between two of its compressed reports
         // every tracker would look silent to the went-dark sweep; the sweep is left out of the run.

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, Controller, RpcExceptionFilter, UseFilters } from
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
 import type { DeviceMessage } from '@app/broker';
-import { IngestPipeline } from './ingest.pipeline';
+import { IngestIntake } from './ingest.intake';
 import { DEVICE_PATTERNS } from './transport/device-transport';
 
 /**
@@ -23,20 +23,20 @@ class UnstoredMessageFilter implements RpcExceptionFilter<unknown> {
 @Controller()
 @UseFilters(new UnstoredMessageFilter())
 export class DeviceTelemetryController {
-  constructor(private readonly pipeline: IngestPipeline) {}
+  constructor(private readonly intake: IngestIntake) {}
 
   @MessagePattern(DEVICE_PATTERNS.fixes)
   fixes(@Payload() message: DeviceMessage): Promise<void> {
-    return this.pipeline.submit(message);
+    return this.intake.submit(message);
   }
 
   @MessagePattern(DEVICE_PATTERNS.teltonika)
   teltonika(@Payload() message: DeviceMessage): Promise<void> {
-    return this.pipeline.submit(message);
+    return this.intake.submit(message);
   }
 
   @MessagePattern(DEVICE_PATTERNS.status)
   status(@Payload() message: DeviceMessage): Promise<void> {
-    return this.pipeline.submit(message);
+    return this.intake.submit(message);
   }
 }

@@ -19,7 +19,7 @@ export class IngestCounters {
     this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;
   }
 
-  snapshot() {
+  snapshot(): IngestCountersSnapshot {
     return {
       messages: this.messages,
       fixesStored: this.fixesStored,
@@ -32,4 +32,37 @@ export class IngestCounters {
       batchedMessages: this.batchedMessages,
     };
   }
+}
+
+export interface IngestCountersSnapshot {
+  readonly messages: number;
+  readonly fixesStored: number;
+  readonly fixesDuplicate: number;
+  readonly statusMessages: number;
+  readonly rejections: Readonly<Record<string, number>>;
+  readonly storageFailures: number;
+  readonly statesRebuilt: number;
+  readonly batches: number;
+  readonly batchedMessages: number;
+}
+
+/** The counters of several ingest threads, added up. */
+export function sumCounters(snapshots: readonly IngestCountersSnapshot[]): IngestCountersSnapshot {
+  const rejections: Record<string, number> = {};
+  for (const s of snapshots)
+    for (const [reason, n] of Object.entries(s.rejections))
+      rejections[reason] = (rejections[reason] ?? 0) + n;
+  const total = (pick: (s: IngestCountersSnapshot) => number) =>
+    snapshots.reduce((sum, s) => sum + pick(s), 0);
+  return {
+    messages: total((s) => s.messages),
+    fixesStored: total((s) => s.fixesStored),
+    fixesDuplicate: total((s) => s.fixesDuplicate),
+    statusMessages: total((s) => s.statusMessages),
+    rejections,
+    storageFailures: total((s) => s.storageFailures),
+    statesRebuilt: total((s) => s.statesRebuilt),
+    batches: total((s) => s.batches),
+    batchedMessages: total((s) => s.batchedMessages),
+  };
 }

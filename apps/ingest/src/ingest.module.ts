@@ -1,21 +1,18 @@
 import { Module } from '@nestjs/common';
 import { DeviceTelemetryController } from './device-telemetry.controller';
 import { IngestController } from './ingest.controller';
-import { IngestCounters } from './ingest-counters';
-import { IngestPipeline } from './ingest.pipeline';
+import { IngestCoreModule } from './ingest-core.module';
+import { IngestIntake } from './ingest.intake';
 import { IngestRuntime } from './ingest.runtime';
-import { IntegrityWriter } from './integrity.writer';
-import { RulesEvaluator } from './rules.evaluator';
-import { ZonesModule } from '../../registry-api/src/zones/zones.module';
 
 /**
  * Ingest: device messages in; stored fixes, violations (rule verdicts and integrity alerts) and outbox events out. Needs ConfigModule, DbModule and
  * BrokerModule; `startIngest` attaches its transport once the application is initialised.
  */
 @Module({
-  imports: [ZonesModule],
+  imports: [IngestCoreModule],
   controllers: [IngestController, DeviceTelemetryController],
-  providers: [IngestCounters, IngestPipeline, IngestRuntime, IntegrityWriter, RulesEvaluator],
-  exports: [IngestCounters, IngestPipeline, IngestRuntime],
+  providers: [IngestIntake, IngestRuntime],
+  exports: [IngestCoreModule, IngestIntake, IngestRuntime],
 })
 export class IngestModule {}

@@ -90,6 +90,8 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
   private sweeping: Promise<void> | undefined;
   readonly targets: TrackerTargets;
   private stopListening: (() => Promise<void>) | undefined;
+  /** False in ingest's main thread when worker threads run the pipelines (INGEST_WORKERS): this one stays idle. */
+  private readonly runsHere: boolean;
 
   constructor(
     private readonly store: Store,
@@ -99,6 +101,7 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly integrity: IntegrityWriter,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
+    this.runsHere = config.ingestWorkers === 0;
     this.maxBatch = config.ingestBatchMax;
     this.sweepEveryMs = config.integritySweepSeconds * 1000;
     this.lanes = Array.from({ length: config.ingestWriters }, () => ({
@@ -106,15 +109,16 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
       tasks: [],
       draining: undefined,
     }));
-    this.liveStates = config.redisUrl
-      ? new RedisLiveStateStore({
-          url: config.redisUrl,
-          prefix: `${config.redisKeyPrefix}live:`,
-          instanceId: config.ingestInstanceId,
-          maxStates: config.liveStateMax,
-          flushEveryMs: config.liveStateFlushMs,
-        })
-      : new MemoryLiveStateStore(config.liveStateMax);
+    this.liveStates =
+      config.redisUrl && this.runsHere
+        ? new RedisLiveStateStore({
+            url: config.redisUrl,
+            prefix: `${config.redisKeyPrefix}live:`,
+            instanceId: config.ingestInstanceId,
+            maxStates: config.liveStateMax,
+            flushEveryMs: config.liveStateFlushMs,
+          })
+        : new MemoryLiveStateStore(config.liveStateMax);
     this.targets = new TrackerTargets(
       (imeis) => this.store.repos.trackers.ingestTargets(imeis),
       config.liveStateMax,
@@ -136,6 +140,7 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Listens to the registry's changes of trackers' targets; starts the periodic integrity sweep (the only way a tracker that went silent is noticed). */
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.runsHere) return;
     this.stopListening = await this.database.listen(TRACKER_TARGETS_CHANNEL, this.targets);
     this.sweepTimer = setInterval(() => {
       this.sweeping ??= this.sweepIntegrity(Date.now())
@@ -155,7 +160,7 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
     await this.sweeping;
     await Promise.all(this.lanes.map((lane) => lane.draining));
     await this.liveStates.close();
-    this.logger.log(`ingest totals: ${JSON.stringify(this.counters.snapshot())}`);
+    if (this.runsHere) this.logger.log(`ingest totals: ${JSON.stringify(this.counters.snapshot())}`);
   }
 
   /**
@@ -569,7 +574,7 @@ function laneOf(topic: string, lanes: number): number {
   return laneOfImei(topic.split('/')[1] ?? '', lanes);
 }
 
-function laneOfImei(imei: string, lanes: number): number {
+export function laneOfImei(imei: string, lanes: number): number {
   if (lanes === 1) return 0;
   let hash = 0;
   for (let i = 0; i < imei.length; i++) hash = (hash * 31 + imei.charCodeAt(i)) | 0;

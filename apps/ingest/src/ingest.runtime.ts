@@ -10,7 +10,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
 import { Store } from '@app/db';
 import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
-import { IngestPipeline } from './ingest.pipeline';
+import { IngestIntake } from './ingest.intake';
 import { DeviceTransport } from './transport/device-transport';
 import { EmbeddedBrokerTransport } from './transport/embedded-broker.transport';
 import { SharedSubscriptionTransport } from './transport/shared-subscription.transport';
@@ -31,7 +31,7 @@ export class IngestRuntime implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: Store,
-    pipeline: IngestPipeline,
+    intake: IngestIntake,
     embedded: EmbeddedBroker,
     @Inject(DEVICE_DIRECTORY) private readonly directory: DeviceDirectory,
   ) {
@@ -44,7 +44,7 @@ export class IngestRuntime implements OnApplicationBootstrap, OnModuleDestroy {
           connections: config.ingestMqttConnections,
         })
       : new EmbeddedBrokerTransport(embedded, config.embeddedMqttHost, config.embeddedMqttPort);
-    pipeline.usePublisher(this.transport);
+    intake.usePublisher(this.transport);
   }
 
   get brokerUrl(): string | undefined {
@@ -79,11 +79,12 @@ export class IngestRuntime implements OnApplicationBootstrap, OnModuleDestroy {
  * Connects ingest's transport to an initialised application and starts taking device messages: the handlers are
  * Nest message handlers (`DeviceTelemetryController`), the transport a custom strategy. Messages are taken only
  * once the active catalogue's geofence index is in use (so that no fix is stored without being evaluated) and the
- * live state store is connected; until then they wait in the broker, unacknowledged.
+ * intake is ready (live state store connected, worker threads started); until then they wait in the broker,
+ * unacknowledged.
  */
 export async function startIngest(app: INestApplication): Promise<void> {
   await app.get(ZoneCatalogueService).ready();
-  await app.get(IngestPipeline).liveStates.connected();
+  await app.get(IngestIntake).ready();
   app.connectMicroservice({ strategy: app.get(IngestRuntime).transport });
   await app.startAllMicroservices();
 }

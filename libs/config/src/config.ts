@@ -59,6 +59,13 @@ export const CONFIG_KEYS = {
     1,
     64,
   ),
+  ingestWorkers: integer(
+    'INGEST_WORKERS',
+    "Worker threads of one ingest instance, each with INGEST_WRITERS writers for its share of the trackers (by IMEI); the main thread keeps the broker connections. 0: everything on the main thread. Needs DATABASE_URL (the embedded database lives in one thread).",
+    0,
+    0,
+    64,
+  ),
   ingestBatchMax: integer(
     'INGEST_BATCH_MAX',
     'Most device messages stored in one transaction (group commit).',
@@ -254,6 +261,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (!raw.deviceSecretKey) problems.push('DEVICE_SECRET_KEY is required when DATABASE_URL is set');
     if (problems.length > 0) throw new ConfigError(problems);
   }
+  if (storageMode === 'embedded' && raw.ingestWorkers > 0)
+    throw new ConfigError(['INGEST_WORKERS needs DATABASE_URL: the embedded database lives in one thread']);
   return {
     ...raw,
     storageMode,

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { IngestCounters } from './ingest-counters';
+import { IngestPipeline } from './ingest.pipeline';
+import { IntegrityWriter } from './integrity.writer';
+import { RulesEvaluator } from './rules.evaluator';
+import { ZonesModule } from '../../registry-api/src/zones/zones.module';
+
+/**
+ * The pipeline that stores and evaluates device messages, without a transport: ingest's main thread, or each of
+ * its worker threads (INGEST_WORKERS). Needs ConfigModule and DbModule.
+ */
+@Module({
+  imports: [ZonesModule],
+  providers: [IngestCounters, IngestPipeline, IntegrityWriter, RulesEvaluator],
+  exports: [IngestCounters, IngestPipeline, ZonesModule],
+})
+export class IngestCoreModule {}

@@ -1,0 +1,54 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import type { DeviceMessage, DevicePublisher } from '@app/broker';
+import { IngestCounters, IngestCountersSnapshot } from './ingest-counters';
+import { IngestPipeline } from './ingest.pipeline';
+import { IngestWorkerPool } from './workers/worker-pool';
+
+/**
+ * Where device messages enter ingest: this thread's pipeline, or with INGEST_WORKERS the worker threads, each
+ * running a pipeline of its own for its share of the trackers (this thread's then stays idle).
+ */
+@Injectable()
+export class IngestIntake implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly workers: IngestWorkerPool | undefined;
+  private starting: Promise<void> | undefined;
+
+  constructor(
+    private readonly pipeline: IngestPipeline,
+    private readonly counters: IngestCounters,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.workers = config.ingestWorkers > 0 ? new IngestWorkerPool(config) : undefined;
+  }
+
+  onApplicationBootstrap(): void {
+    this.starting = this.workers ? this.workers.start() : this.pipeline.liveStates.connected();
+    // `ready` reports a failed start; until then it must not count as unhandled.
+    this.starting.catch(() => undefined);
+  }
+
+  /** Resolves once messages can be taken (worker threads started, live state store connected). */
+  async ready(): Promise<void> {
+    await this.starting;
+  }
+
+  usePublisher(publisher: DevicePublisher): void {
+    if (this.workers) this.workers.usePublisher(publisher);
+    else this.pipeline.usePublisher(publisher);
+  }
+
+  /** Resolves once the message is handled for good (stored, or rejected with a reason); rejects if not stored. */
+  submit(message: DeviceMessage): Promise<void> {
+    return this.workers ? this.workers.submit(message) : this.pipeline.submit(message);
+  }
+
+  snapshot(): IngestCountersSnapshot {
+    return this.workers ? this.workers.counters() : this.counters.snapshot();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.starting?.catch(() => undefined);
+    await this.workers?.stop();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * An ingest worker thread (INGEST_WORKERS): a pipeline of its own (writers, live states, database pool, geofence
+ * index) for the trackers the main thread routes to it, which keeps the broker connections. Its configuration is
+ * the main thread's (sent as worker data), with `ingestWorkers` 0 so that the pipeline runs here.
+ */
+import 'reflect-metadata';
+import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { parentPort, workerData } from 'node:worker_threads';
+import { AppConfig, ConfigModule } from '@app/config';
+import { Database, DbModule } from '@app/db';
+import { logLevelsUpTo, openConfiguredDatabase } from '../../../registry-api/src/registry-api';
+import { ZoneCatalogueService } from '../../../registry-api/src/zones/zone-catalogue.service';
+import { IngestCoreModule } from '../ingest-core.module';
+import { IngestCounters } from '../ingest-counters';
+import { IngestPipeline } from '../ingest.pipeline';
+import type { FromWorker, ToWorker, WireMessage, WorkerData } from './protocol';
+
+@Module({})
+class IngestWorkerModule {
+  static forRoot(config: AppConfig, database: Database): DynamicModule {
+    return {
+      module: IngestWorkerModule,
+      imports: [ConfigModule.forRoot(config), DbModule.forDatabase(database), IngestCoreModule],
+    };
+  }
+}
+
+if (!parentPort) throw new Error('ingest.worker runs as a worker thread of ingest');
+const port = parentPort;
+const send = (message: FromWorker) => port.postMessage(message);
+
+async function boot(): Promise<INestApplicationContext> {
+  const config = (workerData as WorkerData).config;
+  const database = await openConfiguredDatabase(config);
+  const app = await NestFactory.createApplicationContext(IngestWorkerModule.forRoot(config, database), {
+    logger: logLevelsUpTo(config.logLevel),
+  });
+  await app.init();
+  await app.get(ZoneCatalogueService).ready();
+  const pipeline = app.get(IngestPipeline);
+  await pipeline.liveStates.connected();
+  pipeline.usePublisher({
+    publishToDevice: async (topic, payload) => send({ type: 'publish', topic, payload }),
+  });
+  return app;
+}
+
+function serve(app: INestApplicationContext): void {
+  const pipeline = app.get(IngestPipeline);
+  const counters = app.get(IngestCounters);
+  let done: number[] = [];
+  let failed: { id: number; error: string }[] = [];
+  let reporting = false;
+  // Settlements go back together, once per turn of the event loop.
+  const report = () => {
+    if (reporting) return;
+    reporting = true;
+    setImmediate(() => {
+      reporting = false;
+      send({ type: 'settled', done, failed, counters: counters.snapshot() });
+      done = [];
+      failed = [];
+    });
+  };
+  const take = (message: WireMessage) => {
+    pipeline
+      .submit({
+        topic: message.topic,
+        payload: Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength),
+        receivedAt: new Date(message.receivedAt),
+        ...(message.authenticatedImei !== undefined ? { authenticatedImei: message.authenticatedImei } : {}),
+      })
+      .then(
+        () => done.push(message.id),
+        (error: unknown) =>
+          failed.push({ id: message.id, error: error instanceof Error ? error.message : String(error) }),
+      )
+      .finally(report);
+  };
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'messages') for (const m of message.messages) take(m);
+    else if (message.type === 'stop')
+      void app.close().finally(() => {
+        send({ type: 'settled', done, failed, counters: counters.snapshot() });
+        done = [];
+        failed = [];
+        port.close();
+      });
+  });
+  send({ type: 'ready' });
+}
+
+boot().then(serve, (error: unknown) => {
+  send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  port.close();
+});

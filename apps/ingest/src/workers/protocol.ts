@@ -1,0 +1,37 @@
+import type { AppConfig } from '@app/config';
+import type { IngestCountersSnapshot } from '../ingest-counters';
+
+/** What a worker thread starts with. */
+export interface WorkerData {
+  /** The main thread's configuration, with `ingestWorkers` 0. */
+  readonly config: AppConfig;
+}
+
+/** A device message as it crosses to a worker thread. */
+export interface WireMessage {
+  readonly id: number;
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  readonly receivedAt: number;
+  readonly authenticatedImei?: string;
+}
+
+/** From the main thread to a worker. */
+export type ToWorker =
+  | { readonly type: 'messages'; readonly messages: readonly WireMessage[] }
+  /** Finish what was sent, keep the live states, and exit. */
+  | { readonly type: 'stop' };
+
+/** From a worker to the main thread. */
+export type FromWorker =
+  | { readonly type: 'ready' }
+  /** Messages handled for good (stored or rejected with a reason), and those that could not be stored. */
+  | {
+      readonly type: 'settled';
+      readonly done: readonly number[];
+      readonly failed: readonly { readonly id: number; readonly error: string }[];
+      readonly counters: IngestCountersSnapshot;
+    }
+  /** A rejection report for a device (`devices/{imei}/errors`), published through the main thread's broker link. */
+  | { readonly type: 'publish'; readonly topic: string; readonly payload: Uint8Array }
+  | { readonly type: 'failed'; readonly error: string };
