@@ -167,9 +167,12 @@ const PROFILE_DIR = (() => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 })();
 
+/** The Node flags ingest is deployed with (`npm run start:ingest`, docker-compose.yml), for both consumers. */
+const DEPLOYED_NODE_FLAGS = ['--max-semi-space-size=128'];
+
 function startProcess(entry: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {
   return startNodeProcess(entry, env, ready, {
-    nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+    nodeArgs: [...DEPLOYED_NODE_FLAGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
     timeoutMs: 120_000,
     onStdout: (chunk) => {
       const totals = chunk.match(/ingest totals: (\{.*\})/);

@@ -377,15 +377,16 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
       if (d.machine) {
         this.bind(state, d.machine, targets.get(imei), now);
         const cells = rows[i] ?? [];
-        const fixes = d.result.fixes.flatMap((fix, j) =>
-          fix.trusted ? [toRuleFix(imei, fix, cells[j]?.h3_cell ?? null)] : [],
-        );
+        const fixes: Fix[] = [];
+        const list = inputs.get(state) ?? [];
+        for (const [j, fix] of d.result.fixes.entries()) {
+          const id = `${imei}@${fix.deviceTime.toISOString()}`;
+          if (fix.trusted) fixes.push(toRuleFix(imei, id, fix, cells[j]?.h3_cell ?? null));
+          list.push({ type: 'fix', fix: fromDecodedFix(fix, id) });
+        }
+        inputs.set(state, list);
         const events = this.rules.fold(state, d.machine, fixes);
         if (events.length > 0) verdicts.push({ imei, events });
-        const list = inputs.get(state) ?? [];
-        for (const fix of d.result.fixes)
-          list.push({ type: 'fix', fix: fromDecodedFix(fix, `${imei}@${fix.deviceTime.toISOString()}`) });
-        inputs.set(state, list);
       }
       state.cursor = Math.max(state.cursor, d.message.receivedAt.getTime());
       changed.set(imei, state);
@@ -436,10 +437,19 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
       state.rules = undefined;
       state.integrity = undefined;
     }
-    state.machine = this.integrity.machineOf(machine, {
-      ...(target ? { intervalMovingSeconds: target.intervalMovingSeconds } : {}),
-      ...(target ? { intervalIgnitionOffSeconds: target.intervalIgnitionOffSeconds } : {}),
-    });
+    const current = state.machine;
+    const movingMs = (target?.intervalMovingSeconds ?? 0) * 1000 || undefined;
+    const ignitionOffMs = (target?.intervalIgnitionOffSeconds ?? 0) * 1000 || undefined;
+    if (
+      current?.machineId !== machine.id ||
+      current.category !== machine.category ||
+      current.reportingIntervalMs !== movingMs ||
+      current.reportingIntervalIgnitionOffMs !== ignitionOffMs
+    )
+      state.machine = this.integrity.machineOf(machine, {
+        ...(target ? { intervalMovingSeconds: target.intervalMovingSeconds } : {}),
+        ...(target ? { intervalIgnitionOffSeconds: target.intervalIgnitionOffSeconds } : {}),
+      });
     state.integrity ??= this.integrity.fresh(state.imei, now);
   }
 

@@ -286,20 +286,21 @@ function writes(event: RuleEvent): boolean {
   }
 }
 
-/** A decoded fix as the rules take it, with the H3 cell already computed for its stored row. */
-export function toRuleFix(imei: string, fix: DecodedFix, cell: string | null): Fix {
-  return {
+/** A decoded fix as the rules take it, with its id and the H3 cell already computed for its stored row. */
+export function toRuleFix(imei: string, id: string, fix: DecodedFix, cell: string | null): Fix {
+  const ruleFix: Fix = {
     deviceId: imei,
-    id: `${imei}@${fix.deviceTime.toISOString()}`,
+    id,
     time: fix.deviceTime.getTime(),
     receivedAt: fix.receivedAt.getTime(),
     lat: fix.lat,
     lon: fix.lon,
-    ...(cell ? { cell } : {}),
-    ...(fix.speedKmh !== undefined ? { speedKmh: fix.speedKmh } : {}),
-    ...(fix.ignition !== undefined ? { ignition: fix.ignition } : {}),
-    ...(fix.hdop !== undefined ? { hdop: fix.hdop } : {}),
-    ...(fix.satellites !== undefined ? { satellites: fix.satellites } : {}),
-    ...(fix.towing !== undefined ? { towed: fix.towing } : {}),
   };
+  if (cell) ruleFix.cell = cell;
+  if (fix.speedKmh !== undefined) ruleFix.speedKmh = fix.speedKmh;
+  if (fix.ignition !== undefined) ruleFix.ignition = fix.ignition;
+  if (fix.hdop !== undefined) ruleFix.hdop = fix.hdop;
+  if (fix.satellites !== undefined) ruleFix.satellites = fix.satellites;
+  if (fix.towing !== undefined) ruleFix.towed = fix.towing;
+  return ruleFix;
 }

@@ -53,13 +53,19 @@ export function assessPlausibility(
     ) {
       flags.add('impossible_speed');
     }
-    if (![...flags].some((flag) => POSITION_DOUBTS.has(flag))) anchor = position;
+    if (!hasDoubt(flags)) anchor = position;
   }
 
   return drafts.map((draft, i) => {
-    const flags = FIX_FLAGS.filter((flag) => flagSets[i]!.has(flag));
+    const set = flagSets[i]!;
+    const flags = set.size === 0 ? [] : FIX_FLAGS.filter((flag) => set.has(flag));
     return { ...draft, flags, trusted: flags.length === 0 };
   });
+}
+
+function hasDoubt(flags: ReadonlySet<FixFlag>): boolean {
+  for (const flag of flags) if (POSITION_DOUBTS.has(flag)) return true;
+  return false;
 }
 
 function intrinsicFlags(draft: FixDraft, receivedAt: Date, limits: DecodeLimits): Set<FixFlag> {
