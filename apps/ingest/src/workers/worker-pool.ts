@@ -6,6 +6,12 @@ import { IngestCountersSnapshot, sumCounters } from '../ingest-counters';
 import type { AppConfig } from '@app/config';
 import type { FromWorker, ToWorker, WireMessage, WorkerData } from './protocol';
 
+/** The young generation of each thread: the process's (`--max-semi-space-size`, three semi-spaces in V8). */
+const YOUNG_GENERATION_MB = (() => {
+  const flag = process.execArgv.find((arg) => arg.startsWith('--max-semi-space-size='));
+  return flag ? 3 * Number(flag.split('=')[1]) : undefined;
+})();
+
 /** How long a worker thread that died waits before it is started again. */
 const RESTART_MS = 1000;
 
@@ -114,12 +120,13 @@ export class IngestWorkerPool {
 
   private spawn(slot: Slot): Promise<void> {
     const entry = path.join(__dirname, `ingest.worker${path.extname(__filename)}`);
-    // Running from TypeScript sources (npm run start:*, tests), the thread needs the same loader as the process.
-    const loader = entry.endsWith('.ts') && !process.execArgv.includes('@swc-node/register');
     const workerData: WorkerData = { config: { ...this.config, ingestWorkers: 0 } };
     const worker = new Worker(entry, {
       workerData,
-      execArgv: [...process.execArgv, ...(loader ? ['--require', '@swc-node/register'] : [])],
+      // V8 flags are the process's and may not be given to a thread; only the TypeScript loader is (running from
+      // sources: npm run start:*, tests), and the young generation the process was given as a resource limit.
+      execArgv: entry.endsWith('.ts') ? ['--require', '@swc-node/register'] : [],
+      ...(YOUNG_GENERATION_MB ? { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } } : {}),
     });
     slot.worker = worker;
     return new Promise<void>((resolve, reject) => {
