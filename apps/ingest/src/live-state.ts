@@ -61,23 +61,21 @@ export function serializeLiveState(state: LiveState): string {
 
 export function parseLiveState(json: string): LiveState {
   const snapshot = JSON.parse(json) as Snapshot | SnapshotV1;
-  if (snapshot.v === 1)
-    return {
-      imei: snapshot.imei,
-      machineId: snapshot.machineId,
-      lastFix: snapshot.lastFix,
-      rules: snapshot.rules ? parseState(snapshot.rules) : undefined,
-      integrity: snapshot.integrity ? parseIntegrityState(snapshot.integrity, snapshot.imei) : undefined,
-      cursor: snapshot.cursor,
-    };
-  if (snapshot.v !== 2)
+  if (snapshot.v !== 1 && snapshot.v !== 2)
     throw new Error(`live state version ${String((snapshot as { v: unknown }).v)} is not 2`);
+  const { rules, integrity } = snapshot;
   return {
     imei: snapshot.imei,
     machineId: snapshot.machineId,
     lastFix: snapshot.lastFix,
-    rules: snapshot.rules ? checkState(snapshot.rules) : undefined,
-    integrity: snapshot.integrity ? checkIntegrityState(snapshot.integrity, snapshot.imei) : undefined,
+    rules:
+      rules === undefined ? undefined : typeof rules === 'string' ? parseState(rules) : checkState(rules),
+    integrity:
+      integrity === undefined
+        ? undefined
+        : typeof integrity === 'string'
+          ? parseIntegrityState(integrity, snapshot.imei)
+          : checkIntegrityState(integrity, snapshot.imei),
     cursor: snapshot.cursor,
   };
 }
