@@ -202,6 +202,25 @@ describe.each(storageModes())('integrity alerts from ingest (%s storage)', (stor
     expect(stored).toHaveLength(6);
   });
 
+  it('a tracker that falls silent while ingest is down goes dark at a sweep after the restart', async () => {
+    const { tracker, client } = await device();
+    await send(client, tracker.imei, regular(3, 3 * 60 * MIN));
+
+    // Ingest stops (its memory is gone) and starts again; the tracker never reports again.
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+    await api.close();
+    await start();
+    // The restarted ingest takes the recently reporting trackers over in the background; sweep until it has.
+    const deadline = Date.now() + 15_000;
+    let alerts = await integrityOf(tracker.machineId);
+    while (alerts.length === 0 && Date.now() < deadline) {
+      await api.app.get(IngestPipeline).sweepIntegrity(Date.now());
+      alerts = await integrityOf(tracker.machineId);
+      if (alerts.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(alerts.map((a) => [a.rule_id, a.status])).toEqual([['integrity.went_dark', 'open']]);
+  });
+
   it('after a restart the rebuilt state closes the alert opened before it, once', async () => {
     const { tracker, client } = await device();
     const cut = fix(iso(Date.now() - 2 * MIN), MADRE_DE_DIOS.lat, MADRE_DE_DIOS.lon, {

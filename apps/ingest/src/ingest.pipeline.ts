@@ -40,6 +40,11 @@ import { TRACKER_TARGETS_CHANNEL, TrackerTargets } from './tracker-targets';
 /** Trackers swept in one turn of a writer. */
 const SWEEP_SLICE = 1000;
 
+/** How recent a tracker's last fix must be for ingest to take it over at start and watch it for going dark. */
+const ADOPT_WITHIN_MS = 7 * 24 * 3_600_000;
+/** Trackers whose states are rebuilt in one turn of a writer when taken over. */
+const ADOPT_SLICE = 500;
+
 /** The resolution of the H3 cell stored with every fix; the geofence index derives its coarser cells from it. */
 export const POSITION_CELL_RESOLUTION = DEFAULT_INDEX_PARAMS.fineRes;
 
@@ -88,6 +93,7 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly sweepEveryMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  private adopting: Promise<void> | undefined;
   readonly targets: TrackerTargets;
   private stopListening: (() => Promise<void>) | undefined;
   /** False in ingest's main thread when worker threads run the pipelines (INGEST_WORKERS): this one stays idle. */
@@ -157,6 +163,7 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.stopListening?.();
+    await this.adopting;
     await this.sweeping;
     await Promise.all(this.lanes.map((lane) => lane.draining));
     await this.liveStates.close();
@@ -184,6 +191,60 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
         return slices;
       }),
     );
+  }
+
+  /**
+   * Takes over, at start, the trackers that reported in the last week, that this instance may serve (`owns`: its
+   * share when worker threads split them; with Redis, not those another instance served last) and holds no state
+   * for. Their states are rebuilt from the stored positions, a slice at a time on each tracker's writer, so the
+   * went-dark sweep also watches a tracker that fell silent while ingest was down, or that never reports again.
+   * Returns how many trackers were taken over.
+   */
+  async adoptRecentTrackers(owns: (imei: string) => boolean, now: number): Promise<number> {
+    const bound = (await this.store.repos.trackers.boundImeis()).filter(owns);
+    let adopted = 0;
+    for (let i = 0; i < bound.length; i += ADOPT_SLICE) {
+      const candidates = await this.liveStates.adoptable(bound.slice(i, i + ADOPT_SLICE));
+      const newest = await this.store.repos.positions.newestFixTimes(candidates);
+      const recent = candidates.filter((imei) => (newest.get(imei)?.getTime() ?? 0) >= now - ADOPT_WITHIN_MS);
+      const byLane = this.lanes.map((): string[] => []);
+      for (const imei of recent) byLane[laneOfImei(imei, this.lanes.length)]?.push(imei);
+      await Promise.all(
+        this.lanes.map((lane, k) => {
+          const imeis = byLane[k] ?? [];
+          return imeis.length === 0 ? undefined : this.exclusive(lane, () => this.adopt(imeis, now));
+        }),
+      );
+      adopted += recent.length;
+    }
+    return adopted;
+  }
+
+  /** `adoptRecentTrackers` from now on, while messages are taken; logs the outcome. */
+  adoptInBackground(owns: (imei: string) => boolean): void {
+    this.adopting = this.adoptRecentTrackers(owns, Date.now())
+      .then((adopted) => {
+        if (adopted > 0) this.logger.log(`took over ${adopted} recently reporting trackers`);
+      })
+      .catch((error: unknown) =>
+        this.logger.error(
+          `could not take over recently reporting trackers: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+  }
+
+  private async adopt(imeis: readonly string[], now: number): Promise<void> {
+    const targets = await this.targets.of(imeis, now);
+    const known = imeis.filter((imei) => targets.get(imei)?.machine);
+    try {
+      const states = await this.loadStates(known, targets, now);
+      await this.liveStates.committed([...states.values()]);
+    } catch (error) {
+      this.liveStates.forget(known);
+      throw error;
+    } finally {
+      this.liveStates.settled(known);
+    }
   }
 
   /** Runs `task` on the lane's writer, between its batches. */

@@ -74,6 +74,18 @@ if (redisUrl)
       await redis.quit();
     });
 
+    it("offers for taking over the trackers this instance or nobody served last, not another instance's", async () => {
+      await redis.set(`${prefix}writer:350000000000010`, 'spec:0a1b2c3d:7');
+      await redis.set(`${prefix}writer:350000000000011`, 'other-instance:0a1b2c3d:9');
+      const held = liveState('350000000000013');
+      await store.load([held.imei]);
+      await store.committed([held]);
+      store.settled([held.imei]);
+      expect(
+        await store.adoptable(['350000000000010', '350000000000011', '350000000000012', held.imei]),
+      ).toEqual(['350000000000010', '350000000000012']);
+    });
+
     it('snapshots a state only once the batch holding it has settled', async () => {
       const state = liveState('350000000000003');
       await store.load([state.imei]);

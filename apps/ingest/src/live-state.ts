@@ -107,6 +107,11 @@ export interface LiveStateStore {
   forget(imeis: readonly string[]): void;
   /** The trackers whose states this instance holds in memory (those the integrity sweep looks at). */
   held(): string[];
+  /**
+   * Among trackers not held here, those this instance may take over at start: with Redis, those it served last
+   * (a restart) or nobody did; another live instance keeps its own.
+   */
+  adoptable(imeis: readonly string[]): Promise<string[]>;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -140,6 +145,10 @@ export class MemoryLiveStateStore implements LiveStateStore {
 
   held(): string[] {
     return [...this.states.keys()];
+  }
+
+  async adoptable(imeis: readonly string[]): Promise<string[]> {
+    return imeis.filter((imei) => !this.states.has(imei));
   }
 
   async flush(): Promise<void> {}
@@ -249,6 +258,17 @@ export class RedisLiveStateStore implements LiveStateStore {
 
   held(): string[] {
     return [...this.states.keys()];
+  }
+
+  async adoptable(imeis: readonly string[]): Promise<string[]> {
+    const candidates = imeis.filter((imei) => !this.states.has(imei));
+    if (candidates.length === 0) return [];
+    const writers = await this.redis.mget(candidates.map((imei) => this.key('writer', imei)));
+    const own = `${this.options.instanceId}:`;
+    return candidates.filter((_, i) => {
+      const writer = writers[i];
+      return writer === null || writer === undefined || writer.startsWith(own);
+    });
   }
 
   /** Writes the snapshots changed since the last flush (those of trackers in an uncommitted batch wait for the next). */

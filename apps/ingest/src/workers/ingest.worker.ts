@@ -15,6 +15,7 @@ import { IngestCoreModule } from '../ingest-core.module';
 import { IngestCounters } from '../ingest-counters';
 import { IngestPipeline } from '../ingest.pipeline';
 import type { FromWorker, ToWorker, WireMessage, WorkerData } from './protocol';
+import { slotOfImei } from './worker-pool';
 
 @Module({})
 class IngestWorkerModule {
@@ -43,6 +44,8 @@ async function boot(): Promise<INestApplicationContext> {
   pipeline.usePublisher({
     publishToDevice: async (topic, payload) => send({ type: 'publish', topic, payload }),
   });
+  const { index, count } = (workerData as WorkerData).slot;
+  pipeline.adoptInBackground((imei) => slotOfImei(imei, count) === index);
   return app;
 }
 

@@ -5,6 +5,8 @@ import type { IngestCountersSnapshot } from '../ingest-counters';
 export interface WorkerData {
   /** The main thread's configuration, with `ingestWorkers` 0. */
   readonly config: AppConfig;
+  /** Which share of the trackers the thread serves: `slotOfImei(imei, count) === index`. */
+  readonly slot: { readonly index: number; readonly count: number };
 }
 
 /** A device message as it crosses to a worker thread. */

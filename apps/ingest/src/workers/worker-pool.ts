@@ -120,7 +120,10 @@ export class IngestWorkerPool {
 
   private spawn(slot: Slot): Promise<void> {
     const entry = path.join(__dirname, `ingest.worker${path.extname(__filename)}`);
-    const workerData: WorkerData = { config: { ...this.config, ingestWorkers: 0 } };
+    const workerData: WorkerData = {
+      config: { ...this.config, ingestWorkers: 0 },
+      slot: { index: slot.index, count: this.slots.length },
+    };
     const worker = new Worker(entry, {
       workerData,
       // V8 flags are the process's and may not be given to a thread; only the TypeScript loader is (running from
@@ -200,8 +203,11 @@ export class IngestWorkerPool {
  * the writer a thread's pipeline picks from the same IMEI: otherwise two threads of two writers would each use one.
  */
 export function slotOf(topic: string, slots: number): number {
+  return slotOfImei(topic.split('/')[1] ?? '', slots);
+}
+
+export function slotOfImei(imei: string, slots: number): number {
   if (slots === 1) return 0;
-  const imei = topic.split('/')[1] ?? '';
   let h = 0;
   for (let i = 0; i < imei.length; i++) h = Math.imul(h ^ imei.charCodeAt(i), 16777619);
   h ^= h >>> 16;

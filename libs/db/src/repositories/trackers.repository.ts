@@ -87,6 +87,19 @@ export class TrackersRepository {
    * The registered trackers among `imeis`, in one query: each with the machine it is bound to (null when
    * unbound) and its configured reporting intervals; trackers the registry does not know are absent from the map.
    */
+  /** The IMEIs of the trackers bound to a machine now. */
+  async boundImeis(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('trackers as t')
+      .innerJoin('tracker_bindings as b', (join) =>
+        join.onRef('b.tracker_id', '=', 't.id').on('b.unbound_at', 'is', null),
+      )
+      .select('t.imei')
+      .orderBy('t.imei')
+      .execute();
+    return rows.map((row) => row.imei);
+  }
+
   async ingestTargets(imeis: readonly string[]): Promise<Map<string, IngestTarget>> {
     const targets = new Map<string, IngestTarget>();
     if (imeis.length === 0) return targets;
