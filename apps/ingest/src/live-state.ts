@@ -229,16 +229,17 @@ export class RedisLiveStateStore implements LiveStateStore {
 
   async committed(states: readonly LiveState[]): Promise<void> {
     if (states.length === 0) return;
-    const pipeline = this.redis.pipeline();
+    const register: string[] = [];
     for (const state of states) {
       const value = `${this.options.instanceId}:${this.run}:${++this.commits}`;
-      pipeline.set(this.key('writer', state.imei), value);
+      register.push(this.key('writer', state.imei), value);
       this.written.set(state.imei, value);
       remember(this.states, state, this.options.maxStates);
       this.dirty.add(state.imei);
     }
-    await pipeline.exec();
+    await this.redis.mset(register);
   }
+
 
   forget(imeis: readonly string[]): void {
     for (const imei of imeis) {
