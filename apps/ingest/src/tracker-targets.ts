@@ -23,8 +23,6 @@ export class TrackerTargets implements NotificationListener {
   /** Counts the changes (and losses) seen, so a read that overlapped one is not kept. */
   private generation = 0;
   private listeningNow = false;
-  hits = 0;
-  reads = 0;
 
   constructor(
     private readonly read: (imeis: readonly string[]) => Promise<Map<string, IngestTarget>>,
@@ -53,15 +51,11 @@ export class TrackerTargets implements NotificationListener {
     for (const imei of imeis) {
       const cached = this.listeningNow ? this.cached.get(imei) : undefined;
       if (!cached || now - cached.readAt > this.ttlMs || now < cached.readAt) missing.push(imei);
-      else {
-        this.hits++;
-        if (cached.target) targets.set(imei, cached.target);
-      }
+      else if (cached.target) targets.set(imei, cached.target);
     }
     if (missing.length === 0) return targets;
     const generation = this.generation;
     const read = await this.read(missing);
-    this.reads++;
     const keep = this.listeningNow && generation === this.generation;
     for (const imei of missing) {
       const target = read.get(imei) ?? null;

@@ -43,7 +43,6 @@ export class IngestWorkerPool {
   private publisher: DevicePublisher | undefined;
   private nextId = 0;
   private stopping = false;
-  private readonly started: Promise<void>[] = [];
 
   constructor(private readonly config: AppConfig) {
     this.slots = Array.from({ length: config.ingestWorkers }, (_, index) => ({
