@@ -20,20 +20,12 @@ import { createRegistryApi, listen } from '../../apps/registry-api/src/registry-
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { IngestRuntime, startIngest } from '../../apps/ingest/src/ingest.runtime';
 import { DispatcherModule } from '../../apps/dispatcher/src/dispatcher.module';
+import { numberArg, percentile } from '../support';
+import { OFF_RIVER, ON_RIVER, TEST_RIVER, TEST_RIVER_MAPPING, minutes } from '../../test/support/river';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const DREDGES = arg('dredges', 50);
-const POSTS = arg('posts', 2000);
+const DREDGES = numberArg('dredges', 50);
+const POSTS = numberArg('posts', 2000);
 const PASSWORD = 'bench-admin-password-0123';
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-bench-dispatch-'));
@@ -102,38 +94,7 @@ async function main(): Promise<void> {
   const token = (await call('POST', '/v1/auth/login', { username: 'admin', password: PASSWORD }))[
     'accessToken'
   ] as string;
-  await call(
-    'POST',
-    '/v1/zones/import',
-    {
-      mapping: {
-        layer: 'bench-river',
-        kind: 'water_body',
-        authority: 'ANA',
-        idPrefix: 'river',
-        name: 'nombre',
-        legalBasis: { value: 'Decreto Legislativo N° 1100' },
-        bufferMeters: 200,
-      },
-      geojson: {
-        type: 'FeatureCollection',
-        features: [
-          {
-            type: 'Feature',
-            properties: { nombre: 'Río de Prueba' },
-            geometry: {
-              type: 'LineString',
-              coordinates: [
-                [-69.6, -12.85],
-                [-69.3, -12.85],
-              ],
-            },
-          },
-        ],
-      },
-    },
-    token,
-  );
+  await call('POST', '/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER }, token);
   const agency = await call('POST', '/v1/agencies', { code: 'ANA-BENCH', name: 'ANA', kind: 'water' }, token);
   await call('POST', `/v1/agencies/${agency['id']}/subscriptions`, { zoneKinds: ['water_body'] }, token);
   await call('POST', `/v1/agencies/${agency['id']}/channels`, { kind: 'webhook', url: receiverUrl }, token);
@@ -180,21 +141,10 @@ async function main(): Promise<void> {
   }
 
   // Each dredge sends its track in one message: outside, six minutes on the river, outside again.
-  const t0 = Date.UTC(2026, 10, 20, 8, 0, 0);
-  const fixAt = (minute: number, lat: number) => ({
-    time: new Date(t0 + minute * 60_000).toISOString(),
-    lat,
-    lon: -69.55,
-    speed: 2,
-    heading: 90,
-    hdop: 0.9,
-    satellites: 11,
-    ignition: true,
-  });
   const track = [
-    ...[0, 1, 2].map((m) => fixAt(m, -12.8)),
-    ...[3, 4, 5, 6, 7, 8].map((m) => fixAt(m, -12.8502)),
-    ...[9, 10, 11, 12, 13].map((m) => fixAt(m, -12.8)),
+    ...minutes('2026-11-20T08:00:00Z', 3, OFF_RIVER),
+    ...minutes('2026-11-20T08:03:00Z', 6, ON_RIVER),
+    ...minutes('2026-11-20T08:09:00Z', 5, OFF_RIVER),
   ];
   const clients = await Promise.all(
     devices.map((d) =>

@@ -22,17 +22,13 @@ import {
 } from '@app/geofence';
 import { benchPoints } from './points';
 import { runPostgis } from './postgis';
+import { numberArg } from '../support';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const N = arg('points', 100000);
-const RUNS = arg('runs', 3);
+const N = numberArg('points', 100000);
+const RUNS = numberArg('runs', 3);
 const COLD = process.argv.includes('--cold');
 
 function best(runs: number, fn: () => number): { ms: number; check: number } {

@@ -24,22 +24,18 @@ import { luhnCheckDigit } from '@app/registry';
 import { loadPlaces, ZONES } from '../../simulator/src/places';
 import { startMosquitto } from '../../test/support/mosquitto';
 import { startNodeProcess, stopNodeProcess } from '../../test/support/node-process';
+import { numberArg, percentile, stringArg } from '../support';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const DEVICES = arg('devices', 5000);
-const FIXES = arg('fixes', 30);
-const PUBLISHERS = arg('publishers', 8);
-const WINDOW = arg('window', 400);
-const CONNECTIONS = arg('connections', 512);
-const WRITERS = arg('writers', 2);
+const DEVICES = numberArg('devices', 5000);
+const FIXES = numberArg('fixes', 30);
+const PUBLISHERS = numberArg('publishers', 8);
+const WINDOW = numberArg('window', 400);
+const CONNECTIONS = numberArg('connections', 512);
+const WRITERS = numberArg('writers', 2);
 /** Ingest's worker threads (INGEST_WORKERS); 0 runs the pipeline on the main thread with the broker connections. */
-const WORKERS = arg('workers', 0);
+const WORKERS = numberArg('workers', 0);
 /** Fixes/s offered in the latency run (open loop, below capacity). */
-const RATE = arg('rate', 5000);
+const RATE = numberArg('rate', 5000);
 const DREDGE_SHARE = 0.05;
 const EVERY_MS = 30_000;
 const ROOT = path.resolve(__dirname, '../..');
@@ -60,11 +56,6 @@ interface Message {
 function imeiOf(i: number): string {
   const payload = `35${String(i).padStart(12, '0')}`;
   return payload + String(luhnCheckDigit(payload));
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
 function devicesInMadreDeDios(first: number): Device[] {
@@ -162,17 +153,17 @@ async function seedRegistry(databaseUrl: string, devices: readonly Device[]): Pr
   }
 }
 
-const PROFILE_DIR = (() => {
-  const i = process.argv.indexOf('--profile');
-  return i >= 0 ? process.argv[i + 1] : undefined;
-})();
+const PROFILE_DIR = stringArg('profile');
 
 /** The Node flags ingest is deployed with (`npm run start:ingest`, docker-compose.yml), for both consumers. */
 const DEPLOYED_NODE_FLAGS = ['--max-semi-space-size=128'];
 
 function startProcess(entry: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {
   return startNodeProcess(entry, env, ready, {
-    nodeArgs: [...DEPLOYED_NODE_FLAGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
+    nodeArgs: [
+      ...DEPLOYED_NODE_FLAGS,
+      ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+    ],
     timeoutMs: 120_000,
     onStdout: (chunk) => {
       const totals = chunk.match(/ingest totals: (\{.*\})/);
@@ -252,8 +243,7 @@ async function runPhase(
   );
   const latencies = rows.rows
     .map((r) => r.stored_at.getTime() - (published.get(`${r.imei}|${r.fix_time.getTime()}`) ?? NaN))
-    .filter((l) => Number.isFinite(l))
-    .sort((a, b) => a - b);
+    .filter((l) => Number.isFinite(l));
   process.stdout.write('\n');
   return {
     published,
@@ -390,8 +380,7 @@ async function main(): Promise<void> {
     );
     const toViolation = violations.rows
       .map((r) => r.stored_at.getTime() - (published.get(`${r.imei}|${r.confirmed_at.getTime()}`) ?? NaN))
-      .filter((l) => Number.isFinite(l))
-      .sort((a, b) => a - b);
+      .filter((l) => Number.isFinite(l));
     await stopProcess(ingest);
 
     const row = (label: string, r: PhaseResult) =>

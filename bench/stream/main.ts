@@ -26,17 +26,13 @@ import {
   type ZoneHit,
   type ZoneLookup,
 } from '@app/rules';
+import { numberArg } from '../support';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const DEVICES = arg('devices', 10_000);
-const FIXES = arg('fixes', 60);
-const RUNS = arg('runs', 3);
-const NAIVE_DEVICES = arg('naive-devices', 30);
-const JSON_DEVICES = arg('json-devices', 1_000);
+const DEVICES = numberArg('devices', 10_000);
+const FIXES = numberArg('fixes', 60);
+const RUNS = numberArg('runs', 3);
+const NAIVE_DEVICES = numberArg('naive-devices', 30);
+const JSON_DEVICES = numberArg('json-devices', 1_000);
 const EVERY_MS = 30_000;
 const T0 = Date.UTC(2026, 10, 22, 6, 0, 0);
 
