@@ -14,6 +14,15 @@ const LIMA = { lat: -12.0514, lon: -77.0343 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** A stopped machine's fix `agoMs` before now reporting its external power cut. */
+function powerCut(agoMs: number) {
+  return fix(iso(Date.now() - agoMs), MADRE_DE_DIOS.lat, MADRE_DE_DIOS.lon, {
+    speed: 0,
+    externalVoltage: 0.4,
+    events: ['power_cut'],
+  });
+}
+
 /** Regular fixes a minute apart, the last one `endsAgoMs` before now, a few metres apart as GNSS scatters. */
 function regular(count: number, endsAgoMs: number, extra: Record<string, unknown> = {}) {
   const end = Date.now() - endsAgoMs;
@@ -110,11 +119,7 @@ describe.each(storageModes())('integrity alerts from ingest (%s storage)', (stor
 
   it('a power cut reported by the tracker opens a power-cut violation', async () => {
     const { tracker, client } = await device();
-    const cut = fix(iso(Date.now() - MIN), MADRE_DE_DIOS.lat, MADRE_DE_DIOS.lon, {
-      speed: 0,
-      externalVoltage: 0.4,
-      events: ['power_cut'],
-    });
+    const cut = powerCut(MIN);
     await send(client, tracker.imei, [...regular(4, 2 * MIN), cut]);
 
     const alerts = await integrityOf(tracker.machineId);
@@ -136,11 +141,7 @@ describe.each(storageModes())('integrity alerts from ingest (%s storage)', (stor
     expect(declared.status).toBe(201);
     // Ingest learns which machines have windows in force at each sweep.
     await api.app.get(IngestPipeline).sweepIntegrity(Date.now());
-    const cut = fix(iso(Date.now() - MIN), MADRE_DE_DIOS.lat, MADRE_DE_DIOS.lon, {
-      speed: 0,
-      externalVoltage: 0.4,
-      events: ['power_cut'],
-    });
+    const cut = powerCut(MIN);
     await send(client, tracker.imei, [...regular(4, 2 * MIN), cut]);
 
     const alerts = await integrityOf(tracker.machineId);
@@ -223,11 +224,7 @@ describe.each(storageModes())('integrity alerts from ingest (%s storage)', (stor
 
   it('after a restart the rebuilt state closes the alert opened before it, once', async () => {
     const { tracker, client } = await device();
-    const cut = fix(iso(Date.now() - 2 * MIN), MADRE_DE_DIOS.lat, MADRE_DE_DIOS.lon, {
-      speed: 0,
-      externalVoltage: 0.4,
-      events: ['power_cut'],
-    });
+    const cut = powerCut(2 * MIN);
     await send(client, tracker.imei, [...regular(4, 3 * MIN), cut]);
     const opened = await integrityOf(tracker.machineId);
     expect(opened.map((a) => [a.rule_id, a.status])).toEqual([['integrity.power_cut', 'open']]);
