@@ -23,9 +23,7 @@ export class IngestIntake implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
-    this.starting = this.workers
-      ? this.workers.start()
-      : this.pipeline.liveStates.connected().then(() => this.pipeline.adoptInBackground(() => true));
+    this.starting = this.workers ? this.workers.start() : this.pipeline.start(() => true);
     // `ready` reports a failed start; until then it must not count as unhandled.
     this.starting.catch(() => undefined);
   }

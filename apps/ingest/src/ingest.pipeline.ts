@@ -212,16 +212,22 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
       await Promise.all(
         this.lanes.map((lane, k) => {
           const imeis = byLane[k] ?? [];
-          return imeis.length === 0 ? undefined : this.exclusive(lane, () => this.adopt(imeis, now));
+          if (imeis.length === 0) return undefined;
+          return this.exclusive(lane, async () => {
+            adopted += await this.adopt(imeis, now);
+          });
         }),
       );
-      adopted += recent.length;
     }
     return adopted;
   }
 
-  /** `adoptRecentTrackers` from now on, while messages are taken; logs the outcome. */
-  adoptInBackground(owns: (imei: string) => boolean): void {
+  /**
+   * Makes the pipeline ready to take messages (its live state store connected) and starts taking over the recently
+   * reporting trackers it may serve (`adoptRecentTrackers`, in the background; the outcome is logged).
+   */
+  async start(owns: (imei: string) => boolean): Promise<void> {
+    await this.liveStates.connected();
     this.adopting = this.adoptRecentTrackers(owns, Date.now())
       .then((adopted) => {
         if (adopted > 0) this.logger.log(`took over ${adopted} recently reporting trackers`);
@@ -233,17 +239,28 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
       );
   }
 
-  private async adopt(imeis: readonly string[], now: number): Promise<void> {
+  private async adopt(imeis: readonly string[], now: number): Promise<number> {
     const targets = await this.targets.of(imeis, now);
     const known = imeis.filter((imei) => targets.get(imei)?.machine);
-    try {
+    await this.holding(known, async () => {
       const states = await this.loadStates(known, targets, now);
       await this.liveStates.committed([...states.values()]);
+    });
+    return known.length;
+  }
+
+  /**
+   * Runs `work` on the live states of `imeis`: held from the snapshots until it ends, and forgotten if it fails
+   * (the copies in memory may then hold what was never committed).
+   */
+  private async holding(imeis: readonly string[], work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
     } catch (error) {
-      this.liveStates.forget(known);
+      this.liveStates.forget(imeis);
       throw error;
     } finally {
-      this.liveStates.settled(known);
+      this.liveStates.settled(imeis);
     }
   }
 
@@ -360,19 +377,14 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
     const now = Math.max(...messages.map((m) => m.receivedAt.getTime()));
     const targets = await this.targets.of(imeis, now);
     const known = imeis.filter((imei) => targets.has(imei));
-    try {
+    await this.holding(known, async () => {
       const states = await this.loadStates(known, targets, now);
       const decoded = messages.map((message) => this.decode(message, states, targets));
       const written = await this.write(decoded, states, targets, now);
       await this.liveStates.committed(written.changed);
       this.count(decoded, written);
       for (const d of decoded) void this.reportRejections(d);
-    } catch (error) {
-      this.liveStates.forget(known);
-      throw error;
-    } finally {
-      this.liveStates.settled(known);
-    }
+    });
   }
 
   private decode(
@@ -498,19 +510,7 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
       state.rules = undefined;
       state.integrity = undefined;
     }
-    const current = state.machine;
-    const movingMs = (target?.intervalMovingSeconds ?? 0) * 1000 || undefined;
-    const ignitionOffMs = (target?.intervalIgnitionOffSeconds ?? 0) * 1000 || undefined;
-    if (
-      current?.machineId !== machine.id ||
-      current.category !== machine.category ||
-      current.reportingIntervalMs !== movingMs ||
-      current.reportingIntervalIgnitionOffMs !== ignitionOffMs
-    )
-      state.machine = this.integrity.machineOf(machine, {
-        ...(target ? { intervalMovingSeconds: target.intervalMovingSeconds } : {}),
-        ...(target ? { intervalIgnitionOffSeconds: target.intervalIgnitionOffSeconds } : {}),
-      });
+    state.machine = this.integrity.machineOf(machine, target ?? {}, state.machine);
     state.integrity ??= this.integrity.fresh(state.imei, now);
   }
 

@@ -60,20 +60,31 @@ export class IntegrityWriter {
     this.refreshEveryMs = config.integritySweepSeconds * 1000;
   }
 
-  /** The machine as the detectors see it, with the tracker's configured reporting intervals. */
+  /**
+   * The machine as the detectors see it, with the tracker's configured reporting intervals; `current` itself when
+   * it already says so (ingest asks at every message).
+   */
   machineOf(
     machine: { id: string; category: string },
     intervals: { intervalMovingSeconds?: number; intervalIgnitionOffSeconds?: number },
+    current?: IntegrityMachine,
   ): IntegrityMachine {
+    const movingMs = intervals.intervalMovingSeconds ? intervals.intervalMovingSeconds * 1000 : undefined;
+    const ignitionOffMs = intervals.intervalIgnitionOffSeconds
+      ? intervals.intervalIgnitionOffSeconds * 1000
+      : undefined;
+    if (
+      current?.machineId === machine.id &&
+      current.category === machine.category &&
+      current.reportingIntervalMs === movingMs &&
+      current.reportingIntervalIgnitionOffMs === ignitionOffMs
+    )
+      return current;
     return {
       machineId: machine.id,
       category: machine.category as MachineCategory,
-      ...(intervals.intervalMovingSeconds
-        ? { reportingIntervalMs: intervals.intervalMovingSeconds * 1000 }
-        : {}),
-      ...(intervals.intervalIgnitionOffSeconds
-        ? { reportingIntervalIgnitionOffMs: intervals.intervalIgnitionOffSeconds * 1000 }
-        : {}),
+      ...(movingMs ? { reportingIntervalMs: movingMs } : {}),
+      ...(ignitionOffMs ? { reportingIntervalIgnitionOffMs: ignitionOffMs } : {}),
     };
   }
 

@@ -240,7 +240,6 @@ export class RedisLiveStateStore implements LiveStateStore {
     await this.redis.mset(register);
   }
 
-
   forget(imeis: readonly string[]): void {
     for (const imei of imeis) {
       this.states.delete(imei);

@@ -40,12 +40,11 @@ async function boot(): Promise<INestApplicationContext> {
   await app.init();
   await app.get(ZoneCatalogueService).ready();
   const pipeline = app.get(IngestPipeline);
-  await pipeline.liveStates.connected();
   pipeline.usePublisher({
     publishToDevice: async (topic, payload) => send({ type: 'publish', topic, payload }),
   });
   const { index, count } = (workerData as WorkerData).slot;
-  pipeline.adoptInBackground((imei) => slotOfImei(imei, count) === index);
+  await pipeline.start((imei) => slotOfImei(imei, count) === index);
   return app;
 }
 
