@@ -1,7 +1,7 @@
 /** How a column's values are written in a PostgreSQL array literal. */
 export type LiteralKind = 'number' | 'boolean' | 'text' | 'timestamp' | 'text-array';
 
-type LiteralValue = string | number | boolean | Date | readonly string[] | null | undefined;
+export type LiteralValue = string | number | boolean | Date | readonly string[] | null | undefined;
 
 const NEEDS_ESCAPE = /["\\]/;
 

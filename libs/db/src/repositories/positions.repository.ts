@@ -1,5 +1,5 @@
 import { Kysely, sql } from 'kysely';
-import { LiteralKind, arrayLiteral } from '../array-literal';
+import { LiteralKind, LiteralValue, arrayLiteral } from '../array-literal';
 import type { DB, NewPosition, PositionRow } from '../schema';
 
 /** One device message to store once per device and content, with the id its fixes refer to. */
@@ -20,8 +20,42 @@ export interface ReplayRequest {
   readonly takenFrom: Date;
 }
 
+/** A column sent by `storeTelemetry`: its name, its SQL type and how its values are written (`arrayLiteral`). */
+type Field<Row> = readonly [keyof Row & string, string, LiteralKind];
+
+/** One `unnest` argument per field: the column's values as an array literal, cast to an array of its type. */
+function unnestArguments<Row>(rows: readonly Row[], fields: readonly Field<Row>[]) {
+  return sql.join(
+    fields.map(([name, type, kind]) => {
+      const values = arrayLiteral(
+        rows.map((row) => row[name] as LiteralValue),
+        kind,
+      );
+      return sql`${values}::${sql.raw(type === 'text[]' ? 'text' : type)}[]`;
+    }),
+  );
+}
+
+/** A device message as `storeTelemetry` sends it: its payload in base64, hashed by the database. */
+interface MessageRow {
+  readonly id: string;
+  readonly imei: string;
+  readonly topic: string;
+  readonly payload_base64: string;
+  readonly received_at: Date;
+}
+
+const MESSAGE_FIELDS: readonly Field<MessageRow>[] = [
+  ['id', 'uuid', 'text'],
+  ['imei', 'text', 'text'],
+  ['topic', 'text', 'text'],
+  ['payload_base64', 'text', 'text'],
+  ['received_at', 'timestamptz', 'timestamp'],
+];
+const MESSAGE_COLUMNS = sql.raw(MESSAGE_FIELDS.map(([name]) => name).join(', '));
+
 /** The columns of a stored fix, with their types and how `storeTelemetry` sends them. */
-const POSITION_FIELDS: readonly (readonly [keyof NewPosition, string, LiteralKind])[] = [
+const POSITION_FIELDS: readonly Field<NewPosition>[] = [
   ['imei', 'text', 'text'],
   ['fix_time', 'timestamptz', 'timestamp'],
   ['received_at', 'timestamptz', 'timestamp'],
@@ -66,47 +100,26 @@ export class PositionsRepository {
    */
   async storeTelemetry(messages: readonly NewDeviceMessage[], rows: readonly NewPosition[]): Promise<number> {
     if (messages.length === 0 && rows.length === 0) return 0;
-    const ids = arrayLiteral(
-      messages.map((m) => m.id),
-      'text',
-    );
-    const imeis = arrayLiteral(
-      messages.map((m) => m.imei),
-      'text',
-    );
-    const topics = arrayLiteral(
-      messages.map((m) => m.topic),
-      'text',
-    );
-    const payloads = arrayLiteral(
-      messages.map((m) => m.payload.toString('base64')),
-      'text',
-    );
-    const receivedAt = arrayLiteral(
-      messages.map((m) => m.receivedAt),
-      'timestamp',
-    );
-    const positionColumns = POSITION_FIELDS.map(([name, type, kind]) => {
-      const values = arrayLiteral(
-        rows.map((row) => row[name]),
-        kind,
-      );
-      return sql`${values}::${sql.raw(type === 'text[]' ? 'text' : type)}[]`;
-    });
+    const messageRows = messages.map((m): MessageRow => ({
+      id: m.id,
+      imei: m.imei,
+      topic: m.topic,
+      payload_base64: m.payload.toString('base64'),
+      received_at: m.receivedAt,
+    }));
     const result = await sql`
       with stored_messages as (
         insert into device_messages (id, imei, topic, payload, payload_sha256, received_at)
         select id, imei, topic, payload, encode(sha256(payload), 'hex'), received_at
         from (
           select id, imei, topic, decode(payload_base64, 'base64') as payload, received_at
-          from unnest(${ids}::uuid[], ${imeis}::text[], ${topics}::text[], ${payloads}::text[],
-                      ${receivedAt}::timestamptz[]) as m(id, imei, topic, payload_base64, received_at)
+          from unnest(${unnestArguments(messageRows, MESSAGE_FIELDS)}) as m(${MESSAGE_COLUMNS})
         ) as m
         on conflict (imei, payload_sha256) do nothing
       )
       insert into positions (${POSITION_COLUMNS})
       select ${POSITION_VALUES}
-      from unnest(${sql.join(positionColumns)}) as p(${POSITION_COLUMNS})
+      from unnest(${unnestArguments(rows, POSITION_FIELDS)}) as p(${POSITION_COLUMNS})
       on conflict (imei, fix_time) do nothing
     `.execute(this.db);
     return Number(result.numAffectedRows ?? 0);
