@@ -54,15 +54,18 @@ function serve(app: INestApplicationContext): void {
   let done: number[] = [];
   let failed: { id: number; error: string }[] = [];
   let reporting = false;
+  const settle = () => {
+    send({ type: 'settled', done, failed, counters: counters.snapshot() });
+    done = [];
+    failed = [];
+  };
   // Settlements go back together, once per turn of the event loop.
   const report = () => {
     if (reporting) return;
     reporting = true;
     setImmediate(() => {
       reporting = false;
-      send({ type: 'settled', done, failed, counters: counters.snapshot() });
-      done = [];
-      failed = [];
+      settle();
     });
   };
   const take = (message: WireMessage) => {
@@ -84,9 +87,7 @@ function serve(app: INestApplicationContext): void {
     if (message.type === 'messages') for (const m of message.messages) take(m);
     else if (message.type === 'stop')
       void app.close().finally(() => {
-        send({ type: 'settled', done, failed, counters: counters.snapshot() });
-        done = [];
-        failed = [];
+        settle();
         port.close();
       });
   });
