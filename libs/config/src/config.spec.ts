@@ -46,6 +46,15 @@ describe(loadConfig.name, () => {
     );
   });
 
+  it('refuses ingest worker threads on the embedded database, which lives in one thread', () => {
+    expect(() => loadConfig({ INGEST_WORKERS: '2', DATA_DIR: dataDir() })).toThrow(
+      /INGEST_WORKERS needs DATABASE_URL/,
+    );
+    expect(() => loadConfig({ INGEST_WORKERS: 'two', DATA_DIR: dataDir() })).toThrow(
+      /INGEST_WORKERS must be an integer, got "two"/,
+    );
+  });
+
   it('is documented key by key, with defaults, in docs/configuration.md', () => {
     const doc = fs.readFileSync(path.join(__dirname, '../../../docs/configuration.md'), 'utf8');
     for (const definition of Object.values(CONFIG_KEYS)) {
