@@ -19,12 +19,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import mqtt, { MqttClient } from 'mqtt';
 import { Client } from 'pg';
-import { openDatabase } from '@app/db';
-import { luhnCheckDigit } from '@app/registry';
-import { loadPlaces, ZONES } from '../../simulator/src/places';
 import { startMosquitto } from '../../test/support/mosquitto';
 import { startNodeProcess, stopNodeProcess } from '../../test/support/node-process';
 import { numberArg, percentile, stringArg } from '../support';
+import { EVERY_MS, Message, devicesInMadreDeDios, seedRegistry, workload } from './fleet';
 
 const DEVICES = numberArg('devices', 5000);
 const FIXES = numberArg('fixes', 30);
@@ -36,123 +34,7 @@ const WRITERS = numberArg('writers', 2);
 const WORKERS = numberArg('workers', 0);
 /** Fixes/s offered in the latency run (open loop, below capacity). */
 const RATE = numberArg('rate', 5000);
-const DREDGE_SHARE = 0.05;
-const EVERY_MS = 30_000;
 const ROOT = path.resolve(__dirname, '../..');
-
-interface Device {
-  readonly imei: string;
-  readonly category: 'dredge' | 'excavator';
-  readonly lat: number;
-  readonly lon: number;
-}
-
-interface Message {
-  readonly imei: string;
-  readonly time: number;
-  readonly body: string;
-}
-
-function imeiOf(i: number): string {
-  const payload = `35${String(i).padStart(12, '0')}`;
-  return payload + String(luhnCheckDigit(payload));
-}
-
-function devicesInMadreDeDios(first: number): Device[] {
-  const places = loadPlaces();
-  const river = places.lineVertices(ZONES.madreDeDios);
-  const sites = places.miningSitesIn('MADRE DE DIOS');
-  return Array.from({ length: DEVICES }, (_, n) => {
-    const i = first + n;
-    if (i % Math.round(1 / DREDGE_SHARE) === 0) {
-      const v = river[(i * 7919) % river.length]!;
-      return { imei: imeiOf(i), category: 'dredge', lat: v.lat, lon: v.lon };
-    }
-    const s = sites[(i * 104_729) % sites.length]!;
-    return { imei: imeiOf(i), category: 'excavator', lat: s.lat, lon: s.lon };
-  });
-}
-
-/** Fix k of every device, then fix k + 1: as a broker sees a fleet reporting on a schedule. */
-function workload(devices: readonly Device[], t0: number): Message[] {
-  const messages: Message[] = [];
-  for (let k = 0; k < FIXES; k++)
-    for (const [i, d] of devices.entries()) {
-      const time = t0 + k * EVERY_MS + (i % 1000);
-      const jitter = ((i * 31 + k * 17) % 11) * 1e-6;
-      messages.push({
-        imei: d.imei,
-        time,
-        body: JSON.stringify({
-          time: new Date(time).toISOString(),
-          lat: d.lat + jitter,
-          lon: d.lon - jitter,
-          speed: 1.5,
-          heading: 90,
-          hdop: 0.9,
-          satellites: 10,
-          ignition: true,
-        }),
-      });
-    }
-  return messages;
-}
-
-async function seedRegistry(databaseUrl: string, devices: readonly Device[]): Promise<void> {
-  const database = await openDatabase({ databaseUrl, poolSize: 2 });
-  try {
-    const db = database.db;
-    const owner = await db
-      .insertInto('owners')
-      .values({
-        kind: 'company',
-        document_type: 'RUC',
-        document_number: '20100047218',
-        name: 'Bench Mining SAC',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    for (let i = 0; i < devices.length; i += 1000) {
-      const chunk = devices.slice(i, i + 1000);
-      const machines = await db
-        .insertInto('machines')
-        .values(
-          chunk.map((d, j) => ({
-            registry_number: `BENCH-2026-${String(i + j).padStart(7, '0')}`,
-            category: d.category,
-            make: 'Bench',
-            model: 'B1',
-            year: 2020,
-            serial_number: `BENCH-${i + j}`,
-            department: 'MADRE DE DIOS',
-            status: 'active',
-            owner_id: owner.id,
-          })),
-        )
-        .returning('id')
-        .execute();
-      const trackers = await db
-        .insertInto('trackers')
-        .values(
-          chunk.map((d) => ({
-            imei: d.imei,
-            model: 'FMB920',
-            interval_moving_seconds: 30,
-            interval_ignition_off_seconds: 300,
-          })),
-        )
-        .returning('id')
-        .execute();
-      await db
-        .insertInto('tracker_bindings')
-        .values(chunk.map((_, j) => ({ tracker_id: trackers[j]!.id, machine_id: machines[j]!.id })))
-        .execute();
-    }
-  } finally {
-    await database.close();
-  }
-}
-
 const PROFILE_DIR = stringArg('profile');
 
 /** The Node flags ingest is deployed with (`npm run start:ingest`, docker-compose.yml), for both consumers. */
@@ -279,8 +161,8 @@ async function main(): Promise<void> {
       `ingest benchmark: ${DEVICES} trackers × ${FIXES} single-fix messages, ${PUBLISHERS} publisher connections × ${WINDOW} in flight, ${CONNECTIONS} consumer connections, ingest with ${WORKERS} worker threads × ${WRITERS} writers, ${os.cpus().length} cores`,
     );
     // Two fleets: one for the full-load runs, a fresh one whose violations open during the paced run.
-    const devices = devicesInMadreDeDios(0);
-    const freshFleet = devicesInMadreDeDios(DEVICES);
+    const devices = devicesInMadreDeDios(0, DEVICES);
+    const freshFleet = devicesInMadreDeDios(DEVICES, DEVICES);
     await seedRegistry(dbUrl.toString(), [...devices, ...freshFleet]);
     await pg.connect();
     // The publishers stand in for the trackers: one account allowed to publish on every device topic.
@@ -330,7 +212,7 @@ async function main(): Promise<void> {
     );
     children.push(baseline);
     const t0 = Date.now() - 6 * 3_600_000;
-    const base = await runPhase(pg, 'bench_baseline_fixes', publishers, workload(devices, t0));
+    const base = await runPhase(pg, 'bench_baseline_fixes', publishers, workload(devices, FIXES, t0));
     await stopProcess(baseline);
 
     console.log('centinela ingest (default Peru catalogue)');
@@ -343,7 +225,6 @@ async function main(): Promise<void> {
         DEVICE_SECRET_KEY: 'bench-device-key-that-is-long-enough-0123456789',
         DATA_DIR: dataDir,
         GEOFENCE_CACHE_DIR: path.join(ROOT, '.data', 'geofence-cache'),
-        INGEST_MQTT_CONNECTIONS: String(CONNECTIONS),
         INGEST_WRITERS: String(WRITERS),
         INGEST_WORKERS: String(WORKERS),
         INGEST_INSTANCE_ID: 'bench',
@@ -357,7 +238,7 @@ async function main(): Promise<void> {
       'ingest running',
     );
     children.push(ingest);
-    const messages = workload(devices, t0 + FIXES * EVERY_MS + 60_000);
+    const messages = workload(devices, FIXES, t0 + FIXES * EVERY_MS + 60_000);
     const { result: centinela } = await runPhase(pg, 'positions', publishers, messages);
     const countViolations = async () =>
       Number((await pg.query<{ n: string }>('select count(*) as n from violations')).rows[0]?.n ?? 0);
@@ -369,7 +250,7 @@ async function main(): Promise<void> {
 
     // Latency below capacity: a fresh fleet (its violations open during this run) offered at a steady rate.
     console.log(`centinela ingest at ${RATE} fixes/s offered`);
-    const paced = workload(freshFleet, t0 + FIXES * EVERY_MS + 60_000);
+    const paced = workload(freshFleet, FIXES, t0 + FIXES * EVERY_MS + 60_000);
     const since = new Date();
     const { result: steady, published } = await runPhase(pg, 'positions', publishers, paced, RATE);
     const violations = await pg.query<{ imei: string; confirmed_at: Date; stored_at: Date }>(

@@ -42,6 +42,7 @@ export class IngestRuntime implements OnApplicationBootstrap, OnModuleDestroy {
           password: config.mqttPassword,
           instanceId: config.ingestInstanceId,
           connections: config.ingestMqttConnections,
+          inflightPerConnection: config.ingestMqttInflight,
         })
       : new EmbeddedBrokerTransport(embedded, config.embeddedMqttHost, config.embeddedMqttPort);
     intake.usePublisher(this.transport);

@@ -43,10 +43,17 @@ export const CONFIG_KEYS = {
   ),
   ingestMqttConnections: integer(
     'INGEST_MQTT_CONNECTIONS',
-    'Connections of one ingest instance to the external broker, in one shared-subscription group. Each holds one unacknowledged message at a time, so this bounds the messages waiting for a commit.',
-    512,
+    'Connections of one ingest instance to the external broker, in one shared-subscription group.',
+    8,
     1,
     1024,
+  ),
+  ingestMqttInflight: integer(
+    'INGEST_MQTT_INFLIGHT',
+    'Messages each of those connections may hold unacknowledged (MQTT 5 Receive Maximum); with INGEST_MQTT_CONNECTIONS it bounds the messages waiting for a commit. The broker must allow as many (EMQX: mqtt.max_inflight).',
+    256,
+    1,
+    65535,
   ),
   ingestInstanceId: optionalString(
     'INGEST_INSTANCE_ID',

@@ -1,4 +1,4 @@
-import mqtt, { IClientOptions, MqttClient } from 'mqtt';
+import { ConsumerConnection } from '@app/broker';
 import { DeviceTransport } from './device-transport';
 
 export const INGEST_SHARE_GROUP = 'centinela-ingest';
@@ -10,6 +10,8 @@ export interface SharedSubscriptionOptions {
   /** Stable across restarts: the broker keeps each connection's session (and its unacknowledged messages). */
   readonly instanceId: string;
   readonly connections: number;
+  /** Messages each connection may hold unacknowledged (MQTT 5 Receive Maximum). */
+  readonly inflightPerConnection: number;
   readonly reconnectMs?: number;
 }
 
@@ -19,15 +21,14 @@ export function sharedSubscriptions(patterns: readonly string[]): string[] {
 }
 
 /**
- * Consumes device topics from an external broker (Mosquitto, EMQX) over MQTT 5: many connections with
- * persistent sessions in one shared-subscription group, each acknowledging a message only after the handler
- * resolved (stored or rejected). An MQTT client handles one QoS 1 message at a time per connection, so the
- * connections are what lets many messages wait for one group commit. If the handler fails (database down) the
- * connection is dropped without acknowledging, and the broker delivers the message again once it reconnects.
+ * Consumes device topics from an external broker (Mosquitto, EMQX) over MQTT 5: a few connections with persistent
+ * sessions in one shared-subscription group, each holding up to `inflightPerConnection` messages and acknowledging
+ * each one only after the handler resolved (stored or rejected), so that thousands of messages wait for one group
+ * commit. If the handler fails (database down) the connection is dropped without acknowledging, and the broker
+ * delivers what it held again once it reconnects.
  */
 export class SharedSubscriptionTransport extends DeviceTransport {
-  private clients: MqttClient[] = [];
-  private stopped = false;
+  private connections: ConsumerConnection[] = [];
 
   constructor(private readonly options: SharedSubscriptionOptions) {
     super();
@@ -36,12 +37,26 @@ export class SharedSubscriptionTransport extends DeviceTransport {
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
       const topics = sharedSubscriptions(this.patterns());
-      this.clients = await Promise.all(
-        Array.from({ length: this.options.connections }, (_, i) => this.connect(i, topics)),
+      this.connections = Array.from(
+        { length: this.options.connections },
+        (_, i) =>
+          new ConsumerConnection({
+            url: this.options.url,
+            clientId: `centinela-ingest-${this.options.instanceId}-${i}`,
+            username: this.options.username,
+            password: this.options.password,
+            subscriptions: topics,
+            sessionExpirySeconds: 7 * 24 * 3600,
+            receiveMaximum: this.options.inflightPerConnection,
+            reconnectMs: this.options.reconnectMs ?? 1000,
+            onMessage: (topic, payload) => this.dispatch({ topic, payload, receivedAt: new Date() }, { topic }),
+            onWarning: (message) => this.logger.warn(message),
+          }),
       );
+      await Promise.all(this.connections.map((connection) => connection.start()));
       this.brokerUrl = this.options.url;
       this.logger.log(
-        `consuming ${topics.join(', ')} from ${this.options.url} over ${this.clients.length} connections`,
+        `consuming ${topics.join(', ')} from ${this.options.url} over ${this.connections.length} connections × ${this.options.inflightPerConnection} messages in flight`,
       );
       callback();
     } catch (error) {
@@ -51,51 +66,13 @@ export class SharedSubscriptionTransport extends DeviceTransport {
   }
 
   async publishToDevice(topic: string, payload: Buffer): Promise<void> {
-    const client = this.clients.find((c) => c.connected);
-    if (!client) throw new Error('not connected to the broker');
-    await client.publishAsync(topic, payload, { qos: 1 });
+    const connection = this.connections.find((c) => c.connected);
+    if (!connection) throw new Error('not connected to the broker');
+    await connection.publish(topic, payload);
   }
 
   async close(): Promise<void> {
-    this.stopped = true;
-    await Promise.all(this.clients.map((client) => client.endAsync(true)));
-    this.clients = [];
-  }
-
-  private async connect(index: number, topics: string[]): Promise<MqttClient> {
-    const clientId = `centinela-ingest-${this.options.instanceId}-${index}`;
-    const connection: { client?: MqttClient } = {};
-    const options: IClientOptions = {
-      protocolVersion: 5,
-      clean: false,
-      properties: { sessionExpiryInterval: 7 * 24 * 3600 },
-      clientId,
-      ...(this.options.username !== undefined ? { username: this.options.username } : {}),
-      ...(this.options.password !== undefined ? { password: this.options.password } : {}),
-      reconnectPeriod: this.options.reconnectMs ?? 1000,
-      customHandleAcks: (topic, payload, packet, done) => {
-        this.dispatch({ topic, payload, receivedAt: new Date() }, { ...packet }).then(
-          () => done(0),
-          (error: unknown) => this.withhold(connection.client, topic, error),
-        );
-      },
-    };
-    const client = await mqtt.connectAsync(this.options.url, options);
-    connection.client = client;
-    client.on('error', (error) => this.logger.warn(`broker connection ${clientId}: ${error.message}`));
-    const granted = await client.subscribeAsync(topics, { qos: 1 });
-    const refused = granted.filter((g) => g.qos > 2);
-    if (refused.length > 0)
-      throw new Error(`the broker refused subscriptions: ${refused.map((g) => g.topic).join(', ')}`);
-    return client;
-  }
-
-  /** Leaves the message unacknowledged: reconnecting makes the broker deliver it again. */
-  private withhold(client: MqttClient | undefined, topic: string, error: unknown): void {
-    this.logger.warn(`not acknowledging ${topic}: ${error instanceof Error ? error.message : String(error)}`);
-    if (!client || this.stopped) return;
-    client.end(true, () => {
-      if (!this.stopped) setTimeout(() => client.reconnect(), this.options.reconnectMs ?? 1000).unref();
-    });
+    await Promise.all(this.connections.map((connection) => connection.close()));
+    this.connections = [];
   }
 }
