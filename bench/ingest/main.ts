@@ -1,14 +1,16 @@
 /**
  * Ingest benchmark: thousands of trackers' single-fix messages published at QoS 1 to Mosquitto (the project's
- * configuration: nothing dropped), consumed with acknowledgement after commit. Two consumers run in turn on the
+ * configuration: nothing dropped), consumed with acknowledgement after commit. The consumers run in turn on the
  * same broker, database server and workload:
- *   1. the bare ack-after-commit baseline (bench/ingest/baseline-consumer.ts): the ceiling;
+ *   1. the bare ack-after-commit baseline (bench/ingest/baseline-consumer.ts), twice: on the general-purpose
+ *      client (mqtt.js, `--baseline-connections` connections each holding one message), and on ingest's own
+ *      subscriber (ConsumerConnection, the same connections as ingest);
  *   2. Centinela's ingest (`npm run start:ingest`): registry look-up, raw payload and fix stored once with its H3
  *      cell, decoder checks, geofence on the default Peru catalogue, rules, violations and outbox.
  * Each runs in its own process, like the deployment. Prints sustained fixes/s, publish-to-stored p50/p99, the
- * confirming-fix-to-violation p99, and ingest ÷ baseline. Needs DATABASE_URL (a PostgreSQL server; a database
- * of its own is created and dropped). Usage:
- *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 512 --writers 2 --workers 0 --rate 5000]
+ * confirming-fix-to-violation p99, and ingest ÷ each baseline. Needs DATABASE_URL (a PostgreSQL server; a
+ * database of its own is created and dropped). Usage:
+ *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 8 --inflight 256 --baseline-connections 512 --writers 2 --workers 0 --rate 5000]
  * `--workers N` sets ingest's worker threads (INGEST_WORKERS, default 0); `--profile DIR` writes CPU profiles of
  * the consumers to DIR.
  */
@@ -28,7 +30,10 @@ const DEVICES = numberArg('devices', 5000);
 const FIXES = numberArg('fixes', 30);
 const PUBLISHERS = numberArg('publishers', 8);
 const WINDOW = numberArg('window', 400);
-const CONNECTIONS = numberArg('connections', 512);
+const CONNECTIONS = numberArg('connections', 8);
+const INFLIGHT = numberArg('inflight', 256);
+/** Connections of the mqtt.js baseline, each holding one unacknowledged message. */
+const BASELINE_CONNECTIONS = numberArg('baseline-connections', 512);
 const WRITERS = numberArg('writers', 2);
 /** Ingest's worker threads (INGEST_WORKERS); 0 runs the pipeline on the main thread with the broker connections. */
 const WORKERS = numberArg('workers', 0);
@@ -40,18 +45,27 @@ const PROFILE_DIR = stringArg('profile');
 /** The Node flags ingest is deployed with (`npm run start:ingest`, docker-compose.yml), for both consumers. */
 const DEPLOYED_NODE_FLAGS = ['--max-semi-space-size=128'];
 
-function startProcess(entry: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {
-  return startNodeProcess(entry, env, ready, {
+async function startProcess(entry: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {
+  let output = '';
+  const child = await startNodeProcess(entry, env, ready, {
     nodeArgs: [
       ...DEPLOYED_NODE_FLAGS,
       ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
     ],
     timeoutMs: 120_000,
     onStdout: (chunk) => {
+      output = (output + chunk).slice(-20_000);
       const totals = chunk.match(/ingest totals: (\{.*\})/);
       if (totals) console.log(`  ingest counters: ${totals[1]}`);
     },
   });
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+  // A consumer that dies mid-run would leave the bench waiting for rows that never come.
+  child.once('exit', (code, signal) => {
+    console.error(`\n${entry} exited during the run (${signal ?? String(code)}):\n${output}`);
+    process.exit(1);
+  });
+  return child;
 }
 
 const stopProcess = (child: ChildProcess) => stopNodeProcess(child, 'SIGTERM');
@@ -158,7 +172,7 @@ async function main(): Promise<void> {
   const pg = new Client({ connectionString: dbUrl.toString() });
   try {
     console.log(
-      `ingest benchmark: ${DEVICES} trackers × ${FIXES} single-fix messages, ${PUBLISHERS} publisher connections × ${WINDOW} in flight, ${CONNECTIONS} consumer connections, ingest with ${WORKERS} worker threads × ${WRITERS} writers, ${os.cpus().length} cores`,
+      `ingest benchmark: ${DEVICES} trackers × ${FIXES} single-fix messages, ${PUBLISHERS} publisher connections × ${WINDOW} in flight, ${CONNECTIONS} consumer connections × ${INFLIGHT} in flight, ingest with ${WORKERS} worker threads × ${WRITERS} writers, ${os.cpus().length} cores`,
     );
     // Two fleets: one for the full-load runs, a fresh one whose violations open during the paced run.
     const devices = devicesInMadreDeDios(0, DEVICES);
@@ -204,16 +218,22 @@ async function main(): Promise<void> {
       DATABASE_URL: dbUrl.toString(),
     };
 
-    console.log('baseline: bare ack-after-commit consumer');
-    const baseline = await startProcess(
-      'bench/ingest/baseline-consumer.ts',
-      { ...brokerEnv, CONNECTIONS: String(CONNECTIONS) },
-      'baseline consumer ready',
-    );
-    children.push(baseline);
     const t0 = Date.now() - 6 * 3_600_000;
-    const base = await runPhase(pg, 'bench_baseline_fixes', publishers, workload(devices, FIXES, t0));
-    await stopProcess(baseline);
+    const runBaseline = async (subscriber: 'mqtt.js' | 'consumer-connection', connections: number) => {
+      console.log(`baseline: bare ack-after-commit consumer on ${subscriber}`);
+      const baseline = await startProcess(
+        'bench/ingest/baseline-consumer.ts',
+        { ...brokerEnv, SUBSCRIBER: subscriber, CONNECTIONS: String(connections), INFLIGHT: String(INFLIGHT) },
+        'baseline consumer ready',
+      );
+      children.push(baseline);
+      const run = await runPhase(pg, 'bench_baseline_fixes', publishers, workload(devices, FIXES, t0));
+      await stopProcess(baseline);
+      await pg.query('truncate bench_baseline_fixes');
+      return run.result;
+    };
+    const generalBase = await runBaseline('mqtt.js', BASELINE_CONNECTIONS);
+    const ownBase = await runBaseline('consumer-connection', CONNECTIONS);
 
     console.log('centinela ingest (default Peru catalogue)');
     const ingest = await startProcess(
@@ -225,6 +245,8 @@ async function main(): Promise<void> {
         DEVICE_SECRET_KEY: 'bench-device-key-that-is-long-enough-0123456789',
         DATA_DIR: dataDir,
         GEOFENCE_CACHE_DIR: path.join(ROOT, '.data', 'geofence-cache'),
+        INGEST_MQTT_CONNECTIONS: String(CONNECTIONS),
+        INGEST_MQTT_INFLIGHT: String(INFLIGHT),
         INGEST_WRITERS: String(WRITERS),
         INGEST_WORKERS: String(WORKERS),
         INGEST_INSTANCE_ID: 'bench',
@@ -269,11 +291,13 @@ async function main(): Promise<void> {
     console.log('');
     console.log('| consumer | fixes stored | s | fixes/s | publish→stored p50 ms | p99 ms |');
     console.log('|---|---|---|---|---|---|');
-    console.log(row('bare ack-after-commit baseline (ceiling)', base.result));
+    console.log(row(`bare ack-after-commit baseline on mqtt.js (${BASELINE_CONNECTIONS} × 1 in flight)`, generalBase));
+    console.log(row(`bare ack-after-commit baseline on ingest's subscriber (${CONNECTIONS} × ${INFLIGHT})`, ownBase));
     console.log(row('**Centinela ingest**', centinela));
     console.log(row(`Centinela ingest, ${RATE} fixes/s offered`, steady));
     console.log('');
-    console.log(`ingest ÷ baseline: ${(centinela.rate / base.result.rate).toFixed(2)}`);
+    console.log(`ingest ÷ baseline on mqtt.js: ${(centinela.rate / generalBase.rate).toFixed(2)}`);
+    console.log(`ingest ÷ baseline on ingest's subscriber: ${(centinela.rate / ownBase.rate).toFixed(2)}`);
     console.log(
       `violations opened at full load: ${violationsAtFullLoad} (integrity alerts among them: ${integrityAlerts}, expected 0 on this clean workload)`,
     );
@@ -281,7 +305,7 @@ async function main(): Promise<void> {
       `violations opened at ${RATE} fixes/s: ${violations.rows.length}; confirming fix published → violation stored: p50 ${percentile(toViolation, 50)} ms, p99 ${percentile(toViolation, 99)} ms`,
     );
     console.log(
-      `lost: ${messages.length + paced.length - centinela.fixes - steady.fixes} (ingest), ${messages.length - base.result.fixes} (baseline)`,
+      `lost: ${messages.length + paced.length - centinela.fixes - steady.fixes} (ingest), ${2 * messages.length - generalBase.fixes - ownBase.fixes} (baselines)`,
     );
   } finally {
     await Promise.all(publishers.map((p) => p.endAsync(true)));

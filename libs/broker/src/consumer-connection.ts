@@ -46,6 +46,8 @@ interface Session {
   ready: boolean;
   lastReceived: number;
   flushScheduled: boolean;
+  /** Reading is paused while the session holds `receiveMaximum` unacknowledged messages. */
+  paused: boolean;
   ended: boolean;
 }
 
@@ -142,6 +144,7 @@ export class ConsumerConnection {
         ready: false,
         lastReceived: Date.now(),
         flushScheduled: false,
+        paused: false,
         ended: false,
       };
       this.session = session;
@@ -263,6 +266,12 @@ export class ConsumerConnection {
     }
     const entry: Unacknowledged = { id: packet.messageId ?? 0, handled: false };
     session.unacknowledged.push(entry);
+    // The broker should stop at the Receive Maximum; Mosquitto 2.0 does not, so the client holds back by not
+    // reading (TCP flow control) and the rest waits in the broker's queue.
+    if (!session.paused && session.unacknowledged.length >= this.options.receiveMaximum) {
+      session.paused = true;
+      session.stream.pause();
+    }
     this.options.onMessage(packet.topic, payload).then(
       () => {
         entry.handled = true;
@@ -297,12 +306,17 @@ export class ConsumerConnection {
     }
     queue.splice(0, count);
     session.stream.write(acks);
+    if (session.paused && queue.length < this.options.receiveMaximum) {
+      session.paused = false;
+      session.stream.resume();
+    }
   }
 
   private keepAlive(): void {
     const session = this.session;
     if (!session?.ready) return;
-    if (Date.now() - session.lastReceived > this.keepaliveSeconds() * 1500) {
+    // While paused the silence is this side's: the broker's packets wait unread.
+    if (!session.paused && Date.now() - session.lastReceived > this.keepaliveSeconds() * 1500) {
       this.drop('no packet from the broker within 1.5 keep-alive intervals');
       return;
     }

@@ -1,0 +1,185 @@
+import mqtt, { MqttClient } from 'mqtt';
+import { execFileSync } from 'node:child_process';
+import { RunningMosquitto, startMosquitto } from '../../../test/support/mosquitto';
+import { ConsumerConnection, ConsumerConnectionOptions } from './consumer-connection';
+
+/** Against a Mosquitto of its own, with the project's configuration (nothing dropped, persistent sessions). */
+describe('ConsumerConnection', () => {
+  let broker: RunningMosquitto;
+  let publisher: MqttClient;
+  const open: ConsumerConnection[] = [];
+  let clientNumber = 0;
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    const ctrl = (...args: string[]) =>
+      execFileSync(
+        'mosquitto_ctrl',
+        ['-h', '127.0.0.1', '-p', new URL(broker.url).port, '-u', broker.adminUsername, '-P', broker.adminPassword]
+          .concat(['dynsec', ...args]),
+        { stdio: 'ignore' },
+      );
+    ctrl('createRole', 'fleet');
+    ctrl('addRoleACL', 'fleet', 'publishClientSend', 'devices/#', 'allow');
+    ctrl('addRoleACL', 'fleet', 'subscribePattern', 'devices/#', 'allow');
+    ctrl('createClient', 'fleet', '-p', 'fleet-secret');
+    ctrl('addClientRole', 'fleet', 'fleet');
+    publisher = await mqtt.connectAsync(broker.url, { username: 'fleet', password: 'fleet-secret' });
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await publisher.endAsync();
+    await broker.stop();
+  });
+
+  /** A consumer of `devices/<test>/#` on the admin account; the same client id resumes the same session. */
+  async function consumer(
+    clientId: string,
+    topic: string,
+    onMessage: ConsumerConnectionOptions['onMessage'],
+    receiveMaximum = 1000,
+    account = { username: broker.adminUsername, password: broker.adminPassword },
+  ): Promise<ConsumerConnection> {
+    const connection = new ConsumerConnection({
+      url: broker.url,
+      clientId,
+      ...account,
+      subscriptions: [topic],
+      sessionExpirySeconds: 600,
+      receiveMaximum,
+      reconnectMs: 100,
+      onMessage,
+    });
+    await connection.start();
+    open.push(connection);
+    return connection;
+  }
+
+  async function stop(connection: ConsumerConnection): Promise<void> {
+    open.splice(open.indexOf(connection), 1);
+    await connection.close();
+  }
+
+  function fresh(): { clientId: string; topic: (i: number) => string; filter: string } {
+    const n = ++clientNumber;
+    return { clientId: `consumer-${n}`, topic: (i) => `devices/t${n}/m${i}`, filter: `devices/t${n}/#` };
+  }
+
+  async function publishAll(topic: (i: number) => string, count: number, bytes = 16): Promise<void> {
+    for (let i = 0; i < count; i++)
+      await publisher.publishAsync(topic(i), Buffer.alloc(bytes, i % 256), { qos: 1 });
+  }
+
+  async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('holds many messages in flight at once, never more than about its receive maximum, and acknowledges only what was handled', async () => {
+    const { clientId, topic, filter } = fresh();
+    const held: (() => void)[] = [];
+    const first = await consumer(clientId, filter, () => new Promise<void>((resolve) => held.push(resolve)), 50);
+    // 1 kB messages: one read of the socket brings at most about 64 of them past the limit.
+    await publishAll(topic, 300, 1024);
+    await until(() => held.length >= 50);
+    await settle(300);
+    expect(held.length).toBeGreaterThanOrEqual(50);
+    expect(held.length).toBeLessThan(300);
+    // None handled: closing leaves every message with the broker.
+    await stop(first);
+
+    const seen = new Set<string>();
+    const second = await consumer(clientId, filter, async (t) => {
+      seen.add(t);
+    });
+    await until(() => seen.size === 300);
+    await settle(200);
+    await stop(second);
+
+    let again = 0;
+    await consumer(clientId, filter, async () => {
+      again++;
+    });
+    await settle(500);
+    expect(again).toBe(0);
+  });
+
+  it('acknowledges in the order the messages came: a later message handled first waits for the earlier one', async () => {
+    const { clientId, topic, filter } = fresh();
+    const holds = new Map<string, () => void>();
+    const first = await consumer(clientId, filter, (t) => new Promise<void>((resolve) => holds.set(t, resolve)));
+    await publishAll(topic, 10);
+    await until(() => holds.size === 10);
+    for (let i = 1; i < 10; i++) holds.get(topic(i))?.();
+    await settle(300);
+    await stop(first);
+
+    const redelivered: string[] = [];
+    await consumer(clientId, filter, async (t) => {
+      redelivered.push(t);
+    });
+    await until(() => redelivered.length === 10);
+    expect(redelivered).toEqual(Array.from({ length: 10 }, (_, i) => topic(i)));
+  });
+
+  it('drops the connection when a handler fails, reconnects by itself and gets the unacknowledged messages again', async () => {
+    const { clientId, topic, filter } = fresh();
+    const deliveries = new Map<string, number>();
+    const handled = new Set<string>();
+    await consumer(clientId, filter, async (t) => {
+      const n = (deliveries.get(t) ?? 0) + 1;
+      deliveries.set(t, n);
+      if (t === topic(3) && n === 1) throw new Error('database down');
+      handled.add(t);
+    });
+    await publishAll(topic, 10);
+    await until(() => handled.size === 10);
+    expect(deliveries.get(topic(3))).toBe(2);
+    for (let i = 0; i < 3; i++) expect(deliveries.get(topic(i))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('publishes at QoS 1 and resolves once the broker acknowledged', async () => {
+    const { clientId, topic, filter } = fresh();
+    const fleet = { username: 'fleet', password: 'fleet-secret' };
+    const connection = await consumer(clientId, `${topic(0)}/none`, async () => undefined, 10, fleet);
+    const listener = await mqtt.connectAsync(broker.url, {
+      username: broker.adminUsername,
+      password: broker.adminPassword,
+    });
+    try {
+      const got: string[] = [];
+      listener.on('message', (t, payload) => got.push(`${t}=${payload.toString()}`));
+      await listener.subscribeAsync(filter, { qos: 1 });
+      await connection.publish(topic(1), Buffer.from('ok'));
+      await until(() => got.length === 1);
+      expect(got).toEqual([`${topic(1)}=ok`]);
+      // The admin account may not publish on device topics: the broker's refusal comes back with its code.
+      const admin = await consumer(`${clientId}-admin`, `${topic(0)}/none`, async () => undefined);
+      await expect(admin.publish(topic(2), Buffer.from('no'))).rejects.toThrow(/reason code 135/);
+    } finally {
+      await listener.endAsync();
+    }
+  });
+
+  it('rejects start with the reason when the broker refuses the account', async () => {
+    const connection = new ConsumerConnection({
+      url: broker.url,
+      clientId: 'consumer-refused',
+      username: 'nobody',
+      password: 'wrong',
+      subscriptions: ['devices/#'],
+      sessionExpirySeconds: 0,
+      receiveMaximum: 10,
+      onMessage: async () => undefined,
+    });
+    await expect(connection.start()).rejects.toThrow(/refused the connection/);
+    await connection.close();
+  });
+});
