@@ -95,7 +95,9 @@ async function main(): Promise<void> {
     h3_cell text not null, stored_at timestamptz not null default clock_timestamp(), primary key (imei, fix_time))`);
   await Promise.all(Array.from({ length: connections }, (_, i) => subscribe(i)));
   const shape = subscriber === 'mqtt.js' ? '1' : String(inflight);
-  process.stdout.write(`baseline consumer ready (${subscriber}, ${connections} connections × ${shape} in flight)\n`);
+  process.stdout.write(
+    `baseline consumer ready (${subscriber}, ${connections} connections × ${shape} in flight)\n`,
+  );
 }
 
 main().catch((error: unknown) => {

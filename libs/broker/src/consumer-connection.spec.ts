@@ -15,8 +15,16 @@ describe('ConsumerConnection', () => {
     const ctrl = (...args: string[]) =>
       execFileSync(
         'mosquitto_ctrl',
-        ['-h', '127.0.0.1', '-p', new URL(broker.url).port, '-u', broker.adminUsername, '-P', broker.adminPassword]
-          .concat(['dynsec', ...args]),
+        [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          new URL(broker.url).port,
+          '-u',
+          broker.adminUsername,
+          '-P',
+          broker.adminPassword,
+        ].concat(['dynsec', ...args]),
         { stdio: 'ignore' },
       );
     ctrl('createRole', 'fleet');
@@ -85,7 +93,12 @@ describe('ConsumerConnection', () => {
   it('holds many messages in flight at once, never more than about its receive maximum, and acknowledges only what was handled', async () => {
     const { clientId, topic, filter } = fresh();
     const held: (() => void)[] = [];
-    const first = await consumer(clientId, filter, () => new Promise<void>((resolve) => held.push(resolve)), 50);
+    const first = await consumer(
+      clientId,
+      filter,
+      () => new Promise<void>((resolve) => held.push(resolve)),
+      50,
+    );
     // 1 kB messages: one read of the socket brings at most about 64 of them past the limit.
     await publishAll(topic, 300, 1024);
     await until(() => held.length >= 50);
@@ -114,7 +127,11 @@ describe('ConsumerConnection', () => {
   it('acknowledges in the order the messages came: a later message handled first waits for the earlier one', async () => {
     const { clientId, topic, filter } = fresh();
     const holds = new Map<string, () => void>();
-    const first = await consumer(clientId, filter, (t) => new Promise<void>((resolve) => holds.set(t, resolve)));
+    const first = await consumer(
+      clientId,
+      filter,
+      (t) => new Promise<void>((resolve) => holds.set(t, resolve)),
+    );
     await publishAll(topic, 10);
     await until(() => holds.size === 10);
     for (let i = 1; i < 10; i++) holds.get(topic(i))?.();
@@ -181,5 +198,19 @@ describe('ConsumerConnection', () => {
     });
     await expect(connection.start()).rejects.toThrow(/refused the connection/);
     await connection.close();
+  });
+
+  it('refuses a WebSocket broker URL with the reason', async () => {
+    const connection = new ConsumerConnection({
+      url: 'ws://127.0.0.1:9001',
+      clientId: 'consumer-ws',
+      subscriptions: ['devices/#'],
+      sessionExpirySeconds: 0,
+      receiveMaximum: 10,
+      onMessage: async () => undefined,
+    });
+    await expect(connection.start()).rejects.toThrow(
+      'ingest consumes from the broker over mqtt:// or mqtts://, not ws://',
+    );
   });
 });

@@ -2,10 +2,9 @@ import * as mqttPacket from 'mqtt-packet';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import WebSocket, { createWebSocketStream } from 'ws';
 
 export interface ConsumerConnectionOptions {
-  /** `mqtt:`, `mqtts:`, `ws:` or `wss:`. */
+  /** `mqtt:` or `mqtts:` (TCP or TLS). */
   readonly url: string;
   /** Stable across restarts: the broker keeps this client's session, and the messages it has not acknowledged. */
   readonly clientId: string;
@@ -166,7 +165,11 @@ export class ConsumerConnection {
         switch (packet.cmd) {
           case 'connack':
             if ((packet.reasonCode ?? packet.returnCode ?? 0) !== 0) {
-              fail(new Error(`the broker refused the connection (reason code ${packet.reasonCode ?? packet.returnCode})`));
+              fail(
+                new Error(
+                  `the broker refused the connection (reason code ${packet.reasonCode ?? packet.returnCode})`,
+                ),
+              );
               return;
             }
             this.write(session, {
@@ -223,7 +226,8 @@ export class ConsumerConnection {
         clearTimeout(timeout);
         session.ended = true;
         session.ready = false;
-        for (const outgoing of session.outgoing.values()) outgoing.reject(new Error('connection to the broker lost'));
+        for (const outgoing of session.outgoing.values())
+          outgoing.reject(new Error('connection to the broker lost'));
         session.outgoing.clear();
         if (!settled) fail(new Error(`connection to ${this.options.url} closed before it was ready`));
         if (this.session === session && this.started && !this.stopped) this.reconnectLater();
@@ -260,7 +264,9 @@ export class ConsumerConnection {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     if (packet.qos === 0) {
       this.options.onMessage(packet.topic, payload).catch((error: unknown) => {
-        this.warn(`QoS 0 message on ${packet.topic} not handled: ${error instanceof Error ? error.message : String(error)}`);
+        this.warn(
+          `QoS 0 message on ${packet.topic} not handled: ${error instanceof Error ? error.message : String(error)}`,
+        );
       });
       return;
     }
@@ -281,7 +287,9 @@ export class ConsumerConnection {
       },
       (error: unknown) => {
         if (session.ended) return;
-        this.warn(`not acknowledging ${packet.topic}: ${error instanceof Error ? error.message : String(error)}`);
+        this.warn(
+          `not acknowledging ${packet.topic}: ${error instanceof Error ? error.message : String(error)}`,
+        );
         session.stream.destroy();
       },
     );
@@ -343,11 +351,12 @@ function openStream(url: string): Duplex {
     case 'mqtt:':
       return net.connect({ host: parsed.hostname, port: Number(parsed.port || 1883) }).setNoDelay(true);
     case 'mqtts:':
-      return tls.connect({ host: parsed.hostname, port: Number(parsed.port || 8883), servername: parsed.hostname });
-    case 'ws:':
-    case 'wss:':
-      return createWebSocketStream(new WebSocket(url, 'mqtt'));
+      return tls.connect({
+        host: parsed.hostname,
+        port: Number(parsed.port || 8883),
+        servername: parsed.hostname,
+      });
     default:
-      throw new Error(`unsupported broker URL scheme ${parsed.protocol}`);
+      throw new Error(`ingest consumes from the broker over mqtt:// or mqtts://, not ${parsed.protocol}//`);
   }
 }

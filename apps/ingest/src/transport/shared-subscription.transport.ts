@@ -49,7 +49,8 @@ export class SharedSubscriptionTransport extends DeviceTransport {
             sessionExpirySeconds: 7 * 24 * 3600,
             receiveMaximum: this.options.inflightPerConnection,
             reconnectMs: this.options.reconnectMs ?? 1000,
-            onMessage: (topic, payload) => this.dispatch({ topic, payload, receivedAt: new Date() }, { topic }),
+            onMessage: (topic, payload) =>
+              this.dispatch({ topic, payload, receivedAt: new Date() }, { topic }),
             onWarning: (message) => this.logger.warn(message),
           }),
       );
