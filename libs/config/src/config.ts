@@ -29,7 +29,11 @@ export const CONFIG_KEYS = {
     'redis:',
     'rediss:',
   ]),
-  mqttUrl: url('MQTT_URL', 'MQTT broker URL. Unset: embedded broker.', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
+  mqttUrl: url(
+    'MQTT_URL',
+    'MQTT broker URL. Unset: embedded broker. Ingest consumes over mqtt:// or mqtts://; the other apps also take ws:// and wss://.',
+    ['mqtt:', 'mqtts:', 'ws:', 'wss:'],
+  ),
   mqttUsername: optionalString(
     'MQTT_USERNAME',
     'Service account of the apps on the external broker (Mosquitto: a dynamic-security admin).',
@@ -50,7 +54,7 @@ export const CONFIG_KEYS = {
   ),
   ingestMqttInflight: integer(
     'INGEST_MQTT_INFLIGHT',
-    'Messages each of those connections may hold unacknowledged (MQTT 5 Receive Maximum); with INGEST_MQTT_CONNECTIONS it bounds the messages waiting for a commit. The broker must allow as many (EMQX: mqtt.max_inflight).',
+    'Messages each of those connections may hold unacknowledged (MQTT 5 Receive Maximum); with INGEST_MQTT_CONNECTIONS it bounds the messages waiting for a commit. The broker must allow as many (Mosquitto: max_inflight_messages 0; EMQX: mqtt.max_inflight).',
     256,
     1,
     65535,
@@ -68,7 +72,7 @@ export const CONFIG_KEYS = {
   ),
   ingestWorkers: integer(
     'INGEST_WORKERS',
-    "Worker threads of one ingest instance, each with INGEST_WRITERS writers for its share of the trackers (by IMEI); the main thread keeps the broker connections. 0: everything on the main thread. Needs DATABASE_URL (the embedded database lives in one thread).",
+    'Worker threads of one ingest instance, each with INGEST_WRITERS writers for its share of the trackers (by IMEI); the main thread keeps the broker connections. 0: everything on the main thread. Needs DATABASE_URL (the embedded database lives in one thread).',
     0,
     0,
     64,
