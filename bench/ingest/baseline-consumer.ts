@@ -17,7 +17,7 @@ import { ConsumerConnection } from '@app/broker';
 const url = process.env['MQTT_URL'] as string;
 const subscriber = process.env['SUBSCRIBER'] ?? 'consumer-connection';
 const connections = Number(process.env['CONNECTIONS'] ?? 8);
-const inflight = Number(process.env['INFLIGHT'] ?? 256);
+const inflight = Number(process.env['INFLIGHT'] ?? 1024);
 const username = process.env['MQTT_USERNAME'];
 const password = process.env['MQTT_PASSWORD'];
 const topic = '$share/bench-baseline/devices/+/fixes';

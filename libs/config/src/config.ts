@@ -55,7 +55,7 @@ export const CONFIG_KEYS = {
   ingestMqttInflight: integer(
     'INGEST_MQTT_INFLIGHT',
     'Messages each of those connections may hold unacknowledged (MQTT 5 Receive Maximum); with INGEST_MQTT_CONNECTIONS it bounds the messages waiting for a commit. The broker must allow as many (Mosquitto: max_inflight_messages 0; EMQX: mqtt.max_inflight).',
-    256,
+    1024,
     1,
     65535,
   ),
