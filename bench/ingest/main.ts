@@ -10,8 +10,8 @@
  * Each runs in its own process, like the deployment. Prints sustained fixes/s, publish-to-stored p50/p99, the
  * confirming-fix-to-violation p99, and ingest ÷ each baseline. Needs DATABASE_URL (a PostgreSQL server; a
  * database of its own is created and dropped). Usage:
- *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 8 --inflight 1024 --baseline-connections 512 --writers 2 --workers 0 --rate 5000]
- * `--workers N` sets ingest's worker threads (INGEST_WORKERS, default 0); `--profile DIR` writes CPU profiles of
+ *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 8 --inflight 1024 --baseline-connections 512 --writers 2 --workers 2 --rate 5000]
+ * `--workers N` sets ingest's worker threads (INGEST_WORKERS, default 2 as in docker-compose.yml); `--profile DIR` writes CPU profiles of
  * the consumers to DIR.
  */
 import { ChildProcess, execFileSync } from 'node:child_process';
@@ -35,8 +35,8 @@ const INFLIGHT = numberArg('inflight', 1024);
 /** Connections of the mqtt.js baseline, each holding one unacknowledged message. */
 const BASELINE_CONNECTIONS = numberArg('baseline-connections', 512);
 const WRITERS = numberArg('writers', 2);
-/** Ingest's worker threads (INGEST_WORKERS); 0 runs the pipeline on the main thread with the broker connections. */
-const WORKERS = numberArg('workers', 0);
+/** Ingest's worker threads (INGEST_WORKERS), as docker-compose.yml deploys it; 0 runs the pipeline on the main thread with the broker connections. */
+const WORKERS = numberArg('workers', 2);
 /** Fixes/s offered in the latency run (open loop, below capacity). */
 const RATE = numberArg('rate', 5000);
 const ROOT = path.resolve(__dirname, '../..');
@@ -45,7 +45,11 @@ const PROFILE_DIR = stringArg('profile');
 /** The Node flags ingest is deployed with (`npm run start:ingest`, docker-compose.yml), for both consumers. */
 const DEPLOYED_NODE_FLAGS = ['--max-semi-space-size=128'];
 
-async function startProcess(entry: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {
+async function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  ready: string,
+): Promise<ChildProcess> {
   let output = '';
   const child = await startNodeProcess(entry, env, ready, {
     nodeArgs: [
@@ -225,7 +229,12 @@ async function main(): Promise<void> {
       console.log(`baseline: bare ack-after-commit consumer on ${subscriber}`);
       const baseline = await startProcess(
         'bench/ingest/baseline-consumer.ts',
-        { ...brokerEnv, SUBSCRIBER: subscriber, CONNECTIONS: String(connections), INFLIGHT: String(INFLIGHT) },
+        {
+          ...brokerEnv,
+          SUBSCRIBER: subscriber,
+          CONNECTIONS: String(connections),
+          INFLIGHT: String(INFLIGHT),
+        },
         'baseline consumer ready',
       );
       children.push(baseline);
@@ -293,8 +302,12 @@ async function main(): Promise<void> {
     console.log('');
     console.log('| consumer | fixes stored | s | fixes/s | publish→stored p50 ms | p99 ms |');
     console.log('|---|---|---|---|---|---|');
-    console.log(row(`bare ack-after-commit baseline on mqtt.js (${BASELINE_CONNECTIONS} × 1 in flight)`, generalBase));
-    console.log(row(`bare ack-after-commit baseline on ingest's subscriber (${CONNECTIONS} × ${INFLIGHT})`, ownBase));
+    console.log(
+      row(`bare ack-after-commit baseline on mqtt.js (${BASELINE_CONNECTIONS} × 1 in flight)`, generalBase),
+    );
+    console.log(
+      row(`bare ack-after-commit baseline on ingest's subscriber (${CONNECTIONS} × ${INFLIGHT})`, ownBase),
+    );
     console.log(row('**Centinela ingest**', centinela));
     console.log(row(`Centinela ingest, ${RATE} fixes/s offered`, steady));
     console.log('');
