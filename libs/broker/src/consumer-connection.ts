@@ -96,7 +96,7 @@ export class ConsumerConnection {
   }
 
   /** Drops the connection without acknowledging the messages it holds, and opens it again after `reconnectMs`. */
-  drop(reason: string): void {
+  private drop(reason: string): void {
     const session = this.session;
     if (!session) return;
     this.warn(`dropping the connection: ${reason}`);
@@ -111,6 +111,8 @@ export class ConsumerConnection {
     if (!session || session.ended) return;
     await new Promise<void>((resolve) => {
       session.stream.once('close', () => resolve());
+      // Read on, so that the socket can close; messages that still come are not handed over (nor acknowledged).
+      session.stream.resume();
       if (session.ready) session.stream.end(mqttPacket.generate({ cmd: 'disconnect' }, PROTOCOL));
       else session.stream.destroy();
       setTimeout(() => session.stream.destroy(), 1000).unref();
@@ -194,7 +196,7 @@ export class ConsumerConnection {
             return;
           }
           case 'publish':
-            this.received(session, packet);
+            if (!this.stopped) this.received(session, packet);
             return;
           case 'puback': {
             const outgoing = session.outgoing.get(packet.messageId ?? -1);
@@ -272,8 +274,9 @@ export class ConsumerConnection {
     }
     const entry: Unacknowledged = { id: packet.messageId ?? 0, handled: false };
     session.unacknowledged.push(entry);
-    // The broker should stop at the Receive Maximum; Mosquitto 2.0 does not, so the client holds back by not
-    // reading (TCP flow control) and the rest waits in the broker's queue.
+    // The broker should stop at the Receive Maximum; Mosquitto 2.0.11 does at first but sends past it once many
+    // acknowledgements came in one write, so the client holds back by not reading (TCP flow control) and the rest
+    // waits in the broker's queue.
     if (!session.paused && session.unacknowledged.length >= this.options.receiveMaximum) {
       session.paused = true;
       session.stream.pause();

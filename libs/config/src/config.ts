@@ -72,7 +72,7 @@ export const CONFIG_KEYS = {
   ),
   ingestWorkers: integer(
     'INGEST_WORKERS',
-    'Worker threads of one ingest instance, each with INGEST_WRITERS writers for its share of the trackers (by IMEI); the main thread keeps the broker connections. 0: everything on the main thread. Needs DATABASE_URL (the embedded database lives in one thread).',
+    'Worker threads of one ingest instance, each with INGEST_WRITERS writers for its share of the trackers (by IMEI); the main thread keeps the broker connections. 0: everything on the main thread. docker-compose.yml runs 2. Needs DATABASE_URL (the embedded database lives in one thread).',
     0,
     0,
     64,
