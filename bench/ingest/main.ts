@@ -10,7 +10,7 @@
  * Each runs in its own process, like the deployment. Prints sustained fixes/s, publish-to-stored p50/p99, the
  * confirming-fix-to-violation p99, and ingest ÷ each baseline. Needs DATABASE_URL (a PostgreSQL server; a
  * database of its own is created and dropped). Usage:
- *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 8 --inflight 1024 --baseline-connections 512 --writers 2 --workers 2 --rate 5000]
+ *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 8 --inflight 1024 --baseline-connections 512 --writers 1 --workers 2 --rate 5000]
  * `--workers N` sets ingest's worker threads (INGEST_WORKERS, default 2 as in docker-compose.yml); `--profile DIR` writes CPU profiles of
  * the consumers to DIR.
  */
@@ -34,7 +34,8 @@ const CONNECTIONS = numberArg('connections', 8);
 const INFLIGHT = numberArg('inflight', 1024);
 /** Connections of the mqtt.js baseline, each holding one unacknowledged message. */
 const BASELINE_CONNECTIONS = numberArg('baseline-connections', 512);
-const WRITERS = numberArg('writers', 2);
+/** Writers of each ingest pipeline (INGEST_WRITERS), as docker-compose.yml deploys it. */
+const WRITERS = numberArg('writers', 1);
 /** Ingest's worker threads (INGEST_WORKERS), as docker-compose.yml deploys it; 0 runs the pipeline on the main thread with the broker connections. */
 const WORKERS = numberArg('workers', 2);
 /** Fixes/s offered in the latency run (open loop, below capacity). */
