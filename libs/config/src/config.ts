@@ -65,7 +65,7 @@ export const CONFIG_KEYS = {
   ),
   ingestWriters: integer(
     'INGEST_WRITERS',
-    "Concurrent writers of one ingest instance; each tracker's messages always go to the same one, in order.",
+    "Concurrent writers of one ingest pipeline (the main thread's, or each worker thread's); each tracker's messages always go to the same one, in order. docker-compose.yml runs 1 in each of its 2 worker threads.",
     2,
     1,
     64,
