@@ -7,6 +7,9 @@ import { freePort } from './ports';
 
 export interface RunningMosquitto {
   readonly url: string;
+  /** With `tls`: an `mqtts://` listener whose certificate (for 127.0.0.1) is signed by the CA in `caFile`. */
+  readonly tlsUrl?: string;
+  readonly caFile?: string;
   readonly adminUsername: string;
   readonly adminPassword: string;
   stop(): Promise<void>;
@@ -34,11 +37,64 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`mosquitto did not listen on ${port}`);
 }
 
+/** A CA of its own and a server certificate for 127.0.0.1 signed by it, made with openssl in `dir`. */
+function makeCertificates(dir: string): { caFile: string; certFile: string; keyFile: string } {
+  const file = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=Centinela test CA',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    file('server.key'),
+    '-out',
+    file('server.csr'),
+  );
+  fs.writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    file('server.ext'),
+    '-out',
+    file('server.crt'),
+  );
+  return { caFile: file('ca.crt'), certFile: file('server.crt'), keyFile: file('server.key') };
+}
+
 /**
  * Starts a Mosquitto of our own on a free port, with the project's configuration (deploy/mosquitto/mosquitto.conf)
- * adapted to a temporary directory and without the TLS listener, and its dynamic-security plugin initialised.
+ * adapted to a temporary directory, and its dynamic-security plugin initialised. Its TLS listener is left out
+ * unless `tls` is set: then it listens on a second free port with a certificate from a CA of the test's own.
  */
-export async function startMosquitto(): Promise<RunningMosquitto> {
+export async function startMosquitto(options: { tls?: boolean } = {}): Promise<RunningMosquitto> {
   const plugin = PLUGIN_CANDIDATES.find((candidate) => fs.existsSync(candidate));
   if (!plugin)
     throw new Error('the Mosquitto dynamic-security plugin is not installed (Debian package mosquitto)');
@@ -50,6 +106,7 @@ export async function startMosquitto(): Promise<RunningMosquitto> {
   execFileSync('mosquitto_ctrl', ['dynsec', 'init', dynsecFile, adminUsername, adminPassword], {
     stdio: 'ignore',
   });
+  const tls = options.tls ? { port: await freePort(), ...makeCertificates(dir) } : undefined;
   const template = fs.readFileSync(path.resolve(__dirname, '../../deploy/mosquitto/mosquitto.conf'), 'utf8');
   const config = template
     .split('\n')
@@ -63,7 +120,8 @@ export async function startMosquitto(): Promise<RunningMosquitto> {
     )
     .join('\n')
     // Run as root, Mosquitto would switch to the "mosquitto" user, who cannot read this private directory.
-    .concat(process.getuid?.() === 0 ? '\nuser root\n' : '\n');
+    .concat(process.getuid?.() === 0 ? '\nuser root\n' : '\n')
+    .concat(tls ? `listener ${tls.port} 127.0.0.1\ncertfile ${tls.certFile}\nkeyfile ${tls.keyFile}\n` : '');
   const configFile = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(configFile, config);
   const child: ChildProcess = spawn('mosquitto', ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -71,12 +129,14 @@ export async function startMosquitto(): Promise<RunningMosquitto> {
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   try {
     await waitForPort(port, 10_000);
+    if (tls) await waitForPort(tls.port, 10_000);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${error instanceof Error ? error.message : String(error)}: ${stderr}`, { cause: error });
   }
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    ...(tls ? { tlsUrl: `mqtts://127.0.0.1:${tls.port}`, caFile: tls.caFile } : {}),
     adminUsername,
     adminPassword,
     stop: async () => {

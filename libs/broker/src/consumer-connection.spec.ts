@@ -1,9 +1,10 @@
 import mqtt, { MqttClient } from 'mqtt';
 import { execFileSync } from 'node:child_process';
 import { RunningMosquitto, startMosquitto } from '../../../test/support/mosquitto';
+import { startNodeProcess, stopNodeProcess } from '../../../test/support/node-process';
 import { ConsumerConnection, ConsumerConnectionOptions } from './consumer-connection';
 
-/** Against a Mosquitto of its own, with the project's configuration (nothing dropped, persistent sessions). */
+/** Against a Mosquitto of its own, with the project's configuration (nothing dropped, persistent sessions) and a TLS listener. */
 describe('ConsumerConnection', () => {
   let broker: RunningMosquitto;
   let publisher: MqttClient;
@@ -11,7 +12,7 @@ describe('ConsumerConnection', () => {
   let clientNumber = 0;
 
   beforeAll(async () => {
-    broker = await startMosquitto();
+    broker = await startMosquitto({ tls: true });
     const ctrl = (...args: string[]) =>
       execFileSync(
         'mosquitto_ctrl',
@@ -205,6 +206,45 @@ describe('ConsumerConnection', () => {
     });
     await expect(connection.start()).rejects.toThrow(/refused the connection/);
     await connection.close();
+  });
+
+  it('refuses a broker over TLS whose certificate it cannot verify', async () => {
+    const connection = new ConsumerConnection({
+      url: broker.tlsUrl as string,
+      clientId: 'consumer-untrusted',
+      username: broker.adminUsername,
+      password: broker.adminPassword,
+      subscriptions: ['devices/#'],
+      sessionExpirySeconds: 0,
+      receiveMaximum: 10,
+      onMessage: async () => undefined,
+    });
+    await expect(connection.start()).rejects.toThrow(/unable to verify the first certificate/);
+    await connection.close();
+  });
+
+  it('consumes over TLS from a broker whose CA the process trusts (NODE_EXTRA_CA_CERTS)', async () => {
+    const { topic } = fresh();
+    let output = '';
+    const child = await startNodeProcess(
+      'test/support/tls-consumer.ts',
+      {
+        MQTT_URL: broker.tlsUrl as string,
+        MQTT_USERNAME: broker.adminUsername,
+        MQTT_PASSWORD: broker.adminPassword,
+        TOPIC: topic(0),
+        NODE_EXTRA_CA_CERTS: broker.caFile as string,
+      },
+      'ready',
+      { onStdout: (chunk) => (output += chunk) },
+    );
+    try {
+      await publisher.publishAsync(topic(0), 'over tls', { qos: 1 });
+      await until(() => output.includes('got'));
+      expect(output).toContain(`got ${topic(0)} over tls`);
+    } finally {
+      await stopNodeProcess(child, 'SIGTERM');
+    }
   });
 
   it('refuses a WebSocket broker URL with the reason', async () => {
