@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { sql } from 'kysely';
 import { MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import { IngestCounters } from '../../apps/ingest/src/ingest-counters';
@@ -144,6 +145,43 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
       const stored = await storedPositions(api, tracker.imei);
       expect(stored).toHaveLength(25);
       expect(new Set(stored.map((p) => p.fix_time.getTime())).size).toBe(25);
+    }
+  });
+
+  it('keeps a message the database refuses with the reason and acknowledges it, storing the others beside it', async () => {
+    // No decoded message is known that the database refuses, so the test database is made to refuse one value.
+    await sql`alter table positions add constraint refuses_altitude_4321 check (altitude_m is distinct from 4321)`.execute(
+      api.database.db,
+    );
+    try {
+      const [first, second] = await Promise.all([enrolDevice(api), enrolDevice(api)]);
+      const [a, b] = await Promise.all([device(first!), device(second!)]);
+      const counters = api.app.get(IngestCounters);
+      const refusedBefore = counters.rejections['storage_refused'] ?? 0;
+      const poison = fix('2026-11-23T10:01:00Z', -12.6, -69.2, { altitude: 4321 });
+      // Published together: the three messages share a batch, which the refusal fails as a whole.
+      await Promise.all([
+        publish(a!, first!.imei, fix('2026-11-23T10:00:00Z', -12.6, -69.2)),
+        publish(a!, first!.imei, poison),
+        publish(b!, second!.imei, fix('2026-11-23T10:00:00Z', -12.7, -69.3)),
+      ]);
+
+      expect((await storedPositions(api, first!.imei)).map((p) => p.fix_time.toISOString())).toEqual([
+        '2026-11-23T10:00:00.000Z',
+      ]);
+      expect(await storedPositions(api, second!.imei)).toHaveLength(1);
+      const refused = await api.database.db
+        .selectFrom('refused_device_messages')
+        .selectAll()
+        .where('imei', '=', first!.imei)
+        .execute();
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).toMatchObject({ topic: `devices/${first!.imei}/fixes`, sqlstate: '23514' });
+      expect(refused[0]!.error).toContain('refuses_altitude_4321');
+      expect(JSON.parse(Buffer.from(refused[0]!.payload).toString())).toEqual(poison);
+      expect((counters.rejections['storage_refused'] ?? 0) - refusedBefore).toBe(1);
+    } finally {
+      await sql`alter table positions drop constraint refuses_altitude_4321`.execute(api.database.db);
     }
   });
 

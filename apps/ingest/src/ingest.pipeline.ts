@@ -3,7 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { latLngToCell } from 'h3-js';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DeviceMessage, DevicePublisher } from '@app/broker';
-import { DATABASE, Database, IngestTarget, NewPosition, PositionRow, Repositories, Store } from '@app/db';
+import {
+  DATABASE,
+  Database,
+  IngestTarget,
+  NewPosition,
+  PositionRow,
+  Repositories,
+  Store,
+  isDataRefusal,
+  sqlStateOf,
+} from '@app/db';
 import { DEFAULT_INDEX_PARAMS } from '@app/geofence';
 import {
   DeclaredWindow,
@@ -350,7 +360,7 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
         for (const p of batch) p.resolve();
       } catch (error) {
         if (batch.length === 1) {
-          this.fail(batch[0] as Pending, error);
+          await this.settleUnstored(batch[0] as Pending, error);
           continue;
         }
         // One message must not hold back the others: retry them one by one, so only what cannot be stored
@@ -360,11 +370,44 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
             await this.process([p.message]);
             p.resolve();
           } catch (single) {
-            this.fail(p, single);
+            await this.settleUnstored(p, single);
           }
         }
       }
     }
+  }
+
+  /**
+   * A message that failed on its own. If the database refused its data (retrying fails the same way), it is kept
+   * whole in `refused_device_messages` with the reason, counted, and acknowledged: left unacknowledged, the broker
+   * would deliver it without end and hold back the messages behind it on its connection. Anything else (the
+   * database is unreachable) leaves it unacknowledged, for the broker to deliver again.
+   */
+  private async settleUnstored(pending: Pending, error: unknown): Promise<void> {
+    if (!isDataRefusal(error)) {
+      this.fail(pending, error);
+      return;
+    }
+    const { message } = pending;
+    const reason = error instanceof Error ? error.message : String(error);
+    try {
+      await this.store.repos.positions.keepRefused({
+        imei: trackerImei(message.topic),
+        topic: message.topic,
+        payload: message.payload,
+        receivedAt: message.receivedAt,
+        sqlstate: sqlStateOf(error),
+        error: reason,
+      });
+    } catch (keeping) {
+      this.fail(pending, keeping);
+      return;
+    }
+    this.counters.countRejection('storage_refused');
+    this.logger.error(
+      `the database refused a message on ${message.topic} (${reason}); kept in refused_device_messages`,
+    );
+    pending.resolve();
   }
 
   private fail(pending: Pending, error: unknown): void {

@@ -167,6 +167,18 @@ export interface DeviceMessagesTable {
   received_at: Date;
 }
 
+/** A device message the database refused to store, kept with the reason (see the migration). */
+export interface RefusedDeviceMessagesTable {
+  id: Generated<string>;
+  imei: string | null;
+  topic: string;
+  payload: Buffer;
+  received_at: Date;
+  refused_at: Generated<Date>;
+  sqlstate: string | null;
+  error: string;
+}
+
 export interface PositionsTable {
   imei: string;
   fix_time: Date;
@@ -339,6 +351,7 @@ export interface DB {
   zone_catalogue_entries: ZoneCatalogueEntriesTable;
   zone_catalogue_active: ZoneCatalogueActiveTable;
   device_messages: DeviceMessagesTable;
+  refused_device_messages: RefusedDeviceMessagesTable;
   positions: PositionsTable;
   violations: ViolationsTable;
   outbox_events: OutboxEventsTable;

@@ -11,6 +11,16 @@ export interface NewDeviceMessage {
   readonly receivedAt: Date;
 }
 
+/** A device message the database refused, as kept for an operator. */
+export interface RefusedDeviceMessage {
+  readonly imei: string | undefined;
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly receivedAt: Date;
+  readonly sqlstate: string | undefined;
+  readonly error: string;
+}
+
 /** Which stored fixes of a tracker to read back to rebuild its live state. */
 export interface ReplayRequest {
   readonly imei: string;
@@ -123,6 +133,21 @@ export class PositionsRepository {
       on conflict (imei, fix_time) do nothing
     `.execute(this.db);
     return Number(result.numAffectedRows ?? 0);
+  }
+
+  /** Keeps a device message the database refused to store, whole, with the reason. */
+  async keepRefused(message: RefusedDeviceMessage): Promise<void> {
+    await this.db
+      .insertInto('refused_device_messages')
+      .values({
+        imei: message.imei ?? null,
+        topic: message.topic,
+        payload: message.payload,
+        received_at: message.receivedAt,
+        sqlstate: message.sqlstate ?? null,
+        error: message.error,
+      })
+      .execute();
   }
 
   /**
