@@ -180,6 +180,18 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
       expect(refused[0]!.error).toContain('refuses_altitude_4321');
       expect(JSON.parse(Buffer.from(refused[0]!.payload).toString())).toEqual(poison);
       expect((counters.rejections['storage_refused'] ?? 0) - refusedBefore).toBe(1);
+
+      // An administrator sees it, whole, newest first.
+      const listed = await api.get('/v1/ingest/refused?pageSize=200');
+      expect(listed.status).toBe(200);
+      const item = (listed.body.items as { imei: string; sqlstate: string; payloadBase64: string }[]).find(
+        (i) => i.imei === first!.imei,
+      );
+      expect(item?.sqlstate).toBe('23514');
+      expect(JSON.parse(Buffer.from(item!.payloadBase64, 'base64').toString())).toEqual(poison);
+      const badPage = await api.get('/v1/ingest/refused?pageSize=0');
+      expect(badPage.status).toBe(400);
+      expect(JSON.stringify(badPage.body)).toContain('pageSize');
     } finally {
       await sql`alter table positions drop constraint refuses_altitude_4321`.execute(api.database.db);
     }

@@ -1,8 +1,23 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { EmbeddedBroker } from '@app/broker';
+import { RefusedDeviceMessageRow, Store } from '@app/db';
 import { Roles } from '../../registry-api/src/auth/roles';
+import { PageQuery, pageWindow, toPage } from '../../registry-api/src/common/pagination';
 import { IngestIntake } from './ingest.intake';
+
+function refusedView(row: RefusedDeviceMessageRow) {
+  return {
+    id: row.id,
+    imei: row.imei,
+    topic: row.topic,
+    receivedAt: row.received_at,
+    refusedAt: row.refused_at,
+    sqlstate: row.sqlstate,
+    error: row.error,
+    payloadBase64: Buffer.from(row.payload).toString('base64'),
+  };
+}
 
 @ApiTags('ingest')
 @ApiBearerAuth()
@@ -11,11 +26,19 @@ export class IngestController {
   constructor(
     private readonly intake: IngestIntake,
     private readonly broker: EmbeddedBroker,
+    private readonly store: Store,
   ) {}
 
   @Get('stats')
   @Roles('admin')
   stats() {
     return { ingest: this.intake.snapshot(), embeddedBroker: this.broker.counters };
+  }
+
+  /** Device messages the database refused to store (counted as `storage_refused`), newest first, whole. */
+  @Get('refused')
+  @Roles('admin')
+  async refused(@Query() query: PageQuery) {
+    return toPage(query, await this.store.repos.positions.refused(pageWindow(query)), refusedView);
   }
 }

@@ -382,6 +382,7 @@ export type AuditEntryRow = Selectable<AuditLogTable>;
 export type ZoneRevisionRow = Selectable<ZoneRevisionsTable>;
 export type ZoneCatalogueVersionRow = Selectable<ZoneCatalogueVersionsTable>;
 export type PositionRow = Selectable<PositionsTable>;
+export type RefusedDeviceMessageRow = Selectable<RefusedDeviceMessagesTable>;
 export type NewPosition = Insertable<PositionsTable>;
 export type ViolationRow = Selectable<ViolationsTable>;
 export type OutboxEventRow = Selectable<OutboxEventsTable>;

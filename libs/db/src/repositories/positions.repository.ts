@@ -1,6 +1,6 @@
 import { Kysely, sql } from 'kysely';
 import { LiteralKind, LiteralValue, arrayLiteral } from '../array-literal';
-import type { DB, NewPosition, PositionRow } from '../schema';
+import type { DB, NewPosition, PositionRow, RefusedDeviceMessageRow } from '../schema';
 
 /** One device message to store once per device and content, with the id its fixes refer to. */
 export interface NewDeviceMessage {
@@ -148,6 +148,28 @@ export class PositionsRepository {
         error: message.error,
       })
       .execute();
+  }
+
+  /** The refused device messages, newest first, a page at a time. */
+  async refused(window: {
+    limit: number;
+    offset: number;
+  }): Promise<{ items: RefusedDeviceMessageRow[]; total: number }> {
+    const [items, count] = await Promise.all([
+      this.db
+        .selectFrom('refused_device_messages')
+        .selectAll()
+        .orderBy('refused_at', 'desc')
+        .orderBy('id')
+        .limit(window.limit)
+        .offset(window.offset)
+        .execute(),
+      this.db
+        .selectFrom('refused_device_messages')
+        .select((eb) => eb.fn.countAll<string>().as('total'))
+        .executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(count.total) };
   }
 
   /**
