@@ -14,7 +14,7 @@
  * `--workers N` sets ingest's worker threads (INGEST_WORKERS, default 2 as in docker-compose.yml); `--profile DIR` writes CPU profiles of
  * the consumers to DIR.
  */
-import { ChildProcess, execFileSync } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -187,28 +187,7 @@ async function main(): Promise<void> {
     await seedRegistry(dbUrl.toString(), [...devices, ...freshFleet]);
     await pg.connect();
     // The publishers stand in for the trackers: one account allowed to publish on every device topic.
-    const port = new URL(mosquitto.url).port;
-    const ctrl = (...args: string[]) =>
-      execFileSync(
-        'mosquitto_ctrl',
-        [
-          '-h',
-          '127.0.0.1',
-          '-p',
-          port,
-          '-u',
-          mosquitto.adminUsername,
-          '-P',
-          mosquitto.adminPassword,
-          'dynsec',
-          ...args,
-        ],
-        { stdio: 'ignore' },
-      );
-    ctrl('createRole', 'bench-fleet');
-    ctrl('addRoleACL', 'bench-fleet', 'publishClientSend', 'devices/#', 'allow');
-    ctrl('createClient', 'bench-fleet', '-p', 'bench-fleet-secret');
-    ctrl('addClientRole', 'bench-fleet', 'bench-fleet');
+    mosquitto.addAccount('bench-fleet', 'bench-fleet-secret', [['publishClientSend', 'devices/#']]);
     for (let i = 0; i < PUBLISHERS; i++)
       publishers.push(
         await mqtt.connectAsync(mosquitto.url, {

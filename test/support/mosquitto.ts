@@ -12,6 +12,11 @@ export interface RunningMosquitto {
   readonly caFile?: string;
   readonly adminUsername: string;
   readonly adminPassword: string;
+  /**
+   * Adds a dynamic-security account with a role of its own holding these ACLs (`[type, topic filter]`, allowed),
+   * e.g. `['publishClientSend', 'devices/#']` for publishers that stand in for the trackers.
+   */
+  addAccount(username: string, password: string, acls: readonly (readonly [string, string])[]): void;
   stop(): Promise<void>;
 }
 
@@ -134,11 +139,23 @@ export async function startMosquitto(options: { tls?: boolean } = {}): Promise<R
     child.kill('SIGKILL');
     throw new Error(`${error instanceof Error ? error.message : String(error)}: ${stderr}`, { cause: error });
   }
+  const dynsec = (...args: string[]) =>
+    execFileSync(
+      'mosquitto_ctrl',
+      ['-h', '127.0.0.1', '-p', String(port), '-u', adminUsername, '-P', adminPassword, 'dynsec', ...args],
+      { stdio: 'ignore' },
+    );
   return {
     url: `mqtt://127.0.0.1:${port}`,
     ...(tls ? { tlsUrl: `mqtts://127.0.0.1:${tls.port}`, caFile: tls.caFile } : {}),
     adminUsername,
     adminPassword,
+    addAccount: (username, password, acls) => {
+      dynsec('createRole', username);
+      for (const [type, topic] of acls) dynsec('addRoleACL', username, type, topic, 'allow');
+      dynsec('createClient', username, '-p', password);
+      dynsec('addClientRole', username, username);
+    },
     stop: async () => {
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

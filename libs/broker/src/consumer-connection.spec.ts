@@ -1,5 +1,4 @@
 import mqtt, { MqttClient } from 'mqtt';
-import { execFileSync } from 'node:child_process';
 import { RunningMosquitto, startMosquitto } from '../../../test/support/mosquitto';
 import { startNodeProcess, stopNodeProcess } from '../../../test/support/node-process';
 import { ConsumerConnection, ConsumerConnectionOptions } from './consumer-connection';
@@ -13,26 +12,10 @@ describe('ConsumerConnection', () => {
 
   beforeAll(async () => {
     broker = await startMosquitto({ tls: true });
-    const ctrl = (...args: string[]) =>
-      execFileSync(
-        'mosquitto_ctrl',
-        [
-          '-h',
-          '127.0.0.1',
-          '-p',
-          new URL(broker.url).port,
-          '-u',
-          broker.adminUsername,
-          '-P',
-          broker.adminPassword,
-        ].concat(['dynsec', ...args]),
-        { stdio: 'ignore' },
-      );
-    ctrl('createRole', 'fleet');
-    ctrl('addRoleACL', 'fleet', 'publishClientSend', 'devices/#', 'allow');
-    ctrl('addRoleACL', 'fleet', 'subscribePattern', 'devices/#', 'allow');
-    ctrl('createClient', 'fleet', '-p', 'fleet-secret');
-    ctrl('addClientRole', 'fleet', 'fleet');
+    broker.addAccount('fleet', 'fleet-secret', [
+      ['publishClientSend', 'devices/#'],
+      ['subscribePattern', 'devices/#'],
+    ]);
     publisher = await mqtt.connectAsync(broker.url, { username: 'fleet', password: 'fleet-secret' });
   });
   afterEach(async () => {
