@@ -19,11 +19,12 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import Redis from 'ioredis';
 import mqtt, { MqttClient } from 'mqtt';
 import { Client } from 'pg';
 import { startMosquitto } from '../../test/support/mosquitto';
 import { startNodeProcess, stopNodeProcess } from '../../test/support/node-process';
-import { numberArg, percentile, stringArg } from '../support';
+import { commandCpuSeconds, numberArg, percentile, processCpuSeconds, stringArg } from '../support';
 import { EVERY_MS, Message, devicesInMadreDeDios, seedRegistry, workload } from './fleet';
 
 const DEVICES = numberArg('devices', 5000);
@@ -114,10 +115,15 @@ interface PhaseResult {
   readonly rate: number;
   readonly p50: number;
   readonly p99: number;
+  /** CPU time of the consumer's process (every thread) per fix stored, µs. */
+  readonly consumerCpuPerFix: number;
+  /** CPU time of the PostgreSQL server (every process) per fix stored, µs. */
+  readonly postgresCpuPerFix: number;
 }
 
 async function runPhase(
   pg: Client,
+  consumer: ChildProcess,
   table: string,
   publishers: MqttClient[],
   messages: readonly Message[],
@@ -125,6 +131,8 @@ async function runPhase(
 ): Promise<{ result: PhaseResult; published: Map<string, number> }> {
   const started = Date.now();
   const before = await count(pg, table);
+  const consumerCpu = processCpuSeconds(consumer.pid as number);
+  const postgresCpu = commandCpuSeconds('postgres');
   const publishing = publish(publishers, messages, rate);
   let stored = 0;
   while (stored < messages.length) {
@@ -134,6 +142,8 @@ async function runPhase(
     stored = (await count(pg, table)) - before;
     process.stdout.write(`\r  ${table}: ${stored} / ${messages.length} stored`);
   }
+  const consumerCpuSeconds = processCpuSeconds(consumer.pid as number) - consumerCpu;
+  const postgresCpuSeconds = commandCpuSeconds('postgres') - postgresCpu;
   const published = await publishing;
   const from = new Date(started);
   const last = await pg.query<{ t: Date }>(`select max(stored_at) as t from ${table} where stored_at >= $1`, [
@@ -156,6 +166,8 @@ async function runPhase(
       rate: rows.rows.length / seconds,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
+      consumerCpuPerFix: (consumerCpuSeconds * 1e6) / stored,
+      postgresCpuPerFix: (postgresCpuSeconds * 1e6) / stored,
     },
   };
 }
@@ -218,7 +230,7 @@ async function main(): Promise<void> {
         'baseline consumer ready',
       );
       children.push(baseline);
-      const run = await runPhase(pg, 'bench_baseline_fixes', publishers, workload(devices, FIXES, t0));
+      const run = await runPhase(pg, baseline, 'bench_baseline_fixes', publishers, workload(devices, FIXES, t0));
       await stopProcess(baseline);
       await pg.query('truncate bench_baseline_fixes');
       return run.result;
@@ -252,7 +264,7 @@ async function main(): Promise<void> {
     );
     children.push(ingest);
     const messages = workload(devices, FIXES, t0 + FIXES * EVERY_MS + 60_000);
-    const { result: centinela } = await runPhase(pg, 'positions', publishers, messages);
+    const { result: centinela } = await runPhase(pg, ingest, 'positions', publishers, messages);
     const countViolations = async () =>
       Number((await pg.query<{ n: string }>('select count(*) as n from violations')).rows[0]?.n ?? 0);
     const violationsAtFullLoad = await countViolations();
@@ -265,7 +277,7 @@ async function main(): Promise<void> {
     console.log(`centinela ingest at ${RATE} fixes/s offered`);
     const paced = workload(freshFleet, FIXES, t0 + FIXES * EVERY_MS + 60_000);
     const since = new Date();
-    const { result: steady, published } = await runPhase(pg, 'positions', publishers, paced, RATE);
+    const { result: steady, published } = await runPhase(pg, ingest, 'positions', publishers, paced, RATE);
     const violations = await pg.query<{ imei: string; confirmed_at: Date; stored_at: Date }>(
       `select v.imei, v.confirmed_at, p.stored_at from violations v
          join positions p on p.imei = v.imei and p.fix_time = v.confirmed_at
@@ -278,10 +290,12 @@ async function main(): Promise<void> {
     await stopProcess(ingest);
 
     const row = (label: string, r: PhaseResult) =>
-      `| ${label} | ${r.fixes} | ${r.seconds.toFixed(1)} | ${Math.round(r.rate)} | ${r.p50} | ${r.p99} |`;
+      `| ${label} | ${r.fixes} | ${r.seconds.toFixed(1)} | ${Math.round(r.rate)} | ${r.p50} | ${r.p99} | ${Math.round(r.consumerCpuPerFix)} | ${Math.round(r.postgresCpuPerFix)} |`;
     console.log('');
-    console.log('| consumer | fixes stored | s | fixes/s | publish→stored p50 ms | p99 ms |');
-    console.log('|---|---|---|---|---|---|');
+    console.log(
+      '| consumer | fixes stored | s | fixes/s | publish→stored p50 ms | p99 ms | consumer CPU µs/fix | PostgreSQL CPU µs/fix |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|');
     console.log(
       row(`bare ack-after-commit baseline on mqtt.js (${BASELINE_CONNECTIONS} × 1 in flight)`, generalBase),
     );
@@ -309,7 +323,21 @@ async function main(): Promise<void> {
     await mosquitto.stop();
     await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
+    await forgetLiveStates(`${name}:`);
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Removes the live states ingest kept in Redis under the run's key prefix. */
+async function forgetLiveStates(prefix: string): Promise<void> {
+  const url = process.env['REDIS_URL'];
+  if (!url) return;
+  const redis = new Redis(url);
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>)
+      if (keys.length > 0) await redis.unlink(...keys);
+  } finally {
+    redis.disconnect();
   }
 }
 
