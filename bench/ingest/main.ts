@@ -230,7 +230,13 @@ async function main(): Promise<void> {
         'baseline consumer ready',
       );
       children.push(baseline);
-      const run = await runPhase(pg, baseline, 'bench_baseline_fixes', publishers, workload(devices, FIXES, t0));
+      const run = await runPhase(
+        pg,
+        baseline,
+        'bench_baseline_fixes',
+        publishers,
+        workload(devices, FIXES, t0),
+      );
       await stopProcess(baseline);
       await pg.query('truncate bench_baseline_fixes');
       return run.result;
@@ -334,7 +340,9 @@ async function forgetLiveStates(prefix: string): Promise<void> {
   if (!url) return;
   const redis = new Redis(url);
   try {
-    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>)
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<
+      string[]
+    >)
       if (keys.length > 0) await redis.unlink(...keys);
   } finally {
     redis.disconnect();
