@@ -28,6 +28,7 @@ import {
 } from '@app/integrity';
 import { Fix, RuleEvent, initialState } from '@app/rules';
 import {
+  DecodeContext,
   DecodedFix,
   DeviceMessageResult,
   FIX_EVENTS,
@@ -438,12 +439,11 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
     const imei = fixChannelImei(message.topic);
     const state = imei ? states.get(imei) : undefined;
     const previous = state?.lastFix;
-    const result = decodeDeviceMessage(message.topic, message.payload, message.receivedAt, {
-      ...(message.authenticatedImei !== undefined ? { authenticatedImei: message.authenticatedImei } : {}),
-      ...(previous
-        ? { previousFix: { deviceTime: new Date(previous.time), lat: previous.lat, lon: previous.lon } }
-        : {}),
-    });
+    const context: DecodeContext = {};
+    if (message.authenticatedImei !== undefined) context.authenticatedImei = message.authenticatedImei;
+    if (previous)
+      context.previousFix = { deviceTime: new Date(previous.time), lat: previous.lat, lon: previous.lon };
+    const result = decodeDeviceMessage(message.topic, message.payload, message.receivedAt, context);
     if (state)
       for (const fix of result.fixes)
         if (isOnEarth(fix.lat, fix.lon))
@@ -486,7 +486,8 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
     const changed = new Map<string, LiveState>();
     const verdicts: { imei: string; events: RuleEvent[] }[] = [];
     const inputs = new Map<LiveState, IntegrityInput[]>();
-    for (const [i, d] of storing.entries()) {
+    for (let i = 0; i < storing.length; i++) {
+      const d = storing[i] as Decoded;
       const imei = d.result.imei as string;
       const state = states.get(imei);
       if (!state) continue;
@@ -495,7 +496,9 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
         const cells = rows[i] ?? [];
         const fixes: Fix[] = [];
         const list = inputs.get(state) ?? [];
-        for (const [j, fix] of d.result.fixes.entries()) {
+        const decodedFixes = d.result.fixes;
+        for (let j = 0; j < decodedFixes.length; j++) {
+          const fix = decodedFixes[j] as DecodedFix;
           const id = `${imei}@${fix.deviceTime.toISOString()}`;
           if (fix.trusted) fixes.push(toRuleFix(imei, id, fix, cells[j]?.h3_cell ?? null));
           list.push({ type: 'fix', fix: fromDecodedFix(fix, id) });

@@ -41,10 +41,14 @@ export function decodeDeviceMessage(
     return refuse('topic_imei_mismatch', `a device may publish only under its own IMEI, not ${imei}`);
   }
   switch (channel) {
-    case 'fixes':
-      return { imei, channel, ...decodeJsonFixes(payload, receivedAt, context) };
-    case 'teltonika':
-      return { imei, channel, ...decodeTeltonika(payload, receivedAt, context) };
+    case 'fixes': {
+      const { fixes, rejections } = decodeJsonFixes(payload, receivedAt, context);
+      return { imei, channel, fixes, rejections };
+    }
+    case 'teltonika': {
+      const { fixes, rejections } = decodeTeltonika(payload, receivedAt, context);
+      return { imei, channel, fixes, rejections };
+    }
     case 'status': {
       const { status, rejections } = decodeStatus(payload, receivedAt, context);
       return { imei, channel, fixes: [], rejections, ...(status && { status }) };

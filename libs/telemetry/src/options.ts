@@ -35,6 +35,6 @@ export interface DecodeContext {
   limits?: Partial<DecodeLimits>;
 }
 
-export function resolveLimits(context: DecodeContext | undefined): DecodeLimits {
-  return { ...DEFAULT_LIMITS, ...context?.limits };
+export function resolveLimits(context: DecodeContext | undefined): Readonly<DecodeLimits> {
+  return context?.limits ? { ...DEFAULT_LIMITS, ...context.limits } : DEFAULT_LIMITS;
 }

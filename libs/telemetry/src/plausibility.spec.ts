@@ -115,6 +115,18 @@ describe(assessPlausibility.name, () => {
     expect(flags).toEqual([[], []]);
   });
 
+  it('measures a fix taken at the same time as the previous stored fix against it', () => {
+    const previousFix = { deviceTime: at('2026-11-22T04:59:00Z'), lat: -12.3, lon: -77.0428 };
+
+    expect(flagsOf([draft()], previousFix)).toEqual([['impossible_speed']]);
+  });
+
+  it('measures nothing against a previous stored fix newer than the batch', () => {
+    const previousFix = { deviceTime: at('2026-11-22T05:00:00Z'), lat: -12.3, lon: -77.0428 };
+
+    expect(flagsOf([draft()], previousFix)).toEqual([[]]);
+  });
+
   it('allows a plausible drive: 1 km in one minute is 60 km/h', () => {
     const flags = flagsOf([
       draft({ deviceTime: at('2026-11-22T04:58:00Z'), lat: -12.0 }),

@@ -4,13 +4,20 @@ import { DecodeLimits } from './options';
 
 export type FixDraft = Omit<DecodedFix, 'flags' | 'trusted'>;
 
+/** A set of flags as bits, bit i standing for `FIX_FLAGS[i]`: a fix is assessed on every message ingest takes. */
+type FlagBits = number;
+
+const bit = (flag: FixFlag): FlagBits => 1 << FIX_FLAGS.indexOf(flag);
+const NULL_ISLAND = bit('null_island');
+const OUT_OF_RANGE = bit('out_of_range');
+const NO_GNSS_FIX = bit('no_gnss_fix');
+const LOW_QUALITY = bit('low_quality');
+const FUTURE_TIME = bit('future_time');
+const STALE_TIME = bit('stale_time');
+const IMPOSSIBLE_SPEED = bit('impossible_speed');
+
 /** Flags that make a position unusable as the reference for the next implied-speed check. */
-const POSITION_DOUBTS: ReadonlySet<FixFlag> = new Set([
-  'null_island',
-  'out_of_range',
-  'no_gnss_fix',
-  'impossible_speed',
-]);
+const POSITION_DOUBTS: FlagBits = NULL_ISLAND | OUT_OF_RANGE | NO_GNSS_FIX | IMPOSSIBLE_SPEED;
 
 const NULL_ISLAND_DEGREES = 1e-6;
 
@@ -25,61 +32,50 @@ export function assessPlausibility(
   limits: DecodeLimits,
   previousFix?: PreviousFix,
 ): DecodedFix[] {
-  const flagSets = drafts.map((draft) => intrinsicFlags(draft, receivedAt, limits));
+  const flags = drafts.map((draft) => intrinsicFlags(draft, receivedAt, limits));
+  const times = drafts.map((draft) => draft.deviceTime.getTime());
+  const order = drafts.length === 1 ? [0] : drafts.map((_, i) => i).sort((a, b) => times[a]! - times[b]!);
 
-  const timeline: { time: number; draftIndex?: number; position: PreviousFix }[] = drafts.map(
-    (draft, draftIndex) => ({
-      time: draft.deviceTime.getTime(),
-      draftIndex,
-      position: draft,
-    }),
-  );
-  if (previousFix && isOnEarth(previousFix.lat, previousFix.lon)) {
-    timeline.unshift({ time: previousFix.deviceTime.getTime(), position: previousFix });
-  }
-  timeline.sort((a, b) => a.time - b.time);
-
+  // The previous fix takes its place in time order, before the drafts of its own time.
+  let previous =
+    previousFix && isOnEarth(previousFix.lat, previousFix.lon)
+      ? { position: previousFix, time: previousFix.deviceTime.getTime() }
+      : undefined;
   let anchor: PreviousFix | undefined;
-  for (const { draftIndex, position } of timeline) {
-    if (draftIndex === undefined) {
-      anchor = position;
-      continue;
+  for (const i of order) {
+    if (previous && previous.time <= times[i]!) {
+      anchor = previous.position;
+      previous = undefined;
     }
-    const flags = flagSets[draftIndex]!;
+    const draft = drafts[i]!;
     if (
       anchor &&
-      !flags.has('out_of_range') &&
-      impliedSpeedKmh(anchor, position) > limits.maxImpliedSpeedKmh
+      (flags[i]! & OUT_OF_RANGE) === 0 &&
+      impliedSpeedKmh(anchor, draft) > limits.maxImpliedSpeedKmh
     ) {
-      flags.add('impossible_speed');
+      flags[i]! |= IMPOSSIBLE_SPEED;
     }
-    if (!hasDoubt(flags)) anchor = position;
+    if ((flags[i]! & POSITION_DOUBTS) === 0) anchor = draft;
   }
 
   return drafts.map((draft, i) => {
-    const set = flagSets[i]!;
-    const flags = set.size === 0 ? [] : FIX_FLAGS.filter((flag) => set.has(flag));
-    return { ...draft, flags, trusted: flags.length === 0 };
+    const set = flags[i]!;
+    const named = set === 0 ? [] : FIX_FLAGS.filter((_, b) => (set & (1 << b)) !== 0);
+    return { ...draft, flags: named, trusted: set === 0 };
   });
 }
 
-function hasDoubt(flags: ReadonlySet<FixFlag>): boolean {
-  for (const flag of flags) if (POSITION_DOUBTS.has(flag)) return true;
-  return false;
-}
-
-function intrinsicFlags(draft: FixDraft, receivedAt: Date, limits: DecodeLimits): Set<FixFlag> {
-  const flags = new Set<FixFlag>();
-  if (!isOnEarth(draft.lat, draft.lon)) flags.add('out_of_range');
+function intrinsicFlags(draft: FixDraft, receivedAt: Date, limits: DecodeLimits): FlagBits {
+  let flags = 0;
+  if (!isOnEarth(draft.lat, draft.lon)) flags |= OUT_OF_RANGE;
   else if (Math.abs(draft.lat) < NULL_ISLAND_DEGREES && Math.abs(draft.lon) < NULL_ISLAND_DEGREES)
-    flags.add('null_island');
-  if (draft.satellites === 0) flags.add('no_gnss_fix');
-  else if (draft.satellites !== undefined && draft.satellites < limits.minSatellites)
-    flags.add('low_quality');
-  if (draft.hdop !== undefined && draft.hdop > limits.maxHdop) flags.add('low_quality');
+    flags |= NULL_ISLAND;
+  if (draft.satellites === 0) flags |= NO_GNSS_FIX;
+  else if (draft.satellites !== undefined && draft.satellites < limits.minSatellites) flags |= LOW_QUALITY;
+  if (draft.hdop !== undefined && draft.hdop > limits.maxHdop) flags |= LOW_QUALITY;
   const ageMs = receivedAt.getTime() - draft.deviceTime.getTime();
-  if (-ageMs > limits.maxFutureSkewMs) flags.add('future_time');
-  if (ageMs > limits.maxAgeMs) flags.add('stale_time');
+  if (-ageMs > limits.maxFutureSkewMs) flags |= FUTURE_TIME;
+  if (ageMs > limits.maxAgeMs) flags |= STALE_TIME;
   return flags;
 }
 

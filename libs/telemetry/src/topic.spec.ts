@@ -34,6 +34,22 @@ describe(parseDeviceTopic.name, () => {
     });
   });
 
+  it('answers a topic read again with the same result, which no caller can change', () => {
+    const first = parseDeviceTopic(`devices/${IMEI}/fixes`);
+    const again = parseDeviceTopic(`devices/${IMEI}/fixes`);
+
+    expect(again).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(first.ok && Object.isFrozen(first.topic)).toBe(true);
+  });
+
+  it('refuses a bad topic every time it comes', () => {
+    const topic = 'devices/356307042441014/fixes';
+
+    expect(parseDeviceTopic(topic).ok).toBe(false);
+    expect(parseDeviceTopic(topic).ok).toBe(false);
+  });
+
   it('builds the topics it parses', () => {
     expect(deviceTopic(IMEI, 'teltonika')).toBe(`devices/${IMEI}/teltonika`);
     expect(errorsTopic(IMEI)).toBe(`devices/${IMEI}/errors`);

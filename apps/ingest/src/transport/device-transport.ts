@@ -11,8 +11,10 @@ export const DEVICE_PATTERNS = {
 
 /** True when an MQTT topic filter (with `+` and `#` wildcards) matches a topic. */
 export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
+  return levelsMatch(filter.split('/'), topic.split('/'));
+}
+
+function levelsMatch(f: readonly string[], t: readonly string[]): boolean {
   for (let i = 0; i < f.length; i++) {
     if (f[i] === '#') return true;
     if (i >= t.length) return false;
@@ -40,7 +42,7 @@ export abstract class DeviceTransport extends Server implements CustomTransportS
     throw new Error('device transports expose no client');
   }
 
-  private routes: { filter: string; handler: MessageHandler }[] | undefined;
+  private routes: { levels: string[]; handler: MessageHandler }[] | undefined;
 
   /** Topic filters of the registered handlers. */
   protected patterns(): string[] {
@@ -49,8 +51,12 @@ export abstract class DeviceTransport extends Server implements CustomTransportS
 
   /** Resolves when the matching handler has handled the message; rejects when it failed. */
   protected async dispatch(message: DeviceMessage, packet: Record<string, unknown>): Promise<void> {
-    this.routes ??= [...this.messageHandlers.entries()].map(([filter, handler]) => ({ filter, handler }));
-    const handler = this.routes.find((route) => topicMatches(route.filter, message.topic))?.handler;
+    this.routes ??= [...this.messageHandlers.entries()].map(([filter, handler]) => ({
+      levels: filter.split('/'),
+      handler,
+    }));
+    const levels = message.topic.split('/');
+    const handler = this.routes.find((route) => levelsMatch(route.levels, levels))?.handler;
     if (!handler) throw new Error(`no handler for topic ${message.topic}`);
     const result = this.transformToObservable(
       await handler(message, new MqttContext([message.topic, packet])),

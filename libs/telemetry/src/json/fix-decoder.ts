@@ -131,22 +131,17 @@ function decodeJsonFix(
   const parsedTime = parseFixTime(time);
   if (!parsedTime.ok) return refuseFix('invalid_time', 'time', parsedTime.message);
 
-  const coordinates: Record<'lat' | 'lon', number> = { lat: 0, lon: 0 };
-  for (const name of ['lat', 'lon'] as const) {
-    const value = ownField(entry, name);
-    if (value === undefined) return refuseFix('missing_field', name, `${name} is required`);
-    if (typeof value !== 'number')
-      return refuseFix('invalid_type', name, `${name} must be a number, got ${describeType(value)}`);
-    if (!Number.isFinite(value)) return refuseFix('out_of_range', name, `${name} is not a finite number`);
-    coordinates[name] = value;
-  }
+  const lat = coordinate(entry, 'lat', refuseFix);
+  if (lat === undefined) return undefined;
+  const lon = coordinate(entry, 'lon', refuseFix);
+  if (lon === undefined) return undefined;
 
   const draft: FixDraft = {
     source: 'json',
     deviceTime: parsedTime.time,
     receivedAt,
-    lat: coordinates.lat,
-    lon: coordinates.lon,
+    lat,
+    lon,
     events: [],
     index,
   };
@@ -187,6 +182,20 @@ function decodeJsonFix(
   const events = ownField(entry, 'events');
   if (events !== undefined && events !== null) draft.events = decodeEvents(events, dropField);
   return draft;
+}
+
+/** A required coordinate of a fix, or undefined once the fix has been refused for it. */
+function coordinate(
+  entry: Record<string, unknown>,
+  name: 'lat' | 'lon',
+  refuseFix: (reason: Rejection['reason'], field: string, message: string) => undefined,
+): number | undefined {
+  const value = ownField(entry, name);
+  if (value === undefined) return refuseFix('missing_field', name, `${name} is required`);
+  if (typeof value !== 'number')
+    return refuseFix('invalid_type', name, `${name} must be a number, got ${describeType(value)}`);
+  if (!Number.isFinite(value)) return refuseFix('out_of_range', name, `${name} is not a finite number`);
+  return value;
 }
 
 function decodeEvents(
