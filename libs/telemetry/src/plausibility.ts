@@ -22,7 +22,8 @@ const POSITION_DOUBTS: FlagBits = NULL_ISLAND | OUT_OF_RANGE | NO_GNSS_FIX | IMP
 const NULL_ISLAND_DEGREES = 1e-6;
 
 /**
- * Adds plausibility flags. Fixes are never dropped here. Implied speed is checked in device-time order against
+ * Adds plausibility flags, completing the drafts into decoded fixes (the drafts are taken over). Fixes are never
+ * dropped here. Implied speed is checked in device-time order against
  * the latest earlier fix whose position is not itself in doubt (the previous stored fix counts), so one wild
  * fix in a batch flags only itself, not the good fix after it.
  */
@@ -58,10 +59,13 @@ export function assessPlausibility(
     if ((flags[i]! & POSITION_DOUBTS) === 0) anchor = draft;
   }
 
+  // Completed in place: copying every field of every fix cost more than the checks themselves.
   return drafts.map((draft, i) => {
     const set = flags[i]!;
-    const named = set === 0 ? [] : FIX_FLAGS.filter((_, b) => (set & (1 << b)) !== 0);
-    return { ...draft, flags: named, trusted: set === 0 };
+    const fix = draft as FixDraft & Pick<DecodedFix, 'flags' | 'trusted'>;
+    fix.flags = set === 0 ? [] : FIX_FLAGS.filter((_, b) => (set & (1 << b)) !== 0);
+    fix.trusted = set === 0;
+    return fix;
   });
 }
 
