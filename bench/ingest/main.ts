@@ -2,17 +2,18 @@
  * Ingest benchmark: thousands of trackers' single-fix messages published at QoS 1 to Mosquitto (the project's
  * configuration: nothing dropped), consumed with acknowledgement after commit. The consumers run in turn on the
  * same broker, database server and workload:
- *   1. the bare ack-after-commit baseline (bench/ingest/baseline-consumer.ts), twice: on the general-purpose
- *      client (mqtt.js, `--baseline-connections` connections each holding one message), and on ingest's own
- *      subscriber (ConsumerConnection, the same connections as ingest);
+ *   1. the bare ack-after-commit baseline (bench/ingest/baseline-consumer.ts) on the general-purpose client
+ *      (mqtt.js, `--baseline-connections` connections each holding one message), then on ingest's own subscriber
+ *      (ConsumerConnection, the same connections as ingest);
  *   2. Centinela's ingest (`npm run start:ingest`): registry look-up, raw payload and fix stored once with its H3
- *      cell, decoder checks, geofence on the default Peru catalogue, rules, violations and outbox.
- * Each runs in its own process, like the deployment. Prints sustained fixes/s, publish-to-stored p50/p99, the
- * confirming-fix-to-violation p99, and ingest ÷ each baseline. Needs DATABASE_URL (a PostgreSQL server; a
- * database of its own is created and dropped). Usage:
+ *      cell, decoder checks, geofence on the default Peru catalogue, rules, violations and outbox; at full load,
+ *      then at `--rate` fixes/s offered;
+ *   3. the mqtt.js baseline again: ingest is compared with the mean of its two runs, as the machine's speed drifts.
+ * Each runs in its own process, like the deployment. Prints sustained fixes/s, publish-to-stored p50/p99, each
+ * consumer's CPU time and PostgreSQL's per fix, the confirming-fix-to-violation p99, and ingest ÷ each baseline.
+ * Needs DATABASE_URL (a PostgreSQL server; a database of its own is created and dropped). Usage:
  *   npm run bench:ingest [-- --devices 5000 --fixes 30 --publishers 8 --window 400 --connections 8 --inflight 1024 --baseline-connections 512 --writers 1 --workers 2 --rate 5000]
- * `--workers N` sets ingest's worker threads (INGEST_WORKERS, default 2 as in docker-compose.yml); `--profile DIR` writes CPU profiles of
- * the consumers to DIR.
+ * `--workers N` sets ingest's worker threads (INGEST_WORKERS, default 2 as in docker-compose.yml).
  */
 import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,7 +25,7 @@ import mqtt, { MqttClient } from 'mqtt';
 import { Client } from 'pg';
 import { startMosquitto } from '../../test/support/mosquitto';
 import { startNodeProcess, stopNodeProcess } from '../../test/support/node-process';
-import { commandCpuSeconds, numberArg, percentile, processCpuSeconds, stringArg } from '../support';
+import { commandCpuSeconds, numberArg, percentile, processCpuSeconds } from '../support';
 import { EVERY_MS, Message, devicesInMadreDeDios, seedRegistry, workload } from './fleet';
 
 const DEVICES = numberArg('devices', 5000);
@@ -42,7 +43,6 @@ const WORKERS = numberArg('workers', 2);
 /** Fixes/s offered in the latency run (open loop, below capacity). */
 const RATE = numberArg('rate', 5000);
 const ROOT = path.resolve(__dirname, '../..');
-const PROFILE_DIR = stringArg('profile');
 
 /** The Node flags ingest is deployed with (`npm run start:ingest`, docker-compose.yml), for both consumers. */
 const DEPLOYED_NODE_FLAGS = ['--max-semi-space-size=128'];
@@ -54,10 +54,7 @@ async function startProcess(
 ): Promise<ChildProcess> {
   let output = '';
   const child = await startNodeProcess(entry, env, ready, {
-    nodeArgs: [
-      ...DEPLOYED_NODE_FLAGS,
-      ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
-    ],
+    nodeArgs: DEPLOYED_NODE_FLAGS,
     timeoutMs: 120_000,
     onStdout: (chunk) => {
       output = (output + chunk).slice(-20_000);
@@ -241,7 +238,9 @@ async function main(): Promise<void> {
       await pg.query('truncate bench_baseline_fixes');
       return run.result;
     };
-    const generalBase = await runBaseline('mqtt.js', BASELINE_CONNECTIONS);
+    // The machine's speed drifts within a run: the mqtt.js baseline runs before ingest and again after it, and
+    // ingest is compared with the mean of the two.
+    const generalBefore = await runBaseline('mqtt.js', BASELINE_CONNECTIONS);
     const ownBase = await runBaseline('consumer-connection', CONNECTIONS);
 
     console.log('centinela ingest (default Peru catalogue)');
@@ -294,6 +293,8 @@ async function main(): Promise<void> {
       .map((r) => r.stored_at.getTime() - (published.get(`${r.imei}|${r.confirmed_at.getTime()}`) ?? NaN))
       .filter((l) => Number.isFinite(l));
     await stopProcess(ingest);
+    const generalAfter = await runBaseline('mqtt.js', BASELINE_CONNECTIONS);
+    const generalRate = (generalBefore.rate + generalAfter.rate) / 2;
 
     const row = (label: string, r: PhaseResult) =>
       `| ${label} | ${r.fixes} | ${r.seconds.toFixed(1)} | ${Math.round(r.rate)} | ${r.p50} | ${r.p99} | ${Math.round(r.consumerCpuPerFix)} | ${Math.round(r.postgresCpuPerFix)} |`;
@@ -302,16 +303,18 @@ async function main(): Promise<void> {
       '| consumer | fixes stored | s | fixes/s | publish→stored p50 ms | p99 ms | consumer CPU µs/fix | PostgreSQL CPU µs/fix |',
     );
     console.log('|---|---|---|---|---|---|---|---|');
-    console.log(
-      row(`bare ack-after-commit baseline on mqtt.js (${BASELINE_CONNECTIONS} × 1 in flight)`, generalBase),
-    );
+    const generalLabel = `bare ack-after-commit baseline on mqtt.js (${BASELINE_CONNECTIONS} × 1 in flight)`;
+    console.log(row(`${generalLabel}, before ingest`, generalBefore));
     console.log(
       row(`bare ack-after-commit baseline on ingest's subscriber (${CONNECTIONS} × ${INFLIGHT})`, ownBase),
     );
     console.log(row('**Centinela ingest**', centinela));
     console.log(row(`Centinela ingest, ${RATE} fixes/s offered`, steady));
+    console.log(row(`${generalLabel}, after ingest`, generalAfter));
     console.log('');
-    console.log(`ingest ÷ baseline on mqtt.js: ${(centinela.rate / generalBase.rate).toFixed(2)}`);
+    console.log(
+      `ingest ÷ baseline on mqtt.js: ${(centinela.rate / generalRate).toFixed(2)} (÷ the run before ingest ${(centinela.rate / generalBefore.rate).toFixed(2)}, ÷ the run after ${(centinela.rate / generalAfter.rate).toFixed(2)})`,
+    );
     console.log(`ingest ÷ baseline on ingest's subscriber: ${(centinela.rate / ownBase.rate).toFixed(2)}`);
     console.log(
       `violations opened at full load: ${violationsAtFullLoad} (integrity alerts among them: ${integrityAlerts}, expected 0 on this clean workload)`,
@@ -320,7 +323,7 @@ async function main(): Promise<void> {
       `violations opened at ${RATE} fixes/s: ${violations.rows.length}; confirming fix published → violation stored: p50 ${percentile(toViolation, 50)} ms, p99 ${percentile(toViolation, 99)} ms`,
     );
     console.log(
-      `lost: ${messages.length + paced.length - centinela.fixes - steady.fixes} (ingest), ${2 * messages.length - generalBase.fixes - ownBase.fixes} (baselines)`,
+      `lost: ${messages.length + paced.length - centinela.fixes - steady.fixes} (ingest), ${3 * messages.length - generalBefore.fixes - ownBase.fixes - generalAfter.fixes} (baselines)`,
     );
   } finally {
     await Promise.all(publishers.map((p) => p.endAsync(true)));
