@@ -155,19 +155,16 @@ export class PositionsRepository {
     limit: number;
     offset: number;
   }): Promise<{ items: RefusedDeviceMessageRow[]; total: number }> {
+    const base = this.db.selectFrom('refused_device_messages');
     const [items, count] = await Promise.all([
-      this.db
-        .selectFrom('refused_device_messages')
+      base
         .selectAll()
         .orderBy('refused_at', 'desc')
         .orderBy('id')
         .limit(window.limit)
         .offset(window.offset)
         .execute(),
-      this.db
-        .selectFrom('refused_device_messages')
-        .select((eb) => eb.fn.countAll<string>().as('total'))
-        .executeTakeFirstOrThrow(),
+      base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
     ]);
     return { items, total: Number(count.total) };
   }
