@@ -5,4 +5,3 @@ export * from './device-message';
 export * from './embedded-broker';
 export * from './emqx-directory';
 export * from './mosquitto-dynsec';
-export * from './consumer-connection';
