@@ -89,8 +89,9 @@ export class MosquittoDynsecDirectory implements DeviceDirectory {
   }
 
   /**
-   * Lets the apps' own account send rejections to devices' errors topics and alerts to agencies. Mosquitto disconnects a client whose
-   * roles change, so the role is added only when missing, without waiting on the connection it drops.
+   * Lets the apps' own account send rejections to devices' errors topics and alerts to agencies. Mosquitto
+   * disconnects a client whose roles change, so the role is added only when missing, without waiting on the
+   * connection it drops.
    */
   async ensureServiceRole(): Promise<void> {
     await this.run([
