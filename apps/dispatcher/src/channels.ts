@@ -111,8 +111,8 @@ export class AgencyAlertPublisher implements OnModuleDestroy {
   }
 
   /**
-   * Where the broker grants rights per account (Mosquitto), the service account's role must allow publishing on
-   * `agencies/+/alerts`.
+   * Where the broker grants rights per account (Mosquitto), the service account's role must allow publishing
+   * on `agencies/+/alerts`.
    */
   private async ensurePublishRight(): Promise<void> {
     await this.directory.ensureServiceRole?.();

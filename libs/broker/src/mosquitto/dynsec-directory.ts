@@ -34,9 +34,9 @@ const HARMLESS = [
 ];
 
 /**
- * Keeps Mosquitto's dynamic-security plugin in step with the registry: one client and one role per tracker (and
- * per agency's system), created when its secret is issued and deleted (which disconnects it) when its access is
- * withdrawn.
+ * Keeps Mosquitto's dynamic-security plugin in step with the registry: one client and one role per tracker
+ * (and per agency's system), created when its secret is issued and deleted (which disconnects it) when its
+ * access is withdrawn.
  */
 export class MosquittoDynsecDirectory implements DeviceDirectory {
   private readonly logger = new Logger('MosquittoDynsec');
