@@ -13,10 +13,9 @@ import {
   stableEventId,
   toSubscription,
 } from '@app/dispatch';
-import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
+import { EvidenceService, firstPosition, violationView } from '@app/evidence';
+import { ZoneCatalogueService } from '@app/zones';
 import { AgencyAlertPublisher, AttemptResult, WebhookSender } from './channels';
-import { EvidenceService } from './evidence.service';
-import { firstPosition, violationView } from './violation-view';
 
 export interface DispatchCounters {
   outboxEvents: number;
