@@ -10,7 +10,21 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-const libs = ['config', 'db', 'registry', 'geofence', 'rules', 'telemetry', 'broker', 'mqtt-consumer', 'integrity', 'dispatch'];
+const libs = [
+  'config',
+  'db',
+  'registry',
+  'geofence',
+  'rules',
+  'telemetry',
+  'broker',
+  'mqtt-consumer',
+  'integrity',
+  'dispatch',
+  'platform',
+  'zones',
+  'evidence',
+];
 const moduleNameMapper = {};
 for (const lib of libs) {
   moduleNameMapper[`^@app/${lib}$`] = `<rootDir>/libs/${lib}/src`;
@@ -24,7 +38,9 @@ const realServiceSuites = [
   ...(process.env.MQTT_URL ? [] : ['<rootDir>/test/dispatch/mosquitto-agencies.e2e.spec.ts']),
   ...(process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/database-outage.e2e.spec.ts']),
   ...(process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/workers.e2e.spec.ts']),
-  ...(process.env.MQTT_URL && process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/crash-recovery.e2e.spec.ts']),
+  ...(process.env.MQTT_URL && process.env.DATABASE_URL
+    ? []
+    : ['<rootDir>/test/ingest/crash-recovery.e2e.spec.ts']),
 ];
 
 module.exports = {
