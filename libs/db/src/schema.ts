@@ -53,6 +53,9 @@ export interface MachinesTable {
   serial_number: string;
   engine_number: string | null;
   reinfo_code: string | null;
+  /** One of DECLARED_USES; null: enrolled before uses were declared, unknown. */
+  declared_use: string | null;
+  concession_code: string | null;
   department: string;
   status: Generated<string>;
   owner_id: string;
