@@ -274,6 +274,30 @@ describe.each(storageModes())('declared use of machines (%s storage)', (mode) =>
       ).toHaveLength(1);
     });
 
+    it('keeps a REINFO reference recorded before uses were declared, and the database refuses codes beside another use', async () => {
+      const owner = await createOwner(api);
+      const machine = await createMachine(api, owner.id);
+      await api.database.db
+        .updateTable('machines')
+        .set({ reinfo_code: 'REINFO-17-5' })
+        .where('id', '=', machine.id)
+        .execute();
+      expect((await api.get(`/v1/machines/${machine.id}`)).body).toMatchObject({
+        declaredUse: null,
+        reinfoCode: 'REINFO-17-5',
+      });
+      await expect(
+        api.database.db
+          .updateTable('machines')
+          .set({ declared_use: 'forestry' })
+          .where('id', '=', machine.id)
+          .execute(),
+      ).rejects.toThrow(/machines_mining_codes_only_for_mining/);
+      const forestry = await declare(machine.id, { declaredUse: 'forestry', reason: 'timber concession' });
+      expect(forestry.status).toBe(200);
+      expect(forestry.body).toMatchObject({ declaredUse: 'forestry', reinfoCode: null });
+    });
+
     it('no longer takes a REINFO reference through the general update', async () => {
       const owner = await createOwner(api);
       const machine = await createMachine(api, owner.id, { declaredUse: 'mining' });
