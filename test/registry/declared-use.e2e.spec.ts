@@ -206,9 +206,10 @@ describe.each(storageModes())('declared use of machines (%s storage)', (mode) =>
         (e) => e.action === 'machine.declared_use_changed',
       );
       expect(changes).toHaveLength(2);
-      const [first, second] = [...changes].sort((a, b) =>
-        (a.before as { declaredUse: string | null }).declaredUse === null ? -1 : 1,
-      );
+      const beforeUse = (change: { before: unknown }) =>
+        (change.before as { declaredUse: string | null }).declaredUse;
+      const first = changes.find((change) => beforeUse(change) === null);
+      const second = changes.find((change) => beforeUse(change) === 'mining');
       expect(first!.before).toMatchObject({ declaredUse: null, reinfoCode: null });
       expect(first!.after).toMatchObject({
         declaredUse: 'mining',

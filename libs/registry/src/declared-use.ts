@@ -30,7 +30,7 @@ const REINFO_CODE = /^(?=.*\d)[A-Z0-9][A-Z0-9./\- ]{1,58}[A-Z0-9]$/;
  * are dropped so the same right is always stored the same way.
  */
 const CONCESSION_DIGITS = /^\d{7,10}$/;
-const CONCESSION_WRITTEN = /^\d[\d\- ]*\d$/;
+const CONCESSION_WRITTEN = /^\d[\d -]*\d$/;
 
 /** The REINFO reference upper-cased and trimmed, or undefined if it has not a plausible shape. */
 export function normaliseReinfoCode(value: string): string | undefined {
@@ -42,7 +42,7 @@ export function normaliseReinfoCode(value: string): string | undefined {
 export function normaliseConcessionCode(value: string): string | undefined {
   const written = value.trim();
   if (!CONCESSION_WRITTEN.test(written)) return undefined;
-  const digits = written.replace(/[\- ]/g, '');
+  const digits = written.replace(/[- ]/g, '');
   return CONCESSION_DIGITS.test(digits) ? digits : undefined;
 }
 
