@@ -13,10 +13,11 @@ import {
   runScenario,
   SimulatedDevice,
 } from '../../simulator/src/fleet';
-import { loadPlaces, ZONES } from '../../simulator/src/places';
+import { ZONES } from '../../simulator/src/places';
 import { buildScenario, SCENARIO_NAMES, ScenarioName } from '../../simulator/src/scenarios';
 import { AgencySetup, FAST_DISPATCH, Receiver, agencyWithWebhook, eventually } from '../dispatch/support';
-import { ADMIN_PASSWORD, SHARED_GEOFENCE_CACHE, TestApi, startTestApi } from '../support/api';
+import { ADMIN_PASSWORD, TestApi, startTestApi } from '../support/api';
+import { fixturePlaces } from '../support/places';
 import { RunningMosquitto, startMosquitto } from '../support/mosquitto';
 
 /**
@@ -51,7 +52,6 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
       {
         ...FAST_DISPATCH,
         ZONE_CATALOGUE_SEED: 'default',
-        GEOFENCE_CACHE_DIR: SHARED_GEOFENCE_CACHE,
         MQTT_EMBEDDED_PORT: '0',
         ...(mosquitto
           ? {
@@ -77,7 +77,7 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
     const mqttUrl = mosquitto?.url ?? api.app.get(IngestRuntime).brokerUrl;
     if (!mqttUrl) throw new Error('no broker');
     const target: FleetTarget = { registry, mqttUrl, stats: new FleetStats() };
-    const places = loadPlaces();
+    const places = fixturePlaces();
     const endMs = Date.now() - 60_000;
     // The machines are independent: their trackers report at the same time, as a fleet does.
     await Promise.all(

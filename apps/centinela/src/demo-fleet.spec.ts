@@ -2,8 +2,8 @@ import { AddressInfo } from 'node:net';
 import { IngestModule } from '../../ingest/src/ingest.module';
 import { IngestRuntime } from '../../ingest/src/ingest.runtime';
 import { ADMIN_PASSWORD, startTestApi, TestApi } from '../../../test/support/api';
+import { fixturePlaces } from '../../../test/support/places';
 import { FleetStats, RegistryClient } from '../../../simulator/src/fleet';
-import { loadPlaces } from '../../../simulator/src/places';
 import { SCENARIO_NAMES } from '../../../simulator/src/scenarios';
 import { DEMO_AGENCIES, setUpDemoAgencies } from './demo-agencies';
 import { DemoFleet, DemoMachine } from './demo-fleet';
@@ -28,7 +28,7 @@ describe('the demo against the product', () => {
     let rounds = 0;
     const fleet = new DemoFleet(
       { registry, mqttUrl: api.app.get(IngestRuntime).brokerUrl!, stats: new FleetStats() },
-      loadPlaces(),
+      fixturePlaces(),
       {
         roundStarted: () => rounds++,
         machineChanged: (m) => machines.set(m.scenario.name, m),

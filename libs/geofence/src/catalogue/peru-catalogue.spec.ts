@@ -3,10 +3,10 @@ import { Geodesic } from 'geographiclib-geodesic';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { FeatureCollection, MultiPolygon, Polygon, Position } from 'geojson';
+import { fixtureCatalogue, fixtureIndex } from '../../../../test/support/geofence-fixtures';
 import type { Zone } from '../model';
-import { loadIndex } from '../index/load';
 import type { GeofenceIndex } from '../index/geofence-index';
-import { defaultCacheDir, defaultDataDir, loadDefaultCatalogue } from './default-catalogue';
+import { defaultDataDir } from './default-catalogue';
 
 /**
  * Differential test of the index over the real Peru catalogue against independent implementations:
@@ -86,8 +86,9 @@ describe('zone index over the real Peru catalogue (differential)', () => {
   const riverZones: number[] = [];
 
   beforeAll(async () => {
-    const { catalogue } = loadDefaultCatalogue();
-    ({ index } = await loadIndex(catalogue, { cacheDir: defaultCacheDir() }));
+    // Imported and indexed once per run by the global setup, with the code under test.
+    const { catalogue } = fixtureCatalogue();
+    index = await fixtureIndex();
     zones = catalogue.zones;
     bboxes = zones.map((z) => turf.bbox(z.geometry) as number[]);
     zones.forEach((z, i) => (z.bufferMeters !== undefined ? riverZones : polygonZones).push(i));
@@ -202,7 +203,7 @@ describe('zone index over the real Peru catalogue (differential)', () => {
   });
 
   it('imports the default catalogue with stable ids, reporting every rejected or merged feature', () => {
-    const { catalogue, report } = loadDefaultCatalogue();
+    const { catalogue, report } = fixtureCatalogue();
     const ids = new Set(catalogue.zones.map((z) => z.id));
     for (const id of ['sernanp-rn09', 'sernanp-pn03', 'sernanp-za-rn09', 'ingemmet-ot000033', 'goremad-rio-madre', 'dep-17', 'ne-lago-lago-titicaca']) {
       expect(ids.has(id)).toBe(true);
