@@ -50,18 +50,25 @@ describe('the demo against the product', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const endedAt = Date.now();
-    // Parked machines report again, engine off, after their scenario.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const imeis = [...machines.values()].map((m) => m.device!.tracker.imei);
+    expect(new Set(imeis).size).toBe(SCENARIO_NAMES.length);
+    const storedRows = () =>
+      api.database.db
+        .selectFrom('positions')
+        .select(['imei', 'fix_time', 'received_at', 'ignition'])
+        .where('imei', 'in', imeis)
+        .execute();
+    // Parked machines report again, engine off, after their scenario: wait until each one's report is stored.
+    const parkedDeadline = Date.now() + 20_000;
+    let rows = await storedRows();
+    while (!imeis.every((imei) => rows.some((r) => r.imei === imei && r.fix_time.getTime() > endedAt - 1))) {
+      if (Date.now() > parkedDeadline) throw new Error('not every parked machine reported');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      rows = await storedRows();
+    }
     await fleet.stop();
     expect(rounds).toBe(1);
 
-    const imeis = [...machines.values()].map((m) => m.device!.tracker.imei);
-    expect(new Set(imeis).size).toBe(SCENARIO_NAMES.length);
-    const rows = await api.database.db
-      .selectFrom('positions')
-      .select(['imei', 'fix_time', 'received_at', 'ignition'])
-      .where('imei', 'in', imeis)
-      .execute();
     for (const row of rows) expect(row.fix_time.getTime()).toBeLessThanOrEqual(row.received_at.getTime());
     for (const [name, machine] of machines) {
       const own = rows.filter((r) => r.imei === machine.device!.tracker.imei);
