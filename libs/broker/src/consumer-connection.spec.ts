@@ -114,7 +114,9 @@ describe('ConsumerConnection', () => {
     });
     await publisher.publishAsync(topic(601), 'later', { qos: 1 });
     await until(() => again.includes(topic(601)));
-    expect(again).toEqual([topic(601)]);
+    // The later message itself may come again: closed just after its handler, the connection may not have sent
+    // its acknowledgement yet (at least once). Nothing of the 550 does.
+    expect(again.filter((t) => t !== topic(600))).toEqual([topic(601)]);
   });
 
   it('acknowledges in the order the messages came: a later message handled first waits for the earlier one', async () => {
