@@ -16,6 +16,11 @@ import { defaultDataDir } from './default-catalogue';
  * points whose reference distance is within 0.1 m of the buffer are not compared.
  */
 const RIVER_BAND_M = 0.1;
+/**
+ * The reference answers (turf, geographiclib over every zone) take 5–30 s per test on a loaded 2-core machine and
+ * about three times that with both cores busy; they wait for nothing, so the limit only guards against a hang.
+ */
+const REFERENCE_TIMEOUT_MS = 300_000;
 const geod = Geodesic.WGS84;
 
 function lines(z: Zone): Position[][] {
@@ -140,7 +145,7 @@ describe('zone index over the real Peru catalogue (differential)', () => {
     for (let i = 0; i < 4000; i++) probes.push({ lon: -81.4 + random() * 13, lat: -18.4 + random() * 18.4, what: 'random' });
     const r = compare(probes);
     expect(r.mismatches).toEqual([]);
-  });
+  }, REFERENCE_TIMEOUT_MS);
 
   it('agrees on vertices, points on edges and points just off edges of every polygon zone', () => {
     const probes: Probe[] = [];
@@ -165,7 +170,7 @@ describe('zone index over the real Peru catalogue (differential)', () => {
     const r = compare(probes);
     expect(r.compared).toBeGreaterThan(3500);
     expect(r.mismatches).toEqual([]);
-  });
+  }, REFERENCE_TIMEOUT_MS);
 
   it('agrees with WGS84 geodesic distances along rivers, just inside and outside their buffers', () => {
     const probes: Probe[] = [];
@@ -190,7 +195,7 @@ describe('zone index over the real Peru catalogue (differential)', () => {
     const r = compare(probes);
     expect(r.compared).toBeGreaterThan(600);
     expect(r.mismatches).toEqual([]);
-  });
+  }, REFERENCE_TIMEOUT_MS);
 
   it('agrees where machines actually work (mining detections in Madre de Dios and beyond)', () => {
     const fc = JSON.parse(readFileSync(join(defaultDataDir(), 'mining-detections-2019-2025.geojson'), 'utf8')) as FeatureCollection;
@@ -200,7 +205,7 @@ describe('zone index over the real Peru catalogue (differential)', () => {
     });
     const r = compare(probes);
     expect(r.mismatches).toEqual([]);
-  });
+  }, REFERENCE_TIMEOUT_MS);
 
   it('imports the default catalogue with stable ids, reporting every rejected or merged feature', () => {
     const { catalogue, report } = fixtureCatalogue();
