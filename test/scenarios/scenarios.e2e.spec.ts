@@ -193,7 +193,29 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
       department: 'MADRE DE DIOS',
     });
     expect(receiver.verifiedIds(waterAgency.secret).has(event.id)).toBe(true);
-    // The agency subscribed to water bodies only: no other alert of the scenarios reaches it.
+    // The agency subscribed to water bodies only: no other alert of the scenarios reaches it. The dispatcher marks
+    // an event published in the transaction that writes its deliveries, so once every alert event so far is, a
+    // delivery of another alert to the agency would be there.
+    await eventually(
+      async () =>
+        (
+          await api.database.db
+            .selectFrom('outbox_events')
+            .select('id')
+            .where('aggregate_type', '=', 'violation')
+            .where('published_at', 'is', null)
+            .execute()
+        ).length === 0,
+      'every alert event routed',
+    );
+    const misrouted = await api.database.db
+      .selectFrom('deliveries')
+      .innerJoin('violations', 'violations.id', 'deliveries.violation_id')
+      .select(['deliveries.event_type', 'violations.zone_kind'])
+      .where('deliveries.agency_id', '=', waterAgency.id)
+      .where('violations.zone_kind', '<>', 'water_body')
+      .execute();
+    expect(misrouted).toEqual([]);
     const subjects = new Set(receiver.events().map((e) => e.subject));
     const others = (
       await api.database.db
