@@ -10,7 +10,20 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-const libs = ['config', 'db', 'registry', 'geofence', 'rules', 'telemetry', 'broker', 'integrity', 'dispatch'];
+const libs = [
+  'config',
+  'db',
+  'registry',
+  'geofence',
+  'rules',
+  'telemetry',
+  'broker',
+  'integrity',
+  'dispatch',
+  'platform',
+  'zones',
+  'evidence',
+];
 const moduleNameMapper = {};
 for (const lib of libs) {
   moduleNameMapper[`^@app/${lib}$`] = `<rootDir>/libs/${lib}/src`;
@@ -24,7 +37,9 @@ const realServiceSuites = [
   ...(process.env.MQTT_URL ? [] : ['<rootDir>/test/dispatch/mosquitto-agencies.e2e.spec.ts']),
   ...(process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/database-outage.e2e.spec.ts']),
   ...(process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/workers.e2e.spec.ts']),
-  ...(process.env.MQTT_URL && process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/crash-recovery.e2e.spec.ts']),
+  ...(process.env.MQTT_URL && process.env.DATABASE_URL
+    ? []
+    : ['<rootDir>/test/ingest/crash-recovery.e2e.spec.ts']),
 ];
 
 module.exports = {

@@ -3,17 +3,12 @@ import { randomUUID } from 'node:crypto';
 import mqtt, { MqttClient } from 'mqtt';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
-import { signWebhook } from '@app/dispatch';
+import { agencyAlertTopic, signWebhook } from '@app/dispatch';
 
 export interface AttemptResult {
   readonly ok: boolean;
   readonly status: number | null;
   readonly error: string | null;
-}
-
-/** The topic an agency's systems subscribe to for alerts. */
-export function agencyAlertTopic(code: string): string {
-  return `agencies/${code}/alerts`;
 }
 
 function describe(error: unknown): string {

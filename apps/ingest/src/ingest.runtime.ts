@@ -9,7 +9,7 @@ import {
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
 import { Store } from '@app/db';
-import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
+import { ZoneCatalogueService } from '@app/zones';
 import { IngestIntake } from './ingest.intake';
 import { DeviceTransport } from './transport/device-transport';
 import { EmbeddedBrokerTransport } from './transport/embedded-broker.transport';

@@ -4,12 +4,18 @@ import { Inject } from '@nestjs/common';
 import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AgencyChannelRow, DeliveryRow, Store } from '@app/db';
-import { generateWebhookSecret } from '@app/dispatch';
+import { agencyAlertTopic, generateWebhookSecret } from '@app/dispatch';
 import { generateDeviceSecret, hashDeviceSecret, normaliseDepartment } from '@app/registry';
-import { agencyAlertTopic } from '../../../dispatcher/src/channels';
-import { AuthenticatedUser, CurrentUser, Roles, actorOf } from '../auth/roles';
-import { notFound, validationFailed } from '../common/http-errors';
-import { pageWindow, toPage } from '../common/pagination';
+import {
+  AuthenticatedUser,
+  CurrentUser,
+  Roles,
+  actorOf,
+  notFound,
+  validationFailed,
+  pageWindow,
+  toPage,
+} from '@app/platform';
 import { UUID_PARAM } from '../common/validators';
 import { CreateChannelDto, CreateSubscriptionDto, DeliveryQueryDto, ReplayDto } from './violations.dto';
 
