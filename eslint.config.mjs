@@ -57,6 +57,7 @@ export default tseslint.config(
       'libs/registry/**',
       'libs/integrity/**',
       'libs/dispatch/**',
+      'libs/mqtt-consumer/**',
     ],
     rules: {
       'no-restricted-imports': [

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import mqtt, { MqttClient } from 'mqtt';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
+import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker } from '@app/broker';
 import { agencyAlertTopic, signWebhook } from '@app/dispatch';
 
 export interface AttemptResult {
@@ -105,9 +105,12 @@ export class AgencyAlertPublisher implements OnModuleDestroy {
     return this.client;
   }
 
-  /** On Mosquitto, the service account's role must allow publishing on `agencies/+/alerts`. */
+  /**
+   * Where the broker grants rights per account (Mosquitto), the service account's role must allow publishing
+   * on `agencies/+/alerts`.
+   */
   private async ensurePublishRight(): Promise<void> {
-    if (this.directory instanceof MosquittoDynsecDirectory) await this.directory.ensureServiceRole();
+    await this.directory.ensureServiceRole?.();
   }
 
   async onModuleDestroy(): Promise<void> {

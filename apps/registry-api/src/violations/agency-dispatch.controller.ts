@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Inject } from '@nestjs/common';
-import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
+import { DEVICE_DIRECTORY, DeviceDirectory } from '@app/broker';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AgencyChannelRow, DeliveryRow, Store } from '@app/db';
 import { agencyAlertTopic, generateWebhookSecret } from '@app/dispatch';
@@ -221,10 +221,9 @@ export class AgencyDispatchController {
         entityId: id,
         after: { username },
       });
-      if (this.directory instanceof MosquittoDynsecDirectory)
-        await this.directory.agencyCredentialsIssued(agency.code, username, password);
+      await this.directory.agencyCredentialsIssued?.(agency.code, username, password);
     });
-    if (this.directory instanceof EmbeddedBroker) this.directory.disconnectAgency(agency.code);
+    this.directory.disconnectAgency?.(agency.code);
     return { username, password, topic: agencyAlertTopic(agency.code), qos: 1 };
   }
 
@@ -243,10 +242,9 @@ export class AgencyDispatchController {
         entityType: 'agency',
         entityId: id,
       });
-      if (this.directory instanceof MosquittoDynsecDirectory)
-        await this.directory.agencyAccessWithdrawn(agency.code, agencyMqttUsername(agency.code));
+      await this.directory.agencyAccessWithdrawn?.(agency.code, agencyMqttUsername(agency.code));
     });
-    if (this.directory instanceof EmbeddedBroker) this.directory.disconnectAgency(agency.code);
+    this.directory.disconnectAgency?.(agency.code);
   }
 }
 
