@@ -51,6 +51,8 @@ describe('the demo against the product', () => {
       // The whole product and the fleet share this process: on a busy machine the rounds take a while.
       const deadline = Date.now() + 150_000;
       while ([...machines.values()].filter((m) => m.state === 'done').length < SCENARIO_NAMES.length) {
+        const failed = [...machines.values()].find((m) => m.state === 'failed');
+        if (failed) throw new Error(`${failed.scenario.name} failed: ${failed.error}`);
         if (Date.now() > deadline)
           throw new Error(
             `not done: ${JSON.stringify([...machines.values()].map((m) => [m.scenario.name, m.state]))}`,
