@@ -246,6 +246,16 @@ describe.each(storageModes())('declared use of machines (%s storage)', (mode) =>
       const malformedId = await declare('nope', { declaredUse: 'other', reason: 'malformed id' });
       expect(malformedId.status).toBe(400);
       expect(malformedId.body.errors[0].field).toBe('id');
+
+      const retired = await createMachine(api, owner.id);
+      const decommissioned = await api.post(`/v1/machines/${retired.id}/status`, {
+        status: 'decommissioned',
+        reason: 'scrapped',
+      });
+      expect(decommissioned.status).toBe(200);
+      const late = await declare(retired.id, { declaredUse: 'mining', reason: 'too late' });
+      expect(late.status).toBe(422);
+      expect(late.body.errors[0].field).toBe('status');
     });
 
     it('lets clerks and admins change it, not enforcement officers, who still read it', async () => {

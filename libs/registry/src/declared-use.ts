@@ -18,16 +18,16 @@ export function isDeclaredUse(value: unknown): value is DeclaredUse {
 }
 
 /**
- * A REINFO (Registro Integral de Formalización Minera) reference as the owner quotes it. The register publishes
- * no numbering of its own (entries are listed by the miner's RUC and mining right), so only a sane shape is
- * checked: 3 to 60 letters, digits, dots, dashes, slashes or spaces, at least one digit.
+ * A REINFO (Registro Integral de Formalización Minera) reference as the owner quotes it. No published numbering
+ * of the register could be confirmed (its public list identifies entries by the miner's RUC and mining right),
+ * so only a sane shape is checked: 3 to 60 letters, digits, dots, dashes, slashes or spaces, at least one digit.
  */
 const REINFO_CODE = /^(?=.*\d)[A-Z0-9][A-Z0-9./\- ]{1,58}[A-Z0-9]$/;
 
 /**
- * The code of a mining right (código único of INGEMMET's mining cadastre), usually 9 digits written with or
- * without dashes (`01-00123-05`). Older rights have shorter codes, so 7 to 10 digits are accepted; separators
- * are dropped so the same right is always stored the same way.
+ * The code of a mining right (código único of INGEMMET's mining cadastre), commonly 9 digits written with or
+ * without dashes (`01-00123-05`). Its exact numbering could not be confirmed from a published specification, so
+ * 7 to 10 digits are accepted; separators are dropped so the same right is always stored the same way.
  */
 const CONCESSION_DIGITS = /^\d{7,10}$/;
 const CONCESSION_WRITTEN = /^\d[\d -]*\d$/;
