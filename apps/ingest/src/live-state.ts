@@ -321,3 +321,16 @@ function remember(states: Map<string, LiveState>, state: LiveState, max: number)
     if (oldest !== undefined) states.delete(oldest);
   }
 }
+
+/** Keeps the newer of the tracker's last fix and `fix`. */
+export function advanceLastFix(state: LiveState, fix: LastFix): void {
+  if (state.lastFix && fix.time <= state.lastFix.time) return;
+  state.lastFix = {
+    time: fix.time,
+    receivedAt: fix.receivedAt,
+    lat: fix.lat,
+    lon: fix.lon,
+    ...(fix.speedKmh !== undefined ? { speedKmh: fix.speedKmh } : {}),
+    ...(fix.ignition !== undefined ? { ignition: fix.ignition } : {}),
+  };
+}

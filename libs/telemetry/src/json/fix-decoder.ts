@@ -1,5 +1,5 @@
 import { FIX_EVENTS, DecodeResult, FixEvent, Rejection } from '../model';
-import { DecodeContext, resolveLimits } from '../options';
+import { DecodeContext, DecodeLimits, resolveLimits } from '../options';
 import { assessPlausibility, FixDraft } from '../plausibility';
 import { rejection } from '../rejection';
 import { describeType, isPlainObject, ownField, parseJsonPayload } from './payload';
@@ -50,12 +50,28 @@ export function decodeJsonFixes(
   context: DecodeContext = {},
 ): DecodeResult {
   const limits = resolveLimits(context);
+  const { drafts, rejections } = decodeJsonFixDrafts(payload, receivedAt, limits);
+  return { fixes: assessPlausibility(drafts, receivedAt, limits, context.previousFix), rejections };
+}
+
+/** What a decoder reads from a payload before the plausibility check: the fixes as drafts, and the rejections. */
+export interface DraftsResult {
+  drafts: FixDraft[];
+  rejections: Rejection[];
+}
+
+/** `decodeJsonFixes` without the plausibility check (`assessPlausibility` completes the drafts). */
+export function decodeJsonFixDrafts(
+  payload: Uint8Array,
+  receivedAt: Date,
+  limits: Readonly<DecodeLimits>,
+): DraftsResult {
   const parsed = parseJsonPayload(payload, limits.maxPayloadBytes);
-  if (!parsed.ok) return { fixes: [], rejections: [parsed.rejection] };
+  if (!parsed.ok) return { drafts: [], rejections: [parsed.rejection] };
   const root = parsed.value;
   if (!isPlainObject(root)) {
     return {
-      fixes: [],
+      drafts: [],
       rejections: [
         rejection('not_an_object', 'message', `expected a fix or {"fixes":[...]}, got ${describeType(root)}`),
       ],
@@ -68,7 +84,7 @@ export function decodeJsonFixes(
     const batch = root['fixes'];
     if (!Array.isArray(batch)) {
       return {
-        fixes: [],
+        drafts: [],
         rejections: [
           rejection('invalid_batch', 'message', `"fixes" must be an array, got ${describeType(batch)}`, {
             field: 'fixes',
@@ -78,7 +94,7 @@ export function decodeJsonFixes(
     }
     if (batch.length === 0) {
       return {
-        fixes: [],
+        drafts: [],
         rejections: [rejection('empty_batch', 'message', '"fixes" is empty', { field: 'fixes' })],
       };
     }
@@ -103,7 +119,7 @@ export function decodeJsonFixes(
     if (draft) drafts.push(draft);
   });
   rejections.sort((a, b) => (a.index ?? -1) - (b.index ?? -1));
-  return { fixes: assessPlausibility(drafts, receivedAt, limits, context.previousFix), rejections };
+  return { drafts, rejections };
 }
 
 function decodeJsonFix(

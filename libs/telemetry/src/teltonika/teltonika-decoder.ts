@@ -6,7 +6,7 @@ import {
   Rejection,
   TeltonikaIoElement,
 } from '../model';
-import { DecodeContext, resolveLimits } from '../options';
+import { DecodeContext, DecodeLimits, resolveLimits } from '../options';
 import { assessPlausibility, FixDraft } from '../plausibility';
 import { rejection } from '../rejection';
 import { AvlIoElement, AvlPacket, AvlRecord, CODEC_8_EXTENDED } from './avl-packet';
@@ -41,14 +41,24 @@ export function decodeTeltonika(
   context: DecodeContext = {},
 ): DecodeResult {
   const limits = resolveLimits(context);
+  const { drafts, rejections } = decodeTeltonikaDrafts(payload, receivedAt, limits);
+  return { fixes: assessPlausibility(drafts, receivedAt, limits, context.previousFix), rejections };
+}
+
+/** `decodeTeltonika` without the plausibility check (`assessPlausibility` completes the drafts). */
+export function decodeTeltonikaDrafts(
+  payload: Uint8Array,
+  receivedAt: Date,
+  limits: Readonly<DecodeLimits>,
+): { drafts: FixDraft[]; rejections: Rejection[] } {
   if (payload.byteLength === 0)
-    return { fixes: [], rejections: [rejection('empty_payload', 'message', 'the payload is empty')] };
+    return { drafts: [], rejections: [rejection('empty_payload', 'message', 'the payload is empty')] };
   if (payload.byteLength > limits.maxPayloadBytes) {
     const message = `the payload has ${payload.byteLength} bytes; the limit is ${limits.maxPayloadBytes}`;
-    return { fixes: [], rejections: [rejection('payload_too_large', 'message', message)] };
+    return { drafts: [], rejections: [rejection('payload_too_large', 'message', message)] };
   }
   const read = readAvlPacket(payload);
-  if (!read.ok) return { fixes: [], rejections: [read.rejection] };
+  if (!read.ok) return { drafts: [], rejections: [read.rejection] };
 
   const rejections: Rejection[] = [];
   const drafts: FixDraft[] = [];
@@ -64,7 +74,7 @@ export function decodeTeltonika(
       drafts.push(recordToDraft(record, read.packet.codec, index, receivedAt));
     }
   });
-  return { fixes: assessPlausibility(drafts, receivedAt, limits, context.previousFix), rejections };
+  return { drafts, rejections };
 }
 
 function recordToDraft(
