@@ -178,9 +178,9 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
         if (!state) continue;
         if (stored.machine) {
           this.machines.bind(state, stored.machine, targets.get(stored.imei), now);
-          const events = this.rulesStage.evaluate(state, stored.machine, stored, rows);
+          const events = this.rulesStage.evaluate(state, stored.machine, stored);
           if (events) verdicts.push(events);
-          this.integrityStage.addFixes(inputs, state, stored, rows);
+          this.integrityStage.addFixes(inputs, state, stored);
         }
         state.cursor = Math.max(state.cursor, stored.item.message.receivedAt.getTime());
         changed.set(stored.imei, state);

@@ -1,6 +1,6 @@
 import { decodeJsonFixDrafts } from './json/fix-decoder';
 import { decodeStatus } from './json/status-decoder';
-import { DecodedFix, DeviceStatus, Rejection } from './model';
+import { DeviceStatus, Fix, Rejection } from './model';
 import { DecodeContext, resolveLimits } from './options';
 import { FixDraft, assessPlausibility } from './plausibility';
 import { rejection } from './rejection';
@@ -11,7 +11,7 @@ export interface DeviceMessageResult {
   /** Present once the topic names a valid device; absent when the topic itself was refused. */
   imei?: string;
   channel?: DeviceChannel;
-  fixes: DecodedFix[];
+  fixes: Fix[];
   /** Set for a valid message on the `status` channel. */
   status?: DeviceStatus;
   rejections: Rejection[];
@@ -75,11 +75,11 @@ export function decodeDevicePayload(
   }
   switch (channel) {
     case 'fixes': {
-      const { drafts, rejections } = decodeJsonFixDrafts(payload, receivedAt, resolveLimits(context));
+      const { drafts, rejections } = decodeJsonFixDrafts(payload, receivedAt, resolveLimits(context), imei);
       return { imei, channel, drafts, rejections };
     }
     case 'teltonika': {
-      const { drafts, rejections } = decodeTeltonikaDrafts(payload, receivedAt, resolveLimits(context));
+      const { drafts, rejections } = decodeTeltonikaDrafts(payload, receivedAt, resolveLimits(context), imei);
       return { imei, channel, drafts, rejections };
     }
     case 'status': {

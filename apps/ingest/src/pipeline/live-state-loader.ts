@@ -1,7 +1,6 @@
-import { IngestTarget, PositionRow, Store } from '@app/db';
-import { IntegrityFix, IntegrityInput } from '@app/integrity';
-import { Fix, initialState } from '@app/rules';
-import { FIX_EVENTS, FIX_FLAGS, FixEvent, FixFlag } from '@app/telemetry';
+import { IngestTarget, PositionRow, Store, fixOfPositionRow } from '@app/db';
+import { IntegrityInput } from '@app/integrity';
+import { initialState } from '@app/rules';
 import { IngestCounters } from '../ingest-counters';
 import { IntegrityWriter } from '../integrity.writer';
 import { LiveState, LiveStateStore, advanceLastFix } from '../live-state';
@@ -89,7 +88,10 @@ export class LiveStateLoader {
     return states;
   }
 
-  /** Folds stored positions into a state, as if they had just arrived; their verdicts and alerts were written then. */
+  /**
+   * Folds stored positions into a state as they were folded when they arrived, through the same converters and
+   * steps; their verdicts and alerts were written then, so only the state is rebuilt.
+   */
   replay(
     state: LiveState,
     rows: readonly PositionRow[],
@@ -99,63 +101,27 @@ export class LiveStateLoader {
     if (rows.length === 0) return;
     const target = targets.get(state.imei);
     const machine = target?.machine;
-    const fixes = rows.map(fixOfRow);
+    const fixes = rows.map(fixOfPositionRow);
     if (machine) {
       bindMachine(this.integrity, state, machine, target, now);
-      this.rules.fold(
-        state,
-        machine,
-        fixes.filter((_, i) => (rows[i] as PositionRow).trusted),
-      );
-      const inputs = rows.map((row): IntegrityInput => ({ type: 'fix', fix: integrityFixOfRow(row) }));
+      // Message by message, as they arrived (the rows come in that order).
+      let first = 0;
+      for (let i = 1; i <= rows.length; i++) {
+        if (i < rows.length && rows[i]?.message_id === rows[first]?.message_id) continue;
+        this.rules.fold(
+          state,
+          machine,
+          fixes.slice(first, i).filter((fix) => fix.trusted),
+        );
+        first = i;
+      }
+      const inputs = fixes.map((fix): IntegrityInput => ({ type: 'fix', fix }));
       this.integrity.runWith(state, [], (s, ctx) => stepAll(s, inputs, ctx));
     }
-    for (const [i, fix] of fixes.entries()) {
+    for (const fix of fixes) {
       state.cursor = Math.max(state.cursor, fix.receivedAt);
-      if (!(rows[i] as PositionRow).trusted) continue;
       advanceLastFix(state, fix);
     }
     this.counters.statesRebuilt++;
   }
-}
-
-/** A stored fix as the integrity detectors take it. */
-function integrityFixOfRow(row: PositionRow): IntegrityFix {
-  const fix: IntegrityFix = {
-    id: `${row.imei}@${row.fix_time.toISOString()}`,
-    deviceTime: row.fix_time.getTime(),
-    receivedAt: row.received_at.getTime(),
-    lat: row.lat,
-    lon: row.lon,
-    events: row.events.filter((e): e is FixEvent => (FIX_EVENTS as readonly string[]).includes(e)),
-    flags: row.flags.filter((f): f is FixFlag => (FIX_FLAGS as readonly string[]).includes(f)),
-  };
-  if (row.speed_kmh !== null) fix.speedKmh = row.speed_kmh;
-  if (row.ignition !== null) fix.ignition = row.ignition;
-  if (row.hdop !== null) fix.hdop = row.hdop;
-  if (row.satellites !== null) fix.satellites = row.satellites;
-  if (row.external_voltage_v !== null) fix.externalVoltageV = row.external_voltage_v;
-  if (row.battery_v !== null) fix.batteryV = row.battery_v;
-  if (row.sequence !== null) fix.sequence = Number(row.sequence);
-  if (row.events.includes('towing')) fix.towing = true;
-  if (row.events.includes('unplug')) fix.unplugged = true;
-  return fix;
-}
-
-/** A stored fix as the rules take it, with its stored cell. */
-function fixOfRow(row: PositionRow): Fix {
-  return {
-    deviceId: row.imei,
-    id: `${row.imei}@${row.fix_time.toISOString()}`,
-    time: row.fix_time.getTime(),
-    receivedAt: row.received_at.getTime(),
-    lat: row.lat,
-    lon: row.lon,
-    ...(row.h3_cell ? { cell: row.h3_cell } : {}),
-    ...(row.speed_kmh !== null ? { speedKmh: row.speed_kmh } : {}),
-    ...(row.ignition !== null ? { ignition: row.ignition } : {}),
-    ...(row.hdop !== null ? { hdop: row.hdop } : {}),
-    ...(row.satellites !== null ? { satellites: row.satellites } : {}),
-    ...(row.events.includes('towing') ? { towed: true } : {}),
-  };
 }

@@ -1,12 +1,5 @@
 import type { DeviceMessage } from '@app/broker';
-import type {
-  DecodedFix,
-  DeviceChannel,
-  DeviceStatus,
-  FixDraft,
-  Rejection,
-  TopicParseResult,
-} from '@app/telemetry';
+import type { DeviceChannel, Fix, DeviceStatus, FixDraft, Rejection, TopicParseResult } from '@app/telemetry';
 import type { MachineOfTracker } from '../rules.evaluator';
 
 /** A device message as it enters the pipeline: with its topic, parsed once where the message came in. */
@@ -31,7 +24,7 @@ export interface BatchMessage {
   /** The fixes as decoded, before the plausibility check. */
   drafts: FixDraft[];
   /** The fixes once checked for plausibility (flagged, never dropped): the same objects as `drafts`. */
-  fixes: DecodedFix[];
+  fixes: Fix[];
   /**
    * Set by the machine stage when the tracker is registered: its machine, or null when it is bound to none.
    * Undefined for a tracker the registry does not know: nothing of its message is stored.

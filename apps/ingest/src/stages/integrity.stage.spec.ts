@@ -43,13 +43,13 @@ describe(IntegrityStage.name, () => {
     const state = emptyState();
     const inputs = new Map<LiveState, IntegrityInput[]>();
 
-    for (const stored of rows.stored) stage.addFixes(inputs, state, stored, rows);
+    for (const stored of rows.stored) stage.addFixes(inputs, state, stored);
     stage.addStatus(inputs, state, status);
 
-    expect(inputs.get(state)?.map((i) => (i.type === 'fix' ? i.fix.id : i.status.state))).toEqual([
-      rows.ids[0],
+    expect(inputs.get(state)?.map((i) => (i.type === 'fix' ? i.fix : i.status.state))).toEqual([
+      early.fixes[0],
       'online',
-      rows.ids[1],
+      late.fixes[0],
     ]);
     expect(inputs.get(state)?.[0]).toMatchObject({ type: 'fix', fix: { flags: ['null_island'] } });
   });
@@ -71,7 +71,7 @@ describe(IntegrityStage.name, () => {
     );
     const rows = telemetryRows([cut]);
     const inputs = new Map<LiveState, IntegrityInput[]>();
-    stage.addFixes(inputs, state, rows.stored[0]!, rows);
+    stage.addFixes(inputs, state, rows.stored[0]!);
 
     const alerts = await stage.evaluate(inputs, Date.parse('2026-11-22T05:00:00Z'));
 

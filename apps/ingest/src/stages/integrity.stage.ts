@@ -4,14 +4,13 @@ import {
   IntegrityEvent,
   IntegrityInput,
   IntegrityState,
-  fromDecodedFix,
   fromDeviceStatus,
   integrityStep,
 } from '@app/integrity';
 import { IntegrityRun, IntegrityWriter } from '../integrity.writer';
 import { LiveState } from '../live-state';
 import type { BatchMessage } from './batch-message';
-import type { StoredMessage, TelemetryRows } from './store.stage';
+import type { StoredMessage } from './store.stage';
 
 /** A tracker's integrity events of a run, with the state they changed. */
 export interface TrackerAlerts {
@@ -31,16 +30,9 @@ export class IntegrityStage {
   ) {}
 
   /** Adds a stored message's fixes to its tracker's inputs. */
-  addFixes(
-    inputs: Map<LiveState, IntegrityInput[]>,
-    state: LiveState,
-    stored: StoredMessage,
-    rows: TelemetryRows,
-  ): void {
+  addFixes(inputs: Map<LiveState, IntegrityInput[]>, state: LiveState, stored: StoredMessage): void {
     const list = inputs.get(state) ?? [];
-    const fixes = stored.item.fixes;
-    for (let j = 0; j < fixes.length; j++)
-      list.push({ type: 'fix', fix: fromDecodedFix(fixes[j]!, rows.ids[stored.first + j]) });
+    for (const fix of stored.item.fixes) list.push({ type: 'fix', fix });
     inputs.set(state, list);
   }
 

@@ -35,28 +35,28 @@ describe(RulesStage.name, () => {
   const rows = telemetryRows([item]);
   const stored = rows.stored[0]!;
 
-  it('steps only the trusted fixes through the rules, with their stored ids and H3 cells', () => {
+  it('steps only the trusted fixes through the rules, the same objects, with their stored ids and H3 cells', () => {
     const { folded, rules } = recordingRules([]);
 
-    expect(new RulesStage(rules).evaluate(emptyState(), machine, stored, rows)).toBeUndefined();
+    expect(new RulesStage(rules).evaluate(emptyState(), machine, stored)).toBeUndefined();
 
     expect(folded).toHaveLength(1);
-    expect(folded[0]).toEqual([
-      expect.objectContaining({
-        deviceId: IMEI,
-        id: rows.ids[0],
-        cell: rows.positions[0]?.h3_cell,
-        speedKmh: 3,
-      }),
-      expect.objectContaining({ id: rows.ids[2], cell: rows.positions[2]?.h3_cell, ignition: true }),
-    ]);
+    expect(folded[0]).toHaveLength(2);
+    expect(folded[0]?.[0]).toBe(item.fixes[0]);
+    expect(folded[0]?.[1]).toBe(item.fixes[2]);
+    expect(folded[0]?.[0]).toMatchObject({
+      deviceId: IMEI,
+      id: `${IMEI}@2026-11-22T04:59:00.000Z`,
+      cell: rows.positions[0]?.h3_cell,
+      speedKmh: 3,
+    });
   });
 
   it('hands the tracker’s events on for the violations stage', () => {
     const event = { type: 'verdict_open' } as RuleEvent;
     const { rules } = recordingRules([event]);
 
-    expect(new RulesStage(rules).evaluate(emptyState(), machine, stored, rows)).toEqual({
+    expect(new RulesStage(rules).evaluate(emptyState(), machine, stored)).toEqual({
       imei: IMEI,
       events: [event],
     });

@@ -1,7 +1,7 @@
 import { Fix, RuleEvent } from '@app/rules';
 import { LiveState } from '../live-state';
-import { MachineOfTracker, RulesEvaluator, toRuleFix } from '../rules.evaluator';
-import type { StoredMessage, TelemetryRows } from './store.stage';
+import { MachineOfTracker, RulesEvaluator } from '../rules.evaluator';
+import type { StoredMessage } from './store.stage';
 
 /** A tracker's rule events of a batch, for the violations stage to write. */
 export interface TrackerVerdicts {
@@ -17,20 +17,9 @@ export interface TrackerVerdicts {
 export class RulesStage {
   constructor(private readonly rules: RulesEvaluator) {}
 
-  evaluate(
-    state: LiveState,
-    machine: MachineOfTracker,
-    stored: StoredMessage,
-    rows: TelemetryRows,
-  ): TrackerVerdicts | undefined {
+  evaluate(state: LiveState, machine: MachineOfTracker, stored: StoredMessage): TrackerVerdicts | undefined {
     const fixes: Fix[] = [];
-    const decoded = stored.item.fixes;
-    for (let j = 0; j < decoded.length; j++) {
-      const fix = decoded[j]!;
-      const k = stored.first + j;
-      if (fix.trusted)
-        fixes.push(toRuleFix(stored.imei, rows.ids[k]!, fix, rows.positions[k]?.h3_cell ?? null));
-    }
+    for (const fix of stored.item.fixes) if (fix.trusted) fixes.push(fix);
     const events = this.rules.fold(state, machine, fixes);
     return events.length > 0 ? { imei: stored.imei, events } : undefined;
   }

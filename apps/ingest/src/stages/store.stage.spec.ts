@@ -14,7 +14,7 @@ function checked(topic: string, body: unknown, machine?: { id: string; category:
 describe(telemetryRows.name, () => {
   const machine = { id: 'm-1', category: 'excavator' };
 
-  it('stores each message once and each of its fixes with its H3 cell and id, in the message’s order', () => {
+  it('stores each message once and each of its fixes with its H3 cell and id, set on the fix itself, in the message’s order', () => {
     const item = checked(
       `devices/${IMEI}/fixes`,
       { fixes: [jsonFix('2026-11-22T04:59:00Z', -12.6, -69.2), jsonFix('2026-11-22T04:59:30Z', 95, 0)] },
@@ -38,8 +38,11 @@ describe(telemetryRows.name, () => {
       }),
       expect.objectContaining({ message_index: 1, h3_cell: null, trusted: false, flags: ['out_of_range'] }),
     ]);
-    expect(rows.ids).toEqual([`${IMEI}@2026-11-22T04:59:00.000Z`, `${IMEI}@2026-11-22T04:59:30.000Z`]);
-    expect(rows.stored).toEqual([{ item, imei: IMEI, machine, first: 0 }]);
+    expect(item.fixes.map((f) => [f.id, f.cell])).toEqual([
+      [`${IMEI}@2026-11-22T04:59:00.000Z`, latLngToCell(-12.6, -69.2, POSITION_CELL_RESOLUTION)],
+      [`${IMEI}@2026-11-22T04:59:30.000Z`, undefined],
+    ]);
+    expect(rows.stored).toEqual([{ item, imei: IMEI, machine }]);
   });
 
   it('stores nothing of an unknown tracker, nor messages without fixes; a tracker bound to no machine is stored', () => {
@@ -51,9 +54,10 @@ describe(telemetryRows.name, () => {
     const rows = telemetryRows([unknown, status, unbound, bound]);
 
     expect(rows.messages).toHaveLength(2);
-    expect(rows.stored.map((s) => [s.item, s.machine, s.first])).toEqual([
-      [unbound, null, 0],
-      [bound, machine, 1],
+    expect(rows.stored.map((s) => [s.item, s.machine])).toEqual([
+      [unbound, null],
+      [bound, machine],
     ]);
+    expect(rows.positions).toHaveLength(2);
   });
 });

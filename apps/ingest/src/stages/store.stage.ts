@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { latLngToCell } from 'h3-js';
-import { NewDeviceMessage, NewPosition, Repositories } from '@app/db';
+import { NewDeviceMessage, NewPosition, Repositories, positionRowOf } from '@app/db';
 import { DEFAULT_INDEX_PARAMS } from '@app/geofence';
-import { DecodedFix, isOnEarth } from '@app/telemetry';
+import { isOnEarth, positionId } from '@app/telemetry';
 import { MachineOfTracker } from '../rules.evaluator';
 import type { BatchMessage } from './batch-message';
 
@@ -14,25 +14,22 @@ export interface StoredMessage {
   readonly item: BatchMessage;
   readonly imei: string;
   readonly machine: MachineOfTracker | null;
-  /** Where the message's fixes start in `TelemetryRows.positions`, in the message's order. */
-  readonly first: number;
 }
 
 /** What the batch stores: each message once, each fix once with its H3 cell. */
 export interface TelemetryRows {
   readonly messages: NewDeviceMessage[];
   readonly positions: NewPosition[];
-  /** The id of each fix in `positions` (`positionId`), quoted in the evidence of verdicts and alerts. */
-  readonly ids: string[];
   readonly stored: StoredMessage[];
 }
 
 /**
  * Stage 4, store: the rows of the batch's messages and fixes (messages of unregistered trackers, and messages
  * without fixes, are not stored), written by `storeTelemetry` in one statement with the others of the batch.
+ * Each fix gets, in place, the id and the H3 cell it is stored with, which the rules and the detectors then read.
  */
 export function telemetryRows(batch: readonly BatchMessage[]): TelemetryRows {
-  const rows: TelemetryRows = { messages: [], positions: [], ids: [], stored: [] };
+  const rows: TelemetryRows = { messages: [], positions: [], stored: [] };
   for (const item of batch) {
     if (item.machine === undefined || item.fixes.length === 0) continue;
     const imei = item.imei as string;
@@ -44,10 +41,11 @@ export function telemetryRows(batch: readonly BatchMessage[]): TelemetryRows {
       payload: item.message.payload,
       receivedAt: item.message.receivedAt,
     });
-    rows.stored.push({ item, imei, machine: item.machine, first: rows.positions.length });
+    rows.stored.push({ item, imei, machine: item.machine });
     for (const fix of item.fixes) {
-      rows.positions.push(positionRow(imei, id, fix));
-      rows.ids.push(positionId(imei, fix.deviceTime));
+      fix.id = positionId(imei, fix.time);
+      if (isOnEarth(fix.lat, fix.lon)) fix.cell = latLngToCell(fix.lat, fix.lon, POSITION_CELL_RESOLUTION);
+      rows.positions.push(positionRowOf(fix, id));
     }
   }
   return rows;
@@ -56,36 +54,4 @@ export function telemetryRows(batch: readonly BatchMessage[]): TelemetryRows {
 /** Stores the batch's messages and fixes, each once; returns how many fixes were new. */
 export function storeTelemetry(repos: Repositories, rows: TelemetryRows): Promise<number> {
   return repos.positions.storeTelemetry(rows.messages, rows.positions);
-}
-
-/** The stored id of a tracker's fix, quoted in the evidence of verdicts and alerts. */
-export function positionId(imei: string, deviceTime: Date): string {
-  return `${imei}@${deviceTime.toISOString()}`;
-}
-
-export function positionRow(imei: string, messageId: string, fix: DecodedFix): NewPosition {
-  return {
-    imei,
-    fix_time: fix.deviceTime,
-    received_at: fix.receivedAt,
-    lat: fix.lat,
-    lon: fix.lon,
-    h3_cell: isOnEarth(fix.lat, fix.lon) ? latLngToCell(fix.lat, fix.lon, POSITION_CELL_RESOLUTION) : null,
-    speed_kmh: fix.speedKmh ?? null,
-    heading_deg: fix.headingDeg ?? null,
-    altitude_m: fix.altitudeM ?? null,
-    hdop: fix.hdop ?? null,
-    pdop: fix.pdop ?? null,
-    satellites: fix.satellites ?? null,
-    ignition: fix.ignition ?? null,
-    external_voltage_v: fix.externalVoltageV ?? null,
-    battery_v: fix.batteryV ?? null,
-    events: fix.events,
-    flags: fix.flags,
-    trusted: fix.trusted,
-    sequence: fix.sequence ?? null,
-    source: fix.source,
-    message_id: messageId,
-    message_index: fix.index,
-  };
 }

@@ -40,7 +40,7 @@ function recordingStore() {
   return { log, stage: new ViolationsStage(store, rules, integrity) };
 }
 
-const rows: TelemetryRows = { messages: [], positions: [], ids: [], stored: [] };
+const rows: TelemetryRows = { messages: [], positions: [], stored: [] };
 
 describe(ViolationsStage.name, () => {
   it('stores a batch that changes no violation in one statement, outside a transaction', async () => {

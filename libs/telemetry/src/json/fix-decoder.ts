@@ -50,7 +50,7 @@ export function decodeJsonFixes(
   context: DecodeContext = {},
 ): DecodeResult {
   const limits = resolveLimits(context);
-  const { drafts, rejections } = decodeJsonFixDrafts(payload, receivedAt, limits);
+  const { drafts, rejections } = decodeJsonFixDrafts(payload, receivedAt, limits, context.deviceId ?? '');
   return { fixes: assessPlausibility(drafts, receivedAt, limits, context.previousFix), rejections };
 }
 
@@ -65,6 +65,7 @@ export function decodeJsonFixDrafts(
   payload: Uint8Array,
   receivedAt: Date,
   limits: Readonly<DecodeLimits>,
+  deviceId: string,
 ): DraftsResult {
   const parsed = parseJsonPayload(payload, limits.maxPayloadBytes);
   if (!parsed.ok) return { drafts: [], rejections: [parsed.rejection] };
@@ -114,8 +115,9 @@ export function decodeJsonFixDrafts(
   }
 
   const drafts: FixDraft[] = [];
+  const received = receivedAt.getTime();
   entries.forEach((entry, index) => {
-    const draft = decodeJsonFix(entry, index, receivedAt, rejections);
+    const draft = decodeJsonFix(entry, index, deviceId, received, rejections);
     if (draft) drafts.push(draft);
   });
   rejections.sort((a, b) => (a.index ?? -1) - (b.index ?? -1));
@@ -125,7 +127,8 @@ export function decodeJsonFixDrafts(
 function decodeJsonFix(
   entry: unknown,
   index: number,
-  receivedAt: Date,
+  deviceId: string,
+  receivedAt: number,
   rejections: Rejection[],
 ): FixDraft | undefined {
   if (!isPlainObject(entry)) {
@@ -153,8 +156,9 @@ function decodeJsonFix(
   if (lon === undefined) return undefined;
 
   const draft: FixDraft = {
+    deviceId,
     source: 'json',
-    deviceTime: parsedTime.time,
+    time: parsedTime.time.getTime(),
     receivedAt,
     lat,
     lon,

@@ -41,7 +41,7 @@ export function decodeTeltonika(
   context: DecodeContext = {},
 ): DecodeResult {
   const limits = resolveLimits(context);
-  const { drafts, rejections } = decodeTeltonikaDrafts(payload, receivedAt, limits);
+  const { drafts, rejections } = decodeTeltonikaDrafts(payload, receivedAt, limits, context.deviceId ?? '');
   return { fixes: assessPlausibility(drafts, receivedAt, limits, context.previousFix), rejections };
 }
 
@@ -50,6 +50,7 @@ export function decodeTeltonikaDrafts(
   payload: Uint8Array,
   receivedAt: Date,
   limits: Readonly<DecodeLimits>,
+  deviceId: string,
 ): { drafts: FixDraft[]; rejections: Rejection[] } {
   if (payload.byteLength === 0)
     return { drafts: [], rejections: [rejection('empty_payload', 'message', 'the payload is empty')] };
@@ -62,6 +63,7 @@ export function decodeTeltonikaDrafts(
 
   const rejections: Rejection[] = [];
   const drafts: FixDraft[] = [];
+  const received = receivedAt.getTime();
   read.packet.records.forEach((record, index) => {
     if (record.timestampMs > MAX_DATE_MS) {
       rejections.push(
@@ -71,7 +73,7 @@ export function decodeTeltonikaDrafts(
         }),
       );
     } else {
-      drafts.push(recordToDraft(record, read.packet.codec, index, receivedAt));
+      drafts.push(recordToDraft(record, read.packet.codec, index, deviceId, received));
     }
   });
   return { drafts, rejections };
@@ -81,7 +83,8 @@ function recordToDraft(
   record: AvlRecord,
   codec: AvlPacket['codec'],
   index: number,
-  receivedAt: Date,
+  deviceId: string,
+  receivedAt: number,
 ): FixDraft {
   const values = new Map<number, number>();
   for (const element of record.io) {
@@ -89,8 +92,9 @@ function recordToDraft(
   }
   const events = new Set<FixEvent>();
   const draft: FixDraft = {
+    deviceId,
     source: 'teltonika',
-    deviceTime: new Date(record.timestampMs),
+    time: record.timestampMs,
     receivedAt,
     lat: record.latitudeE7 / 1e7,
     lon: record.longitudeE7 / 1e7,
