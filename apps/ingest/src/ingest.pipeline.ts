@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { DeviceMessage, DevicePublisher } from '@app/broker';
+import { DevicePublisher } from '@app/broker';
 import { DATABASE, Database, Store } from '@app/db';
-import { IntegrityInput } from '@app/integrity';
-import { INBOUND_CHANNELS, parseDeviceTopic } from '@app/telemetry';
+import { INBOUND_CHANNELS } from '@app/telemetry';
 import { IngestCounters } from './ingest-counters';
 import { IntegrityWriter } from './integrity.writer';
-import { LiveState, LiveStateStore } from './live-state';
+import { LiveStateStore } from './live-state';
+import { BatchStages, evaluateBatch } from './pipeline/evaluate-batch';
 import { IntegritySweep } from './pipeline/integrity-sweep';
 import { Lanes } from './pipeline/lanes';
 import { holdingStates, liveStateStoreFor } from './pipeline/live-state-holding';
@@ -15,13 +15,11 @@ import { RefusedMessages } from './pipeline/refused-messages';
 import { RejectionReports } from './pipeline/rejection-reports';
 import { TrackerAdoption } from './pipeline/tracker-adoption';
 import { RulesEvaluator } from './rules.evaluator';
-import type { BatchMessage, IncomingMessage } from './stages/batch-message';
+import type { IncomingMessage } from './stages/batch-message';
 import { decode } from './stages/decode.stage';
 import { IntegrityStage } from './stages/integrity.stage';
 import { MachineStage } from './stages/machine.stage';
-import { checkPlausibility } from './stages/plausibility.stage';
-import { RulesStage, TrackerVerdicts } from './stages/rules.stage';
-import { telemetryRows } from './stages/store.stage';
+import { RulesStage } from './stages/rules.stage';
 import { ViolationsStage } from './stages/violations.stage';
 import { TRACKER_TARGETS_CHANNEL, TrackerTargets } from './tracker-targets';
 
@@ -39,9 +37,7 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly lanes: Lanes<IncomingMessage>;
   readonly liveStates: LiveStateStore;
   readonly targets: TrackerTargets;
-  private readonly machines: MachineStage;
-  private readonly rulesStage: RulesStage;
-  private readonly integrityStage: IntegrityStage;
+  private readonly stages: BatchStages;
   private readonly violations: ViolationsStage;
   private readonly loader: LiveStateLoader;
   private readonly sweeper: IntegritySweep;
@@ -71,9 +67,12 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
       (imeis) => store.repos.trackers.ingestTargets(imeis),
       config.liveStateMax,
     );
-    this.machines = new MachineStage(this.targets, integrity);
-    this.rulesStage = new RulesStage(rules);
-    this.integrityStage = new IntegrityStage(integrity, store);
+    const integrityStage = new IntegrityStage(integrity, store);
+    this.stages = {
+      machines: new MachineStage(this.targets, integrity),
+      rules: new RulesStage(rules),
+      integrity: integrityStage,
+    };
     this.violations = new ViolationsStage(store, rules, integrity);
     this.loader = new LiveStateLoader(this.liveStates, store, rules, integrity, counters);
     this.reports = new RejectionReports(counters);
@@ -87,20 +86,29 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
       this.liveStates,
       store,
       integrity,
-      this.integrityStage,
+      integrityStage,
       this.violations,
     );
-    this.adoption = new TrackerAdoption(this.lanes, this.liveStates, store, this.machines, this.loader);
+    this.adoption = new TrackerAdoption(
+      this.lanes,
+      this.liveStates,
+      store,
+      this.stages.machines,
+      this.loader,
+    );
   }
 
   usePublisher(publisher: DevicePublisher): void {
     this.reports.usePublisher(publisher);
   }
 
-  /** Resolves once the message is handled for good (stored, or rejected with a reason); rejects if not stored. */
-  submit(message: DeviceMessage): Promise<void> {
-    const topic = parseDeviceTopic(message.topic);
-    return this.lanes.submit(topic.ok ? topic.topic.imei : '', { message, topic });
+  /**
+   * Resolves once the message is handled for good (stored, or rejected with a reason); rejects if not stored. The
+   * topic comes parsed with the message (`IngestIntake`).
+   */
+  submit(incoming: IncomingMessage): Promise<void> {
+    const { topic } = incoming;
+    return this.lanes.submit(topic.ok ? topic.topic.imei : '', incoming);
   }
 
   /** Listens to the registry's changes of trackers' targets; starts the periodic integrity sweep (the only way a tracker that went silent is noticed). */
@@ -161,40 +169,14 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
     const now = Math.max(...incoming.map((m) => m.message.receivedAt.getTime()));
     const batch = incoming.map(decode);
     const imeis = [...new Set(incoming.flatMap(trackerOf))];
-    const targets = await this.machines.targetsOf(imeis, now);
+    const targets = await this.stages.machines.targetsOf(imeis, now);
     const known = imeis.filter((imei) => targets.has(imei));
     await holdingStates(this.liveStates, known, async () => {
       const states = await this.loader.load(known, targets, now);
-      for (const item of batch) {
-        this.machines.resolve(item, targets);
-        checkPlausibility(item, fixesOf(item) ? states.get(item.imei as string) : undefined);
-      }
-      const rows = telemetryRows(batch);
-      const changed = new Map<string, LiveState>();
-      const verdicts: TrackerVerdicts[] = [];
-      const inputs = new Map<LiveState, IntegrityInput[]>();
-      for (const stored of rows.stored) {
-        const state = states.get(stored.imei);
-        if (!state) continue;
-        if (stored.machine) {
-          this.machines.bind(state, stored.machine, targets.get(stored.imei), now);
-          const events = this.rulesStage.evaluate(state, stored.machine, stored);
-          if (events) verdicts.push(events);
-          this.integrityStage.addFixes(inputs, state, stored);
-        }
-        state.cursor = Math.max(state.cursor, stored.item.message.receivedAt.getTime());
-        changed.set(stored.imei, state);
-      }
-      for (const item of batch) {
-        const state = item.status && item.machine && item.imei ? states.get(item.imei) : undefined;
-        if (!state || !item.machine) continue;
-        this.machines.bind(state, item.machine, targets.get(state.imei), now);
-        this.integrityStage.addStatus(inputs, state, item);
-        changed.set(state.imei, state);
-      }
-      const alerts = (await this.integrityStage.evaluate(inputs, now)).flatMap((a) => a.events);
-      const stored = await this.violations.write(rows, verdicts, alerts);
-      await this.liveStates.committed([...changed.values()]);
+      const evaluated = await evaluateBatch(this.stages, batch, states, targets, now);
+      const { rows } = evaluated;
+      const stored = await this.violations.write(rows, evaluated.verdicts, evaluated.alerts);
+      await this.liveStates.committed(evaluated.changed);
       this.reports.count(batch, stored, rows.positions.length - stored);
       for (const item of batch) void this.reports.report(item);
     });
@@ -205,9 +187,4 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
 function trackerOf(incoming: IncomingMessage): string | [] {
   const { topic } = incoming;
   return topic.ok && INBOUND_CHANNELS.includes(topic.topic.channel) ? topic.topic.imei : [];
-}
-
-/** Whether the message is on a channel of fixes (JSON or Teltonika). */
-function fixesOf(item: BatchMessage): boolean {
-  return item.channel === 'fixes' || item.channel === 'teltonika';
 }

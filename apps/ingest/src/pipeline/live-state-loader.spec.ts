@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import type { AppConfig } from '@app/config';
 import type { IngestTarget, NewPosition, PositionRow, Store } from '@app/db';
 import { buildIndex } from '@app/geofence';
-import type { IntegrityInput } from '@app/integrity';
 import { initialState } from '@app/rules';
 import { AvlRecord, CODEC_8_EXTENDED, TELTONIKA_IO, parseDeviceTopic, writeAvlPacket } from '@app/telemetry';
 import { avlRecord, ioElement } from '../../../../libs/telemetry/src/testing/fixtures';
@@ -13,10 +12,10 @@ import { RulesEvaluator } from '../rules.evaluator';
 import type { IncomingMessage } from '../stages/batch-message';
 import { decode } from '../stages/decode.stage';
 import { IntegrityStage } from '../stages/integrity.stage';
-import { bindMachine } from '../stages/machine.stage';
-import { checkPlausibility } from '../stages/plausibility.stage';
+import { MachineStage } from '../stages/machine.stage';
 import { RulesStage } from '../stages/rules.stage';
-import { telemetryRows } from '../stages/store.stage';
+import { TrackerTargets } from '../tracker-targets';
+import { BatchStages, evaluateBatch } from './evaluate-batch';
 import { LiveStateLoader } from './live-state-loader';
 
 const IMEI = '356307042441013';
@@ -63,6 +62,12 @@ const integrity = new IntegrityWriter(rules, { integritySweepSeconds: 60 } as Ap
 const store = {
   repos: { declaredWindows: { machinesWithActive: async () => [], activeOverlapping: async () => [] } },
 } as unknown as Store;
+
+const stages: BatchStages = {
+  machines: new MachineStage(new TrackerTargets(async () => TARGETS, 10), integrity),
+  rules: new RulesStage(rules),
+  integrity: new IntegrityStage(integrity, store),
+};
 
 /** What one fix of a Teltonika record says, as generated. */
 interface FixSpec {
@@ -188,24 +193,10 @@ async function ingest(
   batches: readonly IncomingMessage[][],
 ): Promise<{ state: LiveState; rows: NewPosition[] }> {
   const state = freshState();
+  const states = new Map([[IMEI, state]]);
   const stored: NewPosition[] = [];
-  const rulesStage = new RulesStage(rules);
-  const integrityStage = new IntegrityStage(integrity, store);
   for (const incoming of batches) {
-    const batch = incoming.map(decode);
-    for (const item of batch) {
-      item.machine = MACHINE;
-      checkPlausibility(item, state);
-    }
-    const rows = telemetryRows(batch);
-    const inputs = new Map<LiveState, IntegrityInput[]>();
-    for (const s of rows.stored) {
-      bindMachine(integrity, state, MACHINE, TARGETS.get(IMEI), NOW);
-      rulesStage.evaluate(state, MACHINE, s);
-      integrityStage.addFixes(inputs, state, s);
-      state.cursor = Math.max(state.cursor, s.item.message.receivedAt.getTime());
-    }
-    await integrityStage.evaluate(inputs, NOW);
+    const { rows } = await evaluateBatch(stages, incoming.map(decode), states, TARGETS, NOW);
     stored.push(...rows.positions);
   }
   return { state, rows: stored };
