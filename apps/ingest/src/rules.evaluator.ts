@@ -14,7 +14,7 @@ import {
   step,
   streamParams,
 } from '@app/rules';
-import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
+import { ZoneCatalogueService } from '@app/zones';
 import { LiveState } from './live-state';
 
 export interface MachineOfTracker {

@@ -4,7 +4,7 @@ import type { IngestTarget, NewPosition, PositionRow, Store } from '@app/db';
 import { buildIndex } from '@app/geofence';
 import { initialState } from '@app/rules';
 import { AvlRecord, CODEC_8_EXTENDED, TELTONIKA_IO, parseDeviceTopic, writeAvlPacket } from '@app/telemetry';
-import { avlRecord, ioElement } from '../../../../libs/telemetry/src/testing/fixtures';
+import { avlRecord, ioElement } from '@app/telemetry/testing/fixtures';
 import { IngestCounters } from '../ingest-counters';
 import { IntegrityWriter } from '../integrity.writer';
 import { LiveState, MemoryLiveStateStore, serializeLiveState } from '../live-state';
