@@ -199,7 +199,8 @@ export function importLayer(
     const g = f.geometry as ZoneGeometry;
     const isLine = g.type === 'LineString' || g.type === 'MultiLineString';
     const publishedId = f.id !== undefined ? String(f.id) : read(props, mapping.idProperty);
-    const publishedName = read(props, mapping.name);
+    const nameRead = readWithKey(props, mapping.name);
+    const publishedName = nameRead?.key !== undefined ? nameRead.value : undefined;
     published.set(i, {
       ...(publishedId !== undefined ? { id: publishedId } : {}),
       ...(publishedName !== undefined ? { name: publishedName } : {}),
@@ -508,17 +509,33 @@ function checkNames(
   for (const g of lineGroups)
     g.features = g.features.filter((f) => !moved.has(f) || g.lines.some((l) => l.feature === f));
 
+  const km = (metres: number) => `${(metres / 1000).toFixed(1)} km`;
   return [...moves.values()].map((move) => {
-    const length = move.verdicts.reduce((sum, v) => sum + v.lengthMeters, 0);
-    const along = move.verdicts.reduce((sum, v) => sum + v.share * v.lengthMeters, 0);
-    const own = move.verdicts.reduce((sum, v) => sum + v.ownShare * v.lengthMeters, 0);
     const ref = (move.verdicts[0] as Contradiction).reference;
     const name = published.get(move.feature)?.name ?? groupName(move.from);
+    const direct = move.verdicts.filter((v) => v.continues === undefined);
+    const continuing = move.verdicts.filter((v) => v.continues !== undefined);
+    const total = (vs: Contradiction[], of: (v: Contradiction) => number) =>
+      vs.reduce((sum, v) => sum + of(v) * v.lengthMeters, 0);
     const corroboration = move.verdicts.every((v) => v.corroborated)
       ? `, on the stretch this layer's own "${groupName(byKey.get(riverKey(ref.name)) as Group)}" follows`
       : ', where this layer has no river of that name (a single generalised source)';
     const rivals = [...new Set(move.verdicts.flatMap((v) => v.others.slice(1).map((o) => o.name)))];
-    const continued = move.verdicts.filter((v) => v.continues !== undefined).length;
+    const evidence: string[] = [];
+    if (direct.length > 0) {
+      const length = total(direct, () => 1);
+      evidence.push(
+        `${direct.length} piece(s), ${km(length)}: ${percent(total(direct, (v) => v.share) / length)} of the length within ${corridor} m of "${ref.name}" (${ref.layer})${corroboration}, ` +
+          `${percent(total(direct, (v) => v.ownShare) / length)} near a centerline named "${name}"`,
+      );
+    }
+    if (continuing.length > 0) {
+      const length = total(continuing, () => 1);
+      evidence.push(
+        `${continuing.length} piece(s), ${km(length)}, meeting a contradicted piece of the same feature: ${percent(total(continuing, (v) => v.share) / length)} of the length within ${DEFAULT_NAME_CHECK.continuityCorridorMeters} m of "${ref.name}" (${ref.layer})`,
+      );
+    }
+    if (rivals.length) evidence.push(`also near ${rivals.map((r) => `"${r}"`).join(', ')}`);
     const featureId = published.get(move.feature)?.id;
     return {
       zoneId: move.to.id,
@@ -534,13 +551,7 @@ function checkNames(
         name: ref.name,
         ...(ref.zoneId !== undefined ? { zoneId: ref.zoneId } : {}),
       },
-      evidence:
-        `${move.pieces.length} piece(s), ${(length / 1000).toFixed(1)} km: ${percent(along / length)} of the length within ${corridor} m of "${ref.name}" (${ref.layer})${corroboration}; ` +
-        `${percent(own / length)} near a centerline named "${name}"` +
-        (rivals.length ? `; also near ${rivals.map((r) => `"${r}"`).join(', ')}` : '') +
-        (continued
-          ? `; ${continued} of the pieces follow it for less than half their length but continue a contradicted piece they meet`
-          : ''),
+      evidence: evidence.join('; '),
     };
   });
 }
