@@ -1,7 +1,8 @@
 import type { Zone } from '@app/geofence';
 import { zoneHit } from '@app/rules';
-import { loadPlaces, TOWNS, ZONES } from '../../simulator/src/places';
+import { TOWNS, ZONES } from '../../simulator/src/places';
 import { TestApi, startTestApi } from '../support/api';
+import { fixturePlaces } from '../support/places';
 import { storageModes } from '../support/storage';
 
 async function waitForIndex(api: TestApi): Promise<void> {
@@ -81,7 +82,7 @@ describe.each(storageModes())('default Peru zone catalogue (%s storage)', (mode)
   };
 
   it("the demo dredge near Boca Colorado is on the Madre de Dios, in the API's answer and in a violation's zone name", async () => {
-    const { bank, onRiver } = loadPlaces().riverside(ZONES.madreDeDios, TOWNS.bocaColorado, 1200, 3);
+    const { bank, onRiver } = fixturePlaces().riverside(ZONES.madreDeDios, TOWNS.bocaColorado, 1200, 3);
     let onMadre = 0;
     for (const point of [bank, ...onRiver]) {
       for (const water of await waterAt(point.lat, point.lon)) {
@@ -97,7 +98,7 @@ describe.each(storageModes())('default Peru zone catalogue (%s storage)', (mode)
   });
 
   it('a machine near Laberinto is never reported inside the Inambari', async () => {
-    const { bank, onRiver } = loadPlaces().riverside(ZONES.madreDeDios, TOWNS.laberinto, 700, 2);
+    const { bank, onRiver } = fixturePlaces().riverside(ZONES.madreDeDios, TOWNS.laberinto, 700, 2);
     for (const point of [bank, ...onRiver]) {
       for (const water of await waterAt(point.lat, point.lon)) {
         expect(water.alertName).not.toBe('Río Inambari');
