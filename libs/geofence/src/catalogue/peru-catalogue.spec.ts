@@ -265,19 +265,29 @@ describe('river names of the regional layer, checked against the Natural Earth c
       ['Río Manu', 'goremad-rio-madre', 'Río Madre de Dios'],
     ]);
     for (const entry of report.names) {
-      expect(entry).toMatchObject({ layer: 'rivers-madre-de-dios', secondSource: { layer: 'rivers-natural-earth-10m', name: 'Madre de Dios' } });
+      expect(entry).toMatchObject({
+        layer: 'rivers-madre-de-dios',
+        secondSource: { layer: 'rivers-natural-earth-10m', name: 'Madre de Dios' },
+      });
       expect(entry.evidence).toMatch(/within 3000 m of "Madre de Dios"/);
     }
     const madre = zone('goremad-rio-madre');
     expect(madre.name).toBe('Río Madre de Dios');
-    expect(madre.source?.features.filter((f) => f.nameCheck === 'corrected').map((f) => f.name).sort()).toEqual(['Río Inambari', 'Río Manu']);
+    expect(
+      madre.source?.features
+        .filter((f) => f.nameCheck === 'corrected')
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(['Río Inambari', 'Río Manu']);
   });
 
   it('keeps the Manu upstream of Boca Manu, which Natural Earth draws as its "Madre de Dios", and the Tambopata', () => {
     expect(zone('goremad-rio-manu').name).toBe('Río Manu');
     // Piece 70 of the published Manu, near 11.63° S 71.94° W, lies along Natural Earth's "Madre de Dios" and
     // stays the Manu; so does the lower Manu just above Boca Manu (piece 105).
-    const published = JSON.parse(readFileSync(join(defaultDataDir(), 'rivers-madre-de-dios.geojson'), 'utf8')) as FeatureCollection<MultiLineString>;
+    const published = JSON.parse(
+      readFileSync(join(defaultDataDir(), 'rivers-madre-de-dios.geojson'), 'utf8'),
+    ) as FeatureCollection<MultiLineString>;
     const manu = published.features[4];
     expect(manu?.properties?.nombre).toBe('Río Manu');
     for (const piece of [70, 105]) {
@@ -285,7 +295,11 @@ describe('river names of the regional layer, checked against the Natural Earth c
       expect(index.zonesAt(lat as number, lon as number).map((z) => z.name)).toContain('Río Manu');
       expect(zone('goremad-rio-manu').source?.features[0]?.pieces).toContain(piece);
     }
-    expect(report.names.some((n) => n.name === 'Río Tambopata' || n.name === 'Río Las Piedras' || n.name === 'Río Heath')).toBe(false);
+    expect(
+      report.names.some(
+        (n) => n.name === 'Río Tambopata' || n.name === 'Río Las Piedras' || n.name === 'Río Heath',
+      ),
+    ).toBe(false);
   });
 
   it('names the pieces it cannot settle as unverified water bodies near the Madre de Dios, keeping the published name', () => {
@@ -294,7 +308,11 @@ describe('river names of the regional layer, checked against the Natural Earth c
     for (const z of unverified) {
       expect(z.name).toBe('cuerpo de agua de la capa regional de ríos, cerca del Río Madre de Dios');
       expect(['Río Manu', 'Río Inambari']).toContain(z.properties?.publishedName);
-      expect(z.source?.features.every((f) => f.nameCheck === 'unverified' && f.name === z.properties?.publishedName)).toBe(true);
+      expect(
+        z.source?.features.every(
+          (f) => f.nameCheck === 'unverified' && f.name === z.properties?.publishedName,
+        ),
+      ).toBe(true);
     }
   });
 
@@ -304,7 +322,9 @@ describe('river names of the regional layer, checked against the Natural Earth c
     for (const p of vertices) {
       const names = waterNamesAt(p);
       expect(names).not.toContain('Río Manu');
-      expect(names.some((n) => n === 'Río Madre de Dios' || n.endsWith('cerca del Río Madre de Dios'))).toBe(true);
+      expect(names.some((n) => n === 'Río Madre de Dios' || n.endsWith('cerca del Río Madre de Dios'))).toBe(
+        true,
+      );
     }
   });
 
