@@ -1,7 +1,6 @@
 import type { GeofenceIndex } from '@app/geofence';
 import {
   SampledZoneProximity,
-  fromDecodedFix,
   integrityParams,
   integrityStep,
   integritySweep,
@@ -60,9 +59,8 @@ describe('integrity alerts from the simulator scenarios (real Peru geodata)', ()
       });
       expect(decoded.rejections).toEqual([]);
       for (const fix of decoded.fixes) {
-        keep(integrityStep(state, { type: 'fix', fix: fromDecodedFix(fix) }, ctx));
-        if (!previousFix || fix.deviceTime > previousFix.deviceTime)
-          previousFix = { deviceTime: fix.deviceTime, lat: fix.lat, lon: fix.lon };
+        keep(integrityStep(state, { type: 'fix', fix }, ctx));
+        if (!previousFix || fix.time > previousFix.time) previousFix = fix;
       }
     };
     const first = scenario.steps[0]!.sample.timeMs;
