@@ -13,8 +13,11 @@ export {
   geometryProblem,
   parseLayerMapping,
   slug,
+  referenceLines,
 } from './catalogue/importer';
-export type { LayerMapping, LayerImport, AttributeSource } from './catalogue/importer';
+export type { LayerMapping, LayerImport, AttributeSource, ImportOptions } from './catalogue/importer';
+export { checkLineNames, riverKey, DEFAULT_NAME_CHECK } from './catalogue/name-check';
+export type { CheckedPiece, NameCheckParams, PieceVerdict, ReferenceLine } from './catalogue/name-check';
 export {
   DEFAULT_LAYERS,
   loadDefaultCatalogue,

@@ -10,6 +10,7 @@ import {
   importLayer,
   loadDefaultCatalogue,
   makeCatalogue,
+  referenceLines,
 } from '@app/geofence';
 import type { FeatureCollection } from 'geojson';
 import { CatalogueVersionNotFoundError, UnimportableLayerError } from './zone-catalogue.errors';
@@ -176,7 +177,7 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
   ): Promise<ImportOutcome> {
     let imported: { zones: Zone[]; report: ImportReport };
     try {
-      imported = importLayer(geojson, mapping);
+      imported = importLayer(geojson, mapping, { references: await this.referencesFor(mapping) });
     } catch (error) {
       throw new UnimportableLayerError(
         `the layer cannot be imported: ${error instanceof Error ? error.message : String(error)}`,
@@ -234,6 +235,15 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
     };
   }
 
+  /** For a layer whose names are checked: the river lines of the active catalogue's other layers. */
+  private async referencesFor(mapping: LayerMapping) {
+    if (!mapping.checkNames) return [];
+    const active = await this.store.repos.zones.activeVersion();
+    if (!active) return [];
+    const entries = await this.store.repos.zones.loadEntries(active);
+    return referenceLines(entries.filter((e) => e.layer !== mapping.layer).map((e) => e.zone));
+  }
+
   /** Makes a stored version the active one, here and (by the notification) in every other process. */
   async activateVersion(version: string, by: Actor): Promise<void> {
     const row = await this.store.repos.zones.findVersion(version);
@@ -282,5 +292,6 @@ function summary(report: ImportReport) {
 
 function layerOf(zone: Zone): string {
   const layer = zone.properties?.[DEFAULT_CATALOGUE_LAYER_PROPERTY];
-  return typeof layer === 'string' ? layer : `default-${zone.kind}`;
+  if (typeof layer === 'string') return layer;
+  return zone.source?.layer ?? `default-${zone.kind}`;
 }

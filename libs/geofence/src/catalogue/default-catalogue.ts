@@ -3,10 +3,18 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { basename, dirname, join, resolve } from 'path';
 import type { FeatureCollection } from 'geojson';
 import type { Catalogue, ImportReport } from '../model';
-import { importLayer, makeCatalogue, mergeReports, slug, type LayerMapping } from './importer';
+import {
+  importLayer,
+  makeCatalogue,
+  mergeReports,
+  referenceLines,
+  slug,
+  type LayerImport,
+  type LayerMapping,
+} from './importer';
 
 /** Bump when the importer's output for the same input changes. */
-export const IMPORTER_VERSION = 5;
+export const IMPORTER_VERSION = 6;
 
 export interface DefaultLayer {
   file: string;
@@ -75,6 +83,7 @@ export const DEFAULT_LAYERS: DefaultLayer[] = [
       bufferMeters: 200,
       joinGapMeters: 250,
       properties: { waterType: { value: 'río' } },
+      checkNames: { description: 'la capa regional de ríos' },
     },
   },
   {
@@ -217,6 +226,25 @@ export function prepareDefaultLayers(layers: Layers): void {
   }
 }
 
+/**
+ * Imports every default layer; layers whose names are checked are imported last, against the line zones of the
+ * other layers (the regional rivers against the Natural Earth centerlines).
+ */
+function importDefaultLayers(layers: Layers): LayerImport[] {
+  const imports = new Map<DefaultLayer, LayerImport>();
+  for (const l of DEFAULT_LAYERS) {
+    if (!l.mapping.checkNames) imports.set(l, importLayer(layers[l.file] as FeatureCollection, l.mapping));
+  }
+  for (const l of DEFAULT_LAYERS) {
+    if (!l.mapping.checkNames) continue;
+    const references = [...imports.entries()]
+      .filter(([other]) => other.mapping.layer !== l.mapping.layer)
+      .flatMap(([, i]) => referenceLines(i.zones));
+    imports.set(l, importLayer(layers[l.file] as FeatureCollection, l.mapping, { references }));
+  }
+  return DEFAULT_LAYERS.map((l) => imports.get(l) as LayerImport);
+}
+
 export interface DefaultCatalogueOptions {
   /** Directory holding the GeoJSON files (default: `data/peru` of the repository). */
   dataDir?: string;
@@ -271,7 +299,7 @@ export function loadDefaultCatalogue(options: DefaultCatalogueOptions = {}): Loa
   const layers: Layers = {};
   for (const file of files) layers[file] = JSON.parse((raw[file] as Buffer).toString('utf8')) as FeatureCollection;
   prepareDefaultLayers(layers);
-  const imports = DEFAULT_LAYERS.map((l) => importLayer(layers[l.file] as FeatureCollection, l.mapping));
+  const imports = importDefaultLayers(layers);
   const catalogue = makeCatalogue(imports.flatMap((i) => i.zones));
   const report = mergeReports(imports.map((i) => i.report));
   if (cacheFile && cacheDir) {
