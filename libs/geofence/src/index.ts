@@ -24,5 +24,12 @@ export {
 export type { DefaultLayer, DefaultCatalogueOptions, LoadedCatalogue } from './catalogue/default-catalogue';
 export { metresPerDegree, pointSegmentDistance, pointSegmentDistanceFar } from './geometry/ellipsoid';
 export { cellKey, keyAt, parseCell } from './h3/cell-key';
-export { parsePointsCsv, zonesFromFeatureCollection, catalogueToFeatureCollection, runCheck, InputError } from './cli/check';
+export {
+  parsePointsCsv,
+  zonesFromFeatureCollection,
+  catalogueToFeatureCollection,
+  runCheck,
+  InputError,
+} from './cli/check';
 export type { CheckPoint, CheckOptions } from './cli/check';
+export { readPointsCsv, writeCheckOutput, PointTable } from './cli/points-csv';
