@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import * as path from 'node:path';
 import { AppConfig, ConfigError, loadConfig } from '@app/config';
+import { prefetchDefaultCatalogue } from '@app/geofence';
 import { createRegistryApi, listen, logLevelsUpTo } from '../../registry-api/src/registry-api';
 import { IngestModule } from '../../ingest/src/ingest.module';
 import { IngestRuntime, startIngest } from '../../ingest/src/ingest.runtime';
@@ -32,6 +33,10 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     return 0;
   }
   const config = loadConfig();
+  // A first start imports the Peru catalogue and builds its index on another thread while the database opens.
+  if (config.zoneCatalogueSeed === 'default') {
+    prefetchDefaultCatalogue({ dataDir: config.geodataDir, cacheDir: config.geofenceCacheDir });
+  }
   const demo = demoWanted(options, config);
   if (demo && !config.adminPassword) {
     process.stderr.write(

@@ -1,10 +1,27 @@
 import { createHash } from 'crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'fs';
 import { join } from 'path';
 import { Worker } from 'worker_threads';
 import type { Catalogue, Zone } from '../model';
 import { buildFlatIndex } from './build';
-import { DEFAULT_INDEX_PARAMS, deserializeIndex, INDEX_FORMAT, serializeIndex, type FlatIndex, type IndexParams } from './flat-index';
+import {
+  DEFAULT_INDEX_PARAMS,
+  deserializeIndex,
+  INDEX_FORMAT,
+  serializeIndex,
+  type FlatIndex,
+  type IndexParams,
+} from './flat-index';
 import { GeofenceIndex } from './geofence-index';
 
 export interface LoadIndexOptions {
@@ -23,7 +40,11 @@ export interface LoadedIndex {
   ms: number;
 }
 
-export function indexCacheFile(cacheDir: string, catalogue: Catalogue, params: Partial<IndexParams> = {}): string {
+export function indexCacheFile(
+  cacheDir: string,
+  catalogue: Catalogue,
+  params: Partial<IndexParams> = {},
+): string {
   const p = { ...DEFAULT_INDEX_PARAMS, ...params };
   const key = createHash('sha256')
     .update(`${INDEX_FORMAT}\n${catalogue.version}\n${JSON.stringify(p)}`)
@@ -54,13 +75,41 @@ export function pruneCache(dir: string, pattern: RegExp, keep: number): void {
   }
 }
 
+/** Index builds already under way in this process (on another thread), by catalogue version and parameters. */
+const buildsUnderWay = new Map<string, Promise<FlatIndex | null>>();
+
+function buildKey(version: string, params: Partial<IndexParams>): string {
+  return `${version}\n${JSON.stringify({ ...DEFAULT_INDEX_PARAMS, ...params })}`;
+}
+
+/**
+ * Announces a build of a catalogue version's index started elsewhere in this process (resolving to null if it
+ * does not finish): `loadIndex` of that version with those parameters takes its result instead of building.
+ */
+export function registerIndexBuild(
+  version: string,
+  params: Partial<IndexParams>,
+  build: Promise<FlatIndex | null>,
+): void {
+  const key = buildKey(version, params);
+  const entry = build.catch(() => null);
+  buildsUnderWay.set(key, entry);
+  void entry.then(() => {
+    if (buildsUnderWay.get(key) === entry) buildsUnderWay.delete(key);
+  });
+}
+
 /** Build the index synchronously on this thread (small catalogues, tests, tools). */
 export function buildIndex(catalogue: Catalogue, params: Partial<IndexParams> = {}): GeofenceIndex {
   return new GeofenceIndex(catalogue.zones, buildFlatIndex(catalogue.zones, catalogue.version, params));
 }
 
 /** Build the flat index in a worker thread. */
-export function buildFlatIndexInWorker(zones: readonly Zone[], version: string, params: Partial<IndexParams> = {}): Promise<FlatIndex> {
+export function buildFlatIndexInWorker(
+  zones: readonly Zone[],
+  version: string,
+  params: Partial<IndexParams> = {},
+): Promise<FlatIndex> {
   const ts = __filename.endsWith('.ts');
   const file = join(__dirname, ts ? 'build.worker.ts' : 'build.worker.js');
   const worker = new Worker(file, {
@@ -99,10 +148,15 @@ export async function loadIndex(catalogue: Catalogue, options: LoadIndexOptions 
       // unreadable or stale cache entry: rebuild
     }
   }
+  const underWay = await buildsUnderWay.get(buildKey(catalogue.version, params));
   const flat =
-    options.worker === false
-      ? buildFlatIndex(catalogue.zones, catalogue.version, params)
-      : await buildFlatIndexInWorker(catalogue.zones, catalogue.version, params);
+    underWay &&
+    underWay.catalogueVersion === catalogue.version &&
+    underWay.zoneCount === catalogue.zones.length
+      ? underWay
+      : options.worker === false
+        ? buildFlatIndex(catalogue.zones, catalogue.version, params)
+        : await buildFlatIndexInWorker(catalogue.zones, catalogue.version, params);
   if (cacheFile && options.cacheDir) {
     mkdirSync(options.cacheDir, { recursive: true });
     const tmp = `${cacheFile}.${process.pid}.${Date.now()}.tmp`;
