@@ -1,8 +1,7 @@
 import { existsSync } from 'fs';
 import { parentPort, workerData } from 'worker_threads';
-import { buildFlatIndex } from '../index/build';
 import { indexTransferList } from '../index/flat-index';
-import { indexCacheFile } from '../index/load';
+import { buildFlatIndexInThreads, indexCacheFile } from '../index/load';
 import { loadDefaultCatalogue, type DefaultCatalogueOptions } from './default-catalogue';
 
 interface Job {
@@ -11,8 +10,7 @@ interface Job {
   indexCacheDir: string | false;
 }
 
-const job = workerData as Job;
-try {
+async function run(job: Job): Promise<void> {
   const loaded = loadDefaultCatalogue(job.options);
   // One string crosses to the other thread far faster than the structured clone of every coordinate pair.
   parentPort?.postMessage({ kind: 'catalogue', json: JSON.stringify(loaded) });
@@ -20,9 +18,11 @@ try {
   if (job.indexCacheDir && existsSync(indexCacheFile(job.indexCacheDir, catalogue))) {
     parentPort?.postMessage({ kind: 'index', flat: null });
   } else {
-    const flat = buildFlatIndex(catalogue.zones, catalogue.version);
+    const flat = await buildFlatIndexInThreads(catalogue.zones, catalogue.version);
     parentPort?.postMessage({ kind: 'index', flat }, indexTransferList(flat));
   }
-} catch (err) {
-  parentPort?.postMessage({ kind: 'error', error: (err as Error).stack ?? String(err) });
 }
+
+run(workerData as Job).catch((err: unknown) => {
+  parentPort?.postMessage({ kind: 'error', error: (err as Error).stack ?? String(err) });
+});

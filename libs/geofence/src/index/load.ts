@@ -10,10 +10,11 @@ import {
   utimesSync,
   writeFileSync,
 } from 'fs';
+import { availableParallelism } from 'os';
 import { join } from 'path';
 import { Worker } from 'worker_threads';
 import type { Catalogue, Zone } from '../model';
-import { buildFlatIndex } from './build';
+import { assembleFlatIndex, buildFlatIndex, prepareParts, rasteriseParts, type PartRaster } from './build';
 import {
   DEFAULT_INDEX_PARAMS,
   deserializeIndex,
@@ -104,22 +105,21 @@ export function buildIndex(catalogue: Catalogue, params: Partial<IndexParams> = 
   return new GeofenceIndex(catalogue.zones, buildFlatIndex(catalogue.zones, catalogue.version, params));
 }
 
-/** Build the flat index in a worker thread. */
-export function buildFlatIndexInWorker(
-  zones: readonly Zone[],
-  version: string,
-  params: Partial<IndexParams> = {},
-): Promise<FlatIndex> {
+/** Threads an index build uses by default: the machine's, up to 4. */
+export function defaultBuildThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+type WorkerReply<T> = ({ ok: true } & T) | { ok: false; error: string };
+
+function runBuildWorker<T, R>(job: object, pick: (reply: { ok: true } & T) => R): Promise<R> {
   const ts = __filename.endsWith('.ts');
   const file = join(__dirname, ts ? 'build.worker.ts' : 'build.worker.js');
-  const worker = new Worker(file, {
-    workerData: { zones, version, params },
-    execArgv: ts ? ['-r', '@swc-node/register'] : [],
-  });
-  return new Promise<FlatIndex>((resolve, reject) => {
-    worker.once('message', (msg: { ok: true; flat: FlatIndex } | { ok: false; error: string }) => {
+  const worker = new Worker(file, { workerData: job, execArgv: ts ? ['-r', '@swc-node/register'] : [] });
+  return new Promise<R>((resolve, reject) => {
+    worker.once('message', (msg: WorkerReply<T>) => {
       void worker.terminate();
-      if (msg.ok) resolve(msg.flat);
+      if (msg.ok) resolve(pick(msg));
       else reject(new Error(`geofence index build failed: ${msg.error}`));
     });
     worker.once('error', reject);
@@ -127,6 +127,48 @@ export function buildFlatIndexInWorker(
       if (code !== 0) reject(new Error(`geofence index worker exited with code ${code}`));
     });
   });
+}
+
+/**
+ * Build the flat index with `threads` threads: this one rasterises one share of the zones' parts while helper
+ * workers rasterise the others, then this one assembles the index (the same index as one thread builds).
+ */
+export async function buildFlatIndexInThreads(
+  zones: readonly Zone[],
+  version: string,
+  params: Partial<IndexParams> = {},
+  threads = defaultBuildThreads(),
+): Promise<FlatIndex> {
+  if (threads <= 1) return buildFlatIndex(zones, version, params);
+  const started = Date.now();
+  const zonesJson = JSON.stringify(zones);
+  const helpers: Promise<PartRaster>[] = [];
+  for (let shard = 1; shard < threads; shard++) {
+    const job = { kind: 'shard', zonesJson, params, shard, shards: threads };
+    helpers.push(runBuildWorker(job, (msg: { raster: PartRaster }) => msg.raster));
+  }
+  // A helper that fails is reported once all have settled, not left running unobserved.
+  const settled = Promise.allSettled(helpers);
+  const prepared = prepareParts(zones, params);
+  const own = rasteriseParts(prepared, 0, threads);
+  const others = await settled;
+  const rasters = [own];
+  for (const result of others) {
+    if (result.status === 'rejected') throw result.reason;
+    rasters.push(result.value);
+  }
+  return assembleFlatIndex(zones, version, prepared, rasters, started);
+}
+
+/** Build the flat index in a worker thread (which shares the work out to `threads` threads). */
+export function buildFlatIndexInWorker(
+  zones: readonly Zone[],
+  version: string,
+  params: Partial<IndexParams> = {},
+  threads?: number,
+): Promise<FlatIndex> {
+  const job = { kind: 'build', zones, version, params, ...(threads !== undefined ? { threads } : {}) };
+  return runBuildWorker(job, (msg: { flat: FlatIndex }) => msg.flat);
 }
 
 /**
