@@ -71,6 +71,8 @@ export function loadDefaultCatalogueInBackground(
         resolveCatalogue(loaded);
       } else if (message.kind === 'index') {
         finished = true;
+        // Later calls read the import from its cache rather than keep the catalogue in memory for good.
+        running.delete(key);
         settleIndex(message.flat);
         void worker.terminate();
       } else fail(new Error(`default catalogue import failed: ${message.error}`));
