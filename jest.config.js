@@ -10,7 +10,21 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-const libs = ['config', 'db', 'registry', 'geofence', 'rules', 'telemetry', 'broker', 'integrity', 'dispatch'];
+const libs = [
+  'config',
+  'db',
+  'registry',
+  'geofence',
+  'rules',
+  'telemetry',
+  'broker',
+  'mqtt-consumer',
+  'integrity',
+  'dispatch',
+  'platform',
+  'zones',
+  'evidence',
+];
 const moduleNameMapper = {};
 for (const lib of libs) {
   moduleNameMapper[`^@app/${lib}$`] = `<rootDir>/libs/${lib}/src`;
@@ -20,11 +34,13 @@ for (const lib of libs) {
 // Suites that need a real service run where it is configured (CI sets these), as the README says.
 const realServiceSuites = [
   ...(process.env.MQTT_URL ? [] : ['<rootDir>/test/devices/mosquitto.e2e.spec.ts']),
-  ...(process.env.MQTT_URL ? [] : ['<rootDir>/libs/broker/src/consumer-connection.spec.ts']),
+  ...(process.env.MQTT_URL ? [] : ['<rootDir>/libs/mqtt-consumer/src/consumer-connection.spec.ts']),
   ...(process.env.MQTT_URL ? [] : ['<rootDir>/test/dispatch/mosquitto-agencies.e2e.spec.ts']),
   ...(process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/database-outage.e2e.spec.ts']),
   ...(process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/workers.e2e.spec.ts']),
-  ...(process.env.MQTT_URL && process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/crash-recovery.e2e.spec.ts']),
+  ...(process.env.MQTT_URL && process.env.DATABASE_URL
+    ? []
+    : ['<rootDir>/test/ingest/crash-recovery.e2e.spec.ts']),
 ];
 
 module.exports = {

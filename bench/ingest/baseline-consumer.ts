@@ -12,7 +12,7 @@
 import { latLngToCell } from 'h3-js';
 import mqtt from 'mqtt';
 import { Pool } from 'pg';
-import { ConsumerConnection } from '@app/broker';
+import { ConsumerConnection } from '@app/mqtt-consumer';
 
 const url = process.env['MQTT_URL'] as string;
 const subscriber = process.env['SUBSCRIBER'] ?? 'consumer-connection';

@@ -226,6 +226,32 @@ describe.each(storageModes())('webhook delivery to agencies (%s storage)', (mode
     expect((await api.post('/v1/deliveries/00000000-0000-4000-8000-000000000000/replay')).status).toBe(404);
   });
 
+  it('wakes on change notifications: with polling at its slowest, new events and replayed dead letters are delivered', async () => {
+    const target = await receiver();
+    target.mode = 'fail';
+    const agency = await agencyWithWebhook(api, target, { departments: ['AMAZONAS'] });
+    const instance = await startDispatcher(api, { dispatchPollMs: 60_000 });
+    dispatchers.push(instance);
+    const { worker } = instance;
+    const violation = await openViolation(api, await enrolMachine(api, 'AMAZONAS'));
+    const dead = await eventually(async () => {
+      const [row] = await deliveriesOf(agency);
+      return row?.status === 'dead' ? row : undefined;
+    }, 'the dead letter');
+    expect(worker.counters.woken).toBeGreaterThanOrEqual(1);
+
+    const wokenBefore = worker.counters.woken;
+    target.mode = 'ok';
+    expect((await api.post(`/v1/deliveries/${dead.id}/replay`)).status).toBe(200);
+    await eventually(
+      async () => (await deliveriesOf(agency))[0]?.status === 'delivered',
+      'the replayed delivery',
+    );
+    expect(worker.counters.woken).toBeGreaterThan(wokenBefore);
+    expect(target.verifiedIds(agency.secret)).toEqual(new Set([dead.event_id]));
+    expect(dead.violation_id).toBe(violation.id);
+  });
+
   it('loses nothing when a dispatcher stops mid-delivery: another instance takes over once the lease expires', async () => {
     const slow = await receiver();
     slow.mode = 'hang';

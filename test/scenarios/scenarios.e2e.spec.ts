@@ -5,7 +5,7 @@ import type { ViolationRow } from '@app/db';
 import { DispatcherModule } from '../../apps/dispatcher/src/dispatcher.module';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
-import { ZoneCatalogueService } from '../../apps/registry-api/src/zones/zone-catalogue.service';
+import { ZoneCatalogueService } from '@app/zones';
 import {
   FleetStats,
   FleetTarget,

@@ -1,9 +1,9 @@
 /**
  * A consumer over TLS in a process of its own, so that it trusts the test's CA the way a deployment trusts a
  * private one (NODE_EXTRA_CA_CERTS, read at start). Prints "ready", then "got <topic> <payload>" for the first
- * message on TOPIC, and exits. Run by libs/broker/src/consumer-connection.spec.ts.
+ * message on TOPIC, and exits. Run by libs/mqtt-consumer/src/consumer-connection.spec.ts.
  */
-import { ConsumerConnection } from '@app/broker';
+import { ConsumerConnection } from '@app/mqtt-consumer';
 
 const connection = new ConsumerConnection({
   url: process.env['MQTT_URL'] as string,

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AppConfig } from '@app/config';
 import { Store } from '@app/db';
-import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
+import { ZoneCatalogueService } from '@app/zones';
 import { FleetStats, RegistryClient } from '../../../simulator/src/fleet';
 import { loadPlaces } from '../../../simulator/src/places';
 import { DemoAgencySetup, setUpDemoAgencies } from './demo-agencies';

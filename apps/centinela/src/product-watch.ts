@@ -1,5 +1,5 @@
 import { OutboxCursor, Store } from '@app/db';
-import type { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
+import type { ZoneCatalogueService } from '@app/zones';
 
 /** A violation or integrity alert event, as ingest wrote it to the outbox. */
 export interface AlertEvent {
@@ -119,9 +119,9 @@ export class ProductWatch {
   /** The zones at a position, the most telling first (a river before the department it runs through). */
   zonesAt(lat: number, lon: number): ZoneHere[] {
     try {
-      return this.catalogue
+      return this.catalogue.engine
         .zonesAt(lat, lon)
-        .zones.map((z) => ({ name: z.name, kind: z.kind }))
+        .map((z) => ({ name: z.name, kind: z.kind }))
         .sort((a, b) => rank(a.kind) - rank(b.kind));
     } catch {
       return [];

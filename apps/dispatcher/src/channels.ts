@@ -2,18 +2,13 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import mqtt, { MqttClient } from 'mqtt';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
-import { signWebhook } from '@app/dispatch';
+import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker } from '@app/broker';
+import { agencyAlertTopic, signWebhook } from '@app/dispatch';
 
 export interface AttemptResult {
   readonly ok: boolean;
   readonly status: number | null;
   readonly error: string | null;
-}
-
-/** The topic an agency's systems subscribe to for alerts. */
-export function agencyAlertTopic(code: string): string {
-  return `agencies/${code}/alerts`;
 }
 
 function describe(error: unknown): string {
@@ -110,9 +105,12 @@ export class AgencyAlertPublisher implements OnModuleDestroy {
     return this.client;
   }
 
-  /** On Mosquitto, the service account's role must allow publishing on `agencies/+/alerts`. */
+  /**
+   * Where the broker grants rights per account (Mosquitto), the service account's role must allow publishing
+   * on `agencies/+/alerts`.
+   */
   private async ensurePublishRight(): Promise<void> {
-    if (this.directory instanceof MosquittoDynsecDirectory) await this.directory.ensureServiceRole();
+    await this.directory.ensureServiceRole?.();
   }
 
   async onModuleDestroy(): Promise<void> {

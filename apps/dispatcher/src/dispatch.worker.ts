@@ -2,7 +2,16 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { AgencyChannelRow, AgencyRow, DeliveryRow, NewDelivery, Repositories, Store } from '@app/db';
+import {
+  AgencyChannelRow,
+  AgencyRow,
+  DATABASE,
+  Database,
+  DeliveryRow,
+  NewDelivery,
+  Repositories,
+  Store,
+} from '@app/db';
 import {
   RetryPolicy,
   cloudEvent,
@@ -13,10 +22,9 @@ import {
   stableEventId,
   toSubscription,
 } from '@app/dispatch';
-import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
+import { EvidenceService, firstPosition, violationView } from '@app/evidence';
+import { ZoneCatalogueService } from '@app/zones';
 import { AgencyAlertPublisher, AttemptResult, WebhookSender } from './channels';
-import { EvidenceService } from './evidence.service';
-import { firstPosition, violationView } from './violation-view';
 
 export interface DispatchCounters {
   outboxEvents: number;
@@ -26,12 +34,18 @@ export interface DispatchCounters {
   deadLettered: number;
   escalated: number;
   sealedLinks: number;
+  /** Change notifications that woke the dispatcher for new work. */
+  woken: number;
 }
 
 const SYSTEM = { id: null, username: 'system' };
 /** Violations whose evidence is resealed periodically: open ones, and those changed within this time. */
 const RESEAL_WITHIN_SECONDS = 7 * 24 * 3600;
-const RESEAL_EVERY_TICKS = 20;
+const RESEAL_EVERY_MS = 10_000;
+/** The longest a dispatcher that hears change notifications sleeps: it still reseals evidence at this pace. */
+const LONGEST_SLEEP_MS = RESEAL_EVERY_MS;
+/** Notified (after commit) when there is new work: outbox events written, dead letters put back in the queue. */
+export const DISPATCH_WORK_CHANNEL = 'dispatch_work';
 
 /**
  * The dispatcher: fans outbox events out into one delivery per agency channel, delivers them (webhooks,
@@ -50,16 +64,25 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
     deadLettered: 0,
     escalated: 0,
     sealedLinks: 0,
+    woken: 0,
   };
   private readonly shutdown = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<void> | undefined;
-  private ticks = 0;
+  private running = false;
+  /** Work was notified while a round ran: the next round starts at once. */
+  private woken = false;
+  /** Whether change notifications reach this instance; while they do not, it polls every DISPATCH_POLL_MS. */
+  private listening = false;
+  private stopListening: (() => Promise<void>) | undefined;
+  private lastReseal = Date.now();
+  private escalationLevels = 0;
   private readonly policy: RetryPolicy;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: Store,
+    @Inject(DATABASE) private readonly database: Database,
     private readonly catalogue: ZoneCatalogueService,
     private readonly evidence: EvidenceService,
     private readonly webhooks: WebhookSender,
@@ -72,7 +95,20 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
     };
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    this.stopListening = await this.database.listen(DISPATCH_WORK_CHANNEL, {
+      listening: () => {
+        this.listening = true;
+        this.wake();
+      },
+      notified: () => {
+        this.counters.woken++;
+        this.wake();
+      },
+      lost: () => {
+        this.listening = false;
+      },
+    });
     this.schedule(0);
   }
 
@@ -80,23 +116,59 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
     // Deliveries in flight are abandoned, not recorded: their leases expire and another instance takes them over.
     this.shutdown.abort();
     if (this.timer) clearTimeout(this.timer);
+    await this.stopListening?.();
     await this.current?.catch(() => undefined);
+  }
+
+  /** New work was notified: a round starts now, or right after the one running. */
+  private wake(): void {
+    if (this.running) {
+      this.woken = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
   }
 
   private schedule(delayMs: number): void {
     if (this.shutdown.signal.aborted) return;
     this.timer = setTimeout(() => {
+      this.running = true;
+      this.woken = false;
       this.current = this.tick()
-        .then((busy) => this.schedule(busy ? 0 : this.config.dispatchPollMs))
+        .then(async (busy) => (busy || this.woken ? 0 : await this.idleMs()))
         .catch((error: unknown) => {
           if (!this.shutdown.signal.aborted)
             this.logger.error(
               `dispatch round failed: ${error instanceof Error ? error.stack : String(error)}`,
             );
-          this.schedule(this.config.dispatchPollMs);
+          return this.config.dispatchPollMs;
+        })
+        .then((delay) => {
+          this.running = false;
+          this.schedule(delay);
         });
     }, delayMs);
     this.timer.unref();
+  }
+
+  /**
+   * How long to sleep when no work is left: until the next retry or escalation is due, or a notification wakes
+   * this instance; every DISPATCH_POLL_MS while notifications cannot reach it.
+   */
+  private async idleMs(): Promise<number> {
+    if (!this.listening) return this.config.dispatchPollMs;
+    const repos = this.store.repos;
+    const [attempt, escalation] = await Promise.all([
+      repos.deliveries.msUntilNextAttempt(),
+      this.escalationLevels === 0
+        ? undefined
+        : repos.violationCases.msUntilNextEscalation(
+            this.config.dispatchEscalationSeconds,
+            this.escalationLevels,
+          ),
+    ]);
+    return Math.min(LONGEST_SLEEP_MS, attempt ?? Infinity, escalation ?? Infinity);
   }
 
   /** One round; true when there was a full batch of work, so the next round starts at once. */
@@ -106,7 +178,10 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const escalated = await this.escalate();
     if (this.shutdown.signal.aborted) return false;
     const delivered = await this.deliverDue();
-    if (++this.ticks % RESEAL_EVERY_TICKS === 0) await this.resealRecent();
+    if (Date.now() - this.lastReseal >= RESEAL_EVERY_MS) {
+      this.lastReseal = Date.now();
+      await this.resealRecent();
+    }
     const full = this.config.dispatchBatchSize;
     return fanned >= full || escalated >= full || delivered >= full;
   }
@@ -192,6 +267,7 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
   /** Escalates violations left unacknowledged, one level at a time, with a step, an audit entry and an event. */
   async escalate(): Promise<number> {
     const maxLevel = await this.store.repos.agencyChannels.maxLevel();
+    this.escalationLevels = maxLevel;
     if (maxLevel === 0) return 0;
     const escalated = await this.store.transaction(async (repos) => {
       const due = await repos.violationCases.dueForEscalation(

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@app/config';
-import { createServiceContext, requireDatabaseUrl } from '../../registry-api/src/registry-api';
+import { createServiceContext, requireDatabaseUrl } from '@app/platform';
 import { DispatcherModule } from './dispatcher.module';
 import { DispatchWorker } from './dispatch.worker';
 

@@ -3,9 +3,8 @@ import { userInfo } from 'node:os';
 import type { FeatureCollection } from 'geojson';
 import { loadConfig } from '@app/config';
 import type { LayerMapping } from '@app/geofence';
-import { createServiceContext } from '../../registry-api/src/registry-api';
-import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
-import { ZonesModule } from '../../registry-api/src/zones/zones.module';
+import { createServiceContext } from '@app/platform';
+import { ZoneCatalogueModule, ZoneCatalogueService } from '@app/zones';
 
 /**
  * Imports a layer into the catalogue of the configured database (DATABASE_URL, or the embedded database in
@@ -19,7 +18,7 @@ export async function applyImport(
   env: NodeJS.ProcessEnv = process.env,
 ) {
   const config = loadConfig({ ...env, ZONE_CATALOGUE_SEED: 'none', LOG_LEVEL: 'warn' });
-  const app = await createServiceContext(config, [ZonesModule]);
+  const app = await createServiceContext(config, [ZoneCatalogueModule]);
   try {
     const catalogue = app.get(ZoneCatalogueService);
     await catalogue.ready();

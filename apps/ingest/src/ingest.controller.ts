@@ -2,8 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { EmbeddedBroker } from '@app/broker';
 import { RefusedDeviceMessageRow, Store } from '@app/db';
-import { Roles } from '../../registry-api/src/auth/roles';
-import { PageQuery, pageWindow, toPage } from '../../registry-api/src/common/pagination';
+import { Roles, PageQuery, pageWindow, toPage } from '@app/platform';
 import { IngestIntake } from './ingest.intake';
 
 function refusedView(row: RefusedDeviceMessageRow) {

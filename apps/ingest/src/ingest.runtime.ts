@@ -7,9 +7,9 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
+import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker } from '@app/broker';
 import { Store } from '@app/db';
-import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
+import { ZoneCatalogueService } from '@app/zones';
 import { IngestIntake } from './ingest.intake';
 import { DeviceTransport } from './transport/device-transport';
 import { EmbeddedBrokerTransport } from './transport/embedded-broker.transport';
@@ -56,8 +56,7 @@ export class IngestRuntime implements OnApplicationBootstrap, OnModuleDestroy {
     await this.maintainPartitions();
     this.upkeep = setInterval(() => void this.maintainPartitions(), DAY_MS);
     this.upkeep.unref();
-    if (this.config.mqttUrl && this.directory instanceof MosquittoDynsecDirectory)
-      await this.directory.ensureServiceRole();
+    if (this.config.mqttUrl) await this.directory.ensureServiceRole?.();
   }
 
   onModuleDestroy(): void {

@@ -15,7 +15,7 @@ import {
   streamParams,
 } from '@app/rules';
 import { DecodedFix } from '@app/telemetry';
-import { ZoneCatalogueService } from '../../registry-api/src/zones/zone-catalogue.service';
+import { ZoneCatalogueService } from '@app/zones';
 import { LiveState } from './live-state';
 
 export interface MachineOfTracker {

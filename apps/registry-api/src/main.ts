@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '@app/config';
-import { createRegistryApi, listen, requireDatabaseUrl } from './registry-api';
+import { requireDatabaseUrl } from '@app/platform';
+import { createRegistryApi, listen } from './registry-api';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -1,10 +1,10 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { DeviceAccessService } from './device-access.service';
+import { DeviceAccessService } from './registry-access/device-access.service';
 import { DEVICE_DIRECTORY, DeviceDirectory } from './device-directory';
-import { EmbeddedBroker } from './embedded-broker';
-import { EmqxDirectory } from './emqx-directory';
-import { MosquittoDynsecDirectory } from './mosquitto-dynsec';
+import { EmbeddedBroker } from './embedded/embedded-broker';
+import { EmqxDirectory } from './emqx/emqx-directory';
+import { MosquittoDynsecDirectory } from './mosquitto/dynsec-directory';
 
 /** Closes the directory's broker connection with the app (a factory-made provider gets no hooks of its own). */
 @Injectable()
@@ -12,7 +12,7 @@ class DirectoryShutdown implements OnApplicationShutdown {
   constructor(@Inject(DEVICE_DIRECTORY) private readonly directory: DeviceDirectory) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.directory instanceof MosquittoDynsecDirectory) await this.directory.close();
+    await this.directory.close?.();
   }
 }
 
@@ -33,7 +33,7 @@ export class BrokerModule {
         {
           provide: DEVICE_DIRECTORY,
           inject: [APP_CONFIG, EmbeddedBroker],
-          useFactory: (config: AppConfig, embedded: EmbeddedBroker) => {
+          useFactory: (config: AppConfig, embedded: EmbeddedBroker): DeviceDirectory => {
             if (!config.mqttUrl) return embedded;
             if (config.brokerKind === 'emqx')
               return new EmqxDirectory(config.emqxApiUrl, config.emqxApiKey, config.emqxApiSecret);

@@ -180,7 +180,7 @@ export const CONFIG_KEYS = {
   ),
   dispatchPollMs: integer(
     'DISPATCH_POLL_MS',
-    'How often a dispatcher looks for outbox events, due deliveries and violations to escalate, in milliseconds.',
+    'How often a dispatcher looks for new work while change notifications cannot reach it (its listening connection is lost), in milliseconds; otherwise it wakes when work is written and when a retry or escalation falls due.',
     500,
     10,
     60000,

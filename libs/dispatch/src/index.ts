@@ -5,3 +5,4 @@ export * from './evidence-export';
 export * from './routing';
 export * from './webhook-signature';
 export * from './area';
+export * from './agency-topic';

@@ -11,7 +11,5 @@ export type { Crossing, CrossingResult, SegmentEnd } from './crossing';
 export { STATE_VERSION, checkState, initialState, parseState, step } from './step';
 export type { DeviceState, StepContext, StepResult } from './step';
 export type { Episode, HistFix, KeyState, Run } from './tracker';
-export { evaluateDevices, ruleEvents } from './operator';
-export type { DeviceStep, DeviceStreamOptions } from './operator';
 export { ActiveIndexLookup, GeofenceZoneLookup, zoneHit } from './geofence-lookup';
 export type { GeofenceIndexLike } from './geofence-lookup';

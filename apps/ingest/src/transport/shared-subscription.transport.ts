@@ -1,4 +1,4 @@
-import { ConsumerConnection } from '@app/broker';
+import { ConsumerConnection } from '@app/mqtt-consumer';
 import { DeviceTransport } from './device-transport';
 
 export const INGEST_SHARE_GROUP = 'centinela-ingest';

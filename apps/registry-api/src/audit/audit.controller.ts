@@ -3,8 +3,7 @@ import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsDate, IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { Type } from 'class-transformer';
 import { AuditEntryRow, Store } from '@app/db';
-import { Roles } from '../auth/roles';
-import { PageQuery, pageWindow, toPage } from '../common/pagination';
+import { Roles, PageQuery, pageWindow, toPage } from '@app/platform';
 
 export const AUDITED_ENTITIES = [
   'user',

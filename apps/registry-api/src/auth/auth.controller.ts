@@ -1,10 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Store } from '@app/db';
-import { actorOf, AuthenticatedUser, CurrentUser, Public, Roles } from './roles';
+import { actorOf, AuthenticatedUser, CurrentUser, Public, Roles, conflict } from '@app/platform';
 import { AuthService, userView } from './auth.service';
 import { CreateAgencyDto, CreateUserDto, LoginDto, SetUserActiveDto } from './auth.dto';
-import { conflict } from '../common/http-errors';
 import { UUID_PARAM } from '../common/validators';
 import { normaliseDepartment } from '@app/registry';
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { IsDepartment } from '../common/validators';
-import { ROLES, Role } from './roles';
+import { ROLES, Role } from '@app/platform';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin' })

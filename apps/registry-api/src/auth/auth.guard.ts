@@ -9,7 +9,7 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { Store } from '@app/db';
 import type { Request } from 'express';
-import { AuthenticatedUser, PUBLIC_KEY, ROLES_KEY, Role } from './roles';
+import { AuthenticatedUser, PUBLIC_KEY, ROLES_KEY, Role } from '@app/platform';
 
 interface TokenClaims {
   sub: string;

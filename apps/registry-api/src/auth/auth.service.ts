@@ -3,10 +3,9 @@ import { JwtService } from '@nestjs/jwt';
 import { randomBytes } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Store, UserRow } from '@app/db';
-import { conflict, notFound, unprocessable } from '../common/http-errors';
+import { conflict, notFound, unprocessable, AuthenticatedUser, actorOf } from '@app/platform';
 import { CreateUserDto } from './auth.dto';
 import { hashPassword, verifyPassword } from './passwords';
-import { AuthenticatedUser, actorOf } from './roles';
 
 export interface UserView {
   id: string;

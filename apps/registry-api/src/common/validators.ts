@@ -1,5 +1,5 @@
 import { ParseUUIDPipe } from '@nestjs/common';
-import { validationFailed } from './http-errors';
+import { validationFailed } from '@app/platform';
 import { ValidationArguments, ValidationOptions, registerDecorator } from 'class-validator';
 import {
   isValidCarneExtranjeria,

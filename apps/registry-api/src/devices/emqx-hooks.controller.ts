@@ -13,7 +13,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { IsIn, IsOptional, IsString } from 'class-validator';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DeviceAccessService } from '@app/broker';
-import { Public } from '../auth/roles';
+import { Public } from '@app/platform';
 
 export class EmqxAuthenticationRequest {
   @IsString()

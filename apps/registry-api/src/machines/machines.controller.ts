@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedUser, CurrentUser, Roles } from '../auth/roles';
-import { validationFailed } from '../common/http-errors';
+import { AuthenticatedUser, CurrentUser, Roles, validationFailed } from '@app/platform';
 import { UUID_PARAM } from '../common/validators';
 import { IMPORT_COLUMNS, MachineImportService } from './machine-import.service';
 import {

@@ -8,7 +8,7 @@ import {
   MachineCategory,
   MachineStatus,
 } from '@app/registry';
-import { PageQuery } from '../common/pagination';
+import { PageQuery } from '@app/platform';
 import { IsDepartment, IsImei } from '../common/validators';
 
 const MAX_YEAR = new Date().getUTCFullYear() + 1;

@@ -10,9 +10,16 @@ import {
   isAllowedTransition,
   normaliseDepartment,
 } from '@app/registry';
-import { AuthenticatedUser, actorOf } from '../auth/roles';
-import { conflict, notFound, unprocessable } from '../common/http-errors';
-import { Page, pageWindow, toPage } from '../common/pagination';
+import {
+  AuthenticatedUser,
+  actorOf,
+  conflict,
+  notFound,
+  unprocessable,
+  Page,
+  pageWindow,
+  toPage,
+} from '@app/platform';
 import {
   ChangeStatusDto,
   CreateMachineDto,

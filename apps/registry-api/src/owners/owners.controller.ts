@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedUser, CurrentUser, Roles } from '../auth/roles';
+import { AuthenticatedUser, CurrentUser, Roles } from '@app/platform';
 import { UUID_PARAM } from '../common/validators';
 import { CreateOwnerDto, OwnerQueryDto, UpdateOwnerDto } from './owners.dto';
 import { OwnersService } from './owners.service';

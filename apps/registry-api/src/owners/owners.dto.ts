@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { PageQuery } from '../common/pagination';
+import { PageQuery } from '@app/platform';
 import { IsOwnerDocument } from '../common/validators';
 
 export const OWNER_KINDS = ['person', 'company'] as const;

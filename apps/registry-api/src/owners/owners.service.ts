@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { OwnerRow, Store } from '@app/db';
-import { AuthenticatedUser, actorOf } from '../auth/roles';
-import { conflict, notFound, unprocessable } from '../common/http-errors';
-import { Page, pageWindow, toPage } from '../common/pagination';
+import {
+  AuthenticatedUser,
+  actorOf,
+  conflict,
+  notFound,
+  unprocessable,
+  Page,
+  pageWindow,
+  toPage,
+} from '@app/platform';
 import { CreateOwnerDto, OwnerQueryDto, UpdateOwnerDto } from './owners.dto';
 
 export interface OwnerView {

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedUser, CurrentUser, Roles } from '../auth/roles';
+import { AuthenticatedUser, CurrentUser, Roles } from '@app/platform';
 import { UUID_PARAM } from '../common/validators';
 import { CreateTrackerDto, TrackerQueryDto, UpdateTrackerDto } from './trackers.dto';
 import { TrackersService } from './trackers.service';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { PageQuery } from '../common/pagination';
+import { PageQuery } from '@app/platform';
 import { IsIccid, IsImei } from '../common/validators';
 
 export class CreateTrackerDto {

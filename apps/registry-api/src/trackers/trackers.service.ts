@@ -3,9 +3,16 @@ import { DEVICE_DIRECTORY, DeviceDirectory } from '@app/broker';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Store, TrackerRow } from '@app/db';
 import { generateDeviceSecret, hashDeviceSecret } from '@app/registry';
-import { AuthenticatedUser, actorOf } from '../auth/roles';
-import { conflict, notFound, unprocessable } from '../common/http-errors';
-import { Page, pageWindow, toPage } from '../common/pagination';
+import {
+  AuthenticatedUser,
+  actorOf,
+  conflict,
+  notFound,
+  unprocessable,
+  Page,
+  pageWindow,
+  toPage,
+} from '@app/platform';
 import { CreateTrackerDto, TrackerQueryDto, UpdateTrackerDto } from './trackers.dto';
 
 export interface TrackerView {

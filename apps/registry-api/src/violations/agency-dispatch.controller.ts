@@ -1,15 +1,21 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Inject } from '@nestjs/common';
-import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker, MosquittoDynsecDirectory } from '@app/broker';
+import { DEVICE_DIRECTORY, DeviceDirectory } from '@app/broker';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AgencyChannelRow, DeliveryRow, Store } from '@app/db';
-import { generateWebhookSecret } from '@app/dispatch';
+import { agencyAlertTopic, generateWebhookSecret } from '@app/dispatch';
 import { generateDeviceSecret, hashDeviceSecret, normaliseDepartment } from '@app/registry';
-import { agencyAlertTopic } from '../../../dispatcher/src/channels';
-import { AuthenticatedUser, CurrentUser, Roles, actorOf } from '../auth/roles';
-import { notFound, validationFailed } from '../common/http-errors';
-import { pageWindow, toPage } from '../common/pagination';
+import {
+  AuthenticatedUser,
+  CurrentUser,
+  Roles,
+  actorOf,
+  notFound,
+  validationFailed,
+  pageWindow,
+  toPage,
+} from '@app/platform';
 import { UUID_PARAM } from '../common/validators';
 import { CreateChannelDto, CreateSubscriptionDto, DeliveryQueryDto, ReplayDto } from './violations.dto';
 
@@ -215,10 +221,9 @@ export class AgencyDispatchController {
         entityId: id,
         after: { username },
       });
-      if (this.directory instanceof MosquittoDynsecDirectory)
-        await this.directory.agencyCredentialsIssued(agency.code, username, password);
+      await this.directory.agencyCredentialsIssued?.(agency.code, username, password);
     });
-    if (this.directory instanceof EmbeddedBroker) this.directory.disconnectAgency(agency.code);
+    this.directory.disconnectAgency?.(agency.code);
     return { username, password, topic: agencyAlertTopic(agency.code), qos: 1 };
   }
 
@@ -237,10 +242,9 @@ export class AgencyDispatchController {
         entityType: 'agency',
         entityId: id,
       });
-      if (this.directory instanceof MosquittoDynsecDirectory)
-        await this.directory.agencyAccessWithdrawn(agency.code, agencyMqttUsername(agency.code));
+      await this.directory.agencyAccessWithdrawn?.(agency.code, agencyMqttUsername(agency.code));
     });
-    if (this.directory instanceof EmbeddedBroker) this.directory.disconnectAgency(agency.code);
+    this.directory.disconnectAgency?.(agency.code);
   }
 }
 

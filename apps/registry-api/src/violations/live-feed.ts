@@ -2,8 +2,8 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Observable, Subject, filter, finalize, map, share } from 'rxjs';
 import { OutboxCursor, Store } from '@app/db';
 import { RoutableAlert, agencyMaySee, isAlertEventType, toSubscription } from '@app/dispatch';
-import { violationView } from '../../../dispatcher/src/violation-view';
-import { AuthenticatedUser } from '../auth/roles';
+import { violationView } from '@app/evidence';
+import { AuthenticatedUser } from '@app/platform';
 
 const POLL_MS = 1000;
 

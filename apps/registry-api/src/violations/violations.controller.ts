@@ -3,8 +3,8 @@ import { from, mergeMap } from 'rxjs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { renderCsv, renderGeoJson, renderKml, signExport } from '@app/dispatch';
-import { EvidenceService } from '../../../dispatcher/src/evidence.service';
-import { AuthenticatedUser, CurrentUser, Roles } from '../auth/roles';
+import { EvidenceService } from '@app/evidence';
+import { AuthenticatedUser, CurrentUser, Roles } from '@app/platform';
 import { UUID_PARAM } from '../common/validators';
 import {
   AcknowledgeDto,

@@ -17,7 +17,7 @@ import {
 } from 'class-validator';
 import { ZONE_KINDS } from '@app/geofence';
 import { INTEGRITY_ZONE_KIND } from '@app/dispatch';
-import { PageQuery } from '../common/pagination';
+import { PageQuery } from '@app/platform';
 import { IsDepartment } from '../common/validators';
 
 export const ALERT_ZONE_KINDS = [...ZONE_KINDS, INTEGRITY_ZONE_KIND] as const;

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EvidenceService } from '../../../dispatcher/src/evidence.service';
+import { EvidenceModule } from '@app/evidence';
 import { ZonesModule } from '../zones/zones.module';
 import { AgencyDispatchController, DeliveriesController } from './agency-dispatch.controller';
 import { LiveFeed } from './live-feed';
@@ -8,7 +8,7 @@ import { ViolationsService } from './violations.service';
 
 /** Officers' side of violations, agencies' alert configuration and the dead-letter list. */
 @Module({
-  imports: [ZonesModule],
+  imports: [ZonesModule, EvidenceModule],
   controllers: [
     ViolationsController,
     EvidenceKeyController,
@@ -16,6 +16,6 @@ import { ViolationsService } from './violations.service';
     AgencyDispatchController,
     DeliveriesController,
   ],
-  providers: [ViolationsService, EvidenceService, LiveFeed],
+  providers: [ViolationsService, LiveFeed],
 })
 export class ViolationsModule {}

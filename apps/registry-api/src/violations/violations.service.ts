@@ -10,12 +10,18 @@ import {
   toSubscription,
 } from '@app/dispatch';
 import { normaliseDepartment } from '@app/registry';
-import { EvidenceService } from '../../../dispatcher/src/evidence.service';
-import { violationView } from '../../../dispatcher/src/violation-view';
-import { AuthenticatedUser, actorOf } from '../auth/roles';
-import { notFound, unprocessable, validationFailed } from '../common/http-errors';
-import { pageWindow, toPage } from '../common/pagination';
-import { ZoneCatalogueService } from '../zones/zone-catalogue.service';
+import { EvidenceService, violationView } from '@app/evidence';
+import {
+  AuthenticatedUser,
+  actorOf,
+  notFound,
+  unprocessable,
+  validationFailed,
+  pageWindow,
+  toPage,
+} from '@app/platform';
+import { ZoneCatalogueService } from '@app/zones';
+import { ZonesService } from '../zones/zones.service';
 import { AreaQueryDto, ViolationQueryDto } from './violations.dto';
 
 type Step = 'acknowledged' | 'dispatched' | 'resolved';
@@ -36,6 +42,7 @@ export class ViolationsService {
   constructor(
     private readonly store: Store,
     private readonly evidence: EvidenceService,
+    private readonly zones: ZonesService,
     private readonly catalogue: ZoneCatalogueService,
   ) {}
 
@@ -209,7 +216,7 @@ export class ViolationsService {
       coordinates = polygon.coordinates;
       inside = (lat, lon) => pointInArea(lat, lon, polygon);
     } else {
-      const feature = await this.catalogue.zoneFeature(query.zoneId!);
+      const feature = await this.zones.zoneFeature(query.zoneId!);
       coordinates = (feature.geometry as { coordinates: unknown }).coordinates;
       const buffer = Number((feature.properties as { bufferMeters?: number }).bufferMeters ?? 0);
       margin = buffer / METRES_PER_DEGREE + 0.001;

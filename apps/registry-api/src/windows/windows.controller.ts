@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedUser, CurrentUser, Roles } from '../auth/roles';
+import { AuthenticatedUser, CurrentUser, Roles } from '@app/platform';
 import { UUID_PARAM } from '../common/validators';
 import { CancelWindowDto, CreateWindowDto } from './windows.dto';
 import { WindowsService } from './windows.service';

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DeclaredWindowRow, Repositories, Store } from '@app/db';
-import { AuthenticatedUser, actorOf } from '../auth/roles';
-import { notFound, unprocessable } from '../common/http-errors';
+import { AuthenticatedUser, actorOf, notFound, unprocessable } from '@app/platform';
 import { CancelWindowDto, CreateWindowDto } from './windows.dto';
 
 export interface WindowView {

@@ -2,10 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FeatureCollection } from 'geojson';
 import type { LayerMapping } from '@app/geofence';
-import { actorOf, AuthenticatedUser, CurrentUser, Roles } from '../auth/roles';
-import { validationFailed } from '../common/http-errors';
+import { actorOf, AuthenticatedUser, CurrentUser, Roles, validationFailed } from '@app/platform';
 import { ImportLayerDto, PositionQueryDto, ZoneQueryDto, ZoneVersionQueryDto } from './zones.dto';
-import { ZoneCatalogueService } from './zone-catalogue.service';
+import { ZonesService } from './zones.service';
 
 const READERS = ['admin', 'registry_clerk', 'enforcement_officer', 'agency_integration'] as const;
 const VERSION_PATTERN = /^[0-9a-f]{8,64}$/;
@@ -14,7 +13,7 @@ const VERSION_PATTERN = /^[0-9a-f]{8,64}$/;
 @ApiBearerAuth()
 @Controller('v1/zones')
 export class ZonesController {
-  constructor(private readonly catalogue: ZoneCatalogueService) {}
+  constructor(private readonly catalogue: ZonesService) {}
 
   @Get()
   @Roles(...READERS)
@@ -44,7 +43,7 @@ export class ZonesController {
   @HttpCode(200)
   @Roles('admin')
   activate(@Param('version') version: string, @CurrentUser() user: AuthenticatedUser) {
-    return this.catalogue.activateVersion(checkedVersion(version), user);
+    return this.catalogue.activateVersion(checkedVersion(version), actorOf(user));
   }
 
   @Post('import')

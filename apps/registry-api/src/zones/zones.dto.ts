@@ -18,7 +18,7 @@ import {
   registerDecorator,
 } from 'class-validator';
 import { ZONE_KINDS, type ZoneKind } from '@app/geofence';
-import { PageQuery } from '../common/pagination';
+import { PageQuery } from '@app/platform';
 
 /** How the features of a layer become zones: which property is the name, the code, the legal basis... */
 export class LayerMappingDto {

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
-import { ZoneCatalogueService } from './zone-catalogue.service';
+import { ZoneCatalogueModule } from '@app/zones';
 import { ZonesController } from './zones.controller';
+import { ZonesService } from './zones.service';
 
 @Module({
+  imports: [ZoneCatalogueModule],
   controllers: [ZonesController],
-  providers: [ZoneCatalogueService],
-  exports: [ZoneCatalogueService],
+  providers: [ZonesService],
+  exports: [ZonesService, ZoneCatalogueModule],
 })
 export class ZonesModule {}

@@ -9,6 +9,7 @@ import * as declaredWindows from './20261201T1000_declared_windows';
 import * as changeNotifications from './20261201T1200_change_notifications';
 import * as refusedMessages from './20261201T1600_refused_messages';
 import * as deviceMessagesReceivedIdx from './20261201T1700_device_messages_received_idx';
+import * as dispatchNotifications from './20261205T0900_dispatch_notifications';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '20261201T1200_change_notifications': changeNotifications,
   '20261201T1600_refused_messages': refusedMessages,
   '20261201T1700_device_messages_received_idx': deviceMessagesReceivedIdx,
+  '20261205T0900_dispatch_notifications': dispatchNotifications,
 };

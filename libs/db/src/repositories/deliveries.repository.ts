@@ -156,6 +156,25 @@ export class DeliveriesRepository {
       .execute();
   }
 
+  /**
+   * Milliseconds, by the database's clock, until the earliest pending delivery may be attempted (its retry time,
+   * or the end of the lease another instance holds on it); 0 when one is due, undefined when none is pending.
+   */
+  async msUntilNextAttempt(): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('deliveries')
+      .select(
+        sql<
+          string | null
+        >`extract(epoch from min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at))) - clock_timestamp()) * 1000`.as(
+          'ms',
+        ),
+      )
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return row?.ms == null ? undefined : Math.max(0, Math.ceil(Number(row.ms)));
+  }
+
   async now(): Promise<Date> {
     const result = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(this.db);
     return new Date(result.rows[0]!.now);

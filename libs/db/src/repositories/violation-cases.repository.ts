@@ -201,6 +201,27 @@ export class ViolationCasesRepository {
       .execute();
   }
 
+  /**
+   * Milliseconds, by the database's clock, until the earliest violation left unacknowledged is due for escalation
+   * (see `dueForEscalation`); 0 when one is due, undefined when none may be escalated.
+   */
+  async msUntilNextEscalation(afterSeconds: number, maxLevel: number): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('violations')
+      .select(
+        sql<
+          string | null
+        >`extract(epoch from min(coalesce(escalated_at, created_at)) + make_interval(secs => ${afterSeconds}) - clock_timestamp()) * 1000`.as(
+          'ms',
+        ),
+      )
+      .where('workflow_status', '=', 'new')
+      .where('status', '!=', 'retracted')
+      .where('escalation_level', '<', maxLevel)
+      .executeTakeFirst();
+    return row?.ms == null ? undefined : Math.max(0, Math.ceil(Number(row.ms)));
+  }
+
   escalate(id: string): Promise<ViolationRow> {
     return this.db
       .updateTable('violations')

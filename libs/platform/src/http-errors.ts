@@ -71,40 +71,21 @@ export function unprocessable(message: string, field?: string): UnprocessableEnt
   } satisfies ErrorBody);
 }
 
-/** Unique constraints the registry relies on, and the field each one protects. */
-const UNIQUE_FIELDS: Record<string, { field: string; message: string }> = {
-  owners_document_type_document_number_key: {
-    field: 'documentNumber',
-    message: 'an owner with this document is already registered',
-  },
-  machines_serial_number_key: {
-    field: 'serialNumber',
-    message: 'a machine with this serial number is already registered',
-  },
-  machines_registry_number_key: {
-    field: 'registryNumber',
-    message: 'this registry number is already issued',
-  },
-  trackers_imei_key: { field: 'imei', message: 'a tracker with this IMEI is already registered' },
-  tracker_bindings_open_tracker_idx: {
-    field: 'trackerId',
-    message: 'the tracker is already bound to a machine',
-  },
-  tracker_bindings_open_machine_idx: {
-    field: 'machineId',
-    message: 'the machine already has a bound tracker',
-  },
-  users_username_key: { field: 'username', message: 'this username is taken' },
-  agencies_code_key: { field: 'code', message: 'an agency with this code exists' },
-};
+/** A unique constraint and the field it protects, with the message a duplicate gets. */
+export interface UniqueField {
+  readonly field: string;
+  readonly message: string;
+}
 
 /**
  * Formats every error as an ErrorBody. Unique violations that slipped past the services' own checks
- * (two clerks racing) become the same 409 the checks would have given.
+ * (two clerks racing) become the same 409 the checks would have given, for the constraints in `uniqueFields`.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
+
+  constructor(private readonly uniqueFields: Readonly<Record<string, UniqueField>> = {}) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
@@ -141,7 +122,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const unique = asUniqueViolation(exception);
     if (unique) {
-      const known = UNIQUE_FIELDS[unique.constraint] ?? {
+      const known = this.uniqueFields[unique.constraint] ?? {
         field: unique.constraint,
         message: 'duplicate value',
       };

@@ -1,11 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Actor, CatalogueEntry, DATABASE, Database, Store } from '@app/db';
 import {
@@ -19,9 +12,7 @@ import {
   makeCatalogue,
 } from '@app/geofence';
 import type { FeatureCollection } from 'geojson';
-import { AuthenticatedUser, actorOf } from '../auth/roles';
-import { notFound, unprocessable } from '../common/http-errors';
-import { PageQuery, pageWindow, toPage } from '../common/pagination';
+import { CatalogueVersionNotFoundError, UnimportableLayerError } from './zone-catalogue.errors';
 
 export const DEFAULT_CATALOGUE_LAYER_PROPERTY = 'layer';
 
@@ -192,15 +183,13 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
     try {
       imported = importLayer(geojson, mapping);
     } catch (error) {
-      throw unprocessable(
+      throw new UnimportableLayerError(
         `the layer cannot be imported: ${error instanceof Error ? error.message : String(error)}`,
-        'geojson',
       );
     }
     if (imported.zones.length === 0) {
-      throw unprocessable(
+      throw new UnimportableLayerError(
         `no feature of the layer could be imported (${imported.report.rejected.length} rejected)`,
-        'geojson',
       );
     }
     const outcome = await this.store.transaction(async (repos) => {
@@ -250,16 +239,17 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
     };
   }
 
-  async activateVersion(version: string, by: AuthenticatedUser): Promise<CatalogueVersionView> {
+  /** Makes a stored version the active one, here and (by the notification) in every other process. */
+  async activateVersion(version: string, by: Actor): Promise<void> {
     const row = await this.store.repos.zones.findVersion(version);
-    if (!row) throw notFound('catalogue version', version);
+    if (!row) throw new CatalogueVersionNotFoundError(version);
     const catalogue = await this.catalogueOf(version);
     await this.engine.activate(catalogue);
     await this.store.transaction(async (repos) => {
       const before = await repos.zones.activeVersion();
       await repos.zones.activate(version, new Date());
       await repos.audit.record({
-        actor: actorOf(by),
+        actor: by,
         action: 'zone_catalogue.activated',
         entityType: 'zone_catalogue',
         entityId: version,
@@ -267,7 +257,6 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
         after: { version },
       });
     });
-    return (await this.versions()).find((v) => v.version === version)!;
   }
 
   async versions(): Promise<CatalogueVersionView[]> {
@@ -284,72 +273,6 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
       activatedAt: row.activated_at,
       active: row.version === active,
     }));
-  }
-
-  async versionReport(version: string): Promise<unknown> {
-    const row = await this.store.repos.zones.findVersion(version);
-    if (!row) throw notFound('catalogue version', version);
-    return { version, description: row.description, report: row.report };
-  }
-
-  async search(query: PageQuery & { kind?: string; layer?: string; name?: string; version?: string }) {
-    const version = await this.versionOrActive(query.version);
-    const result = await this.store.repos.zones.searchZones(version, {
-      kind: query.kind,
-      layer: query.layer,
-      name: query.name,
-      ...pageWindow(query),
-    });
-    return { version, ...toPage(query, result, (z) => z) };
-  }
-
-  async zoneFeature(id: string, version?: string) {
-    const resolved = await this.versionOrActive(version);
-    const entry = await this.store.repos.zones.findZone(resolved, id);
-    if (!entry) throw notFound('zone', id);
-    const { geometry, ...attributes } = entry.zone;
-    return {
-      type: 'Feature',
-      id: entry.zone.id,
-      geometry,
-      properties: { ...attributes, layer: entry.layer, catalogueVersion: resolved },
-    };
-  }
-
-  zonesAt(lat: number, lon: number) {
-    const index = this.engine.index;
-    if (!index)
-      throw new ServiceUnavailableException({
-        statusCode: 503,
-        error: 'Service Unavailable',
-        message: 'the geofence index is not ready yet',
-      });
-    const cell = index.cellOf(lat, lon);
-    return {
-      lat,
-      lon,
-      cell,
-      catalogueVersion: index.version,
-      zones: index.zonesAt(lat, lon, cell).map((zone) => ({
-        id: zone.id,
-        kind: zone.kind,
-        name: zone.name,
-        code: zone.code ?? null,
-        authority: zone.authority,
-        legalBasis: zone.legalBasis,
-        ...(zone.properties ? { properties: zone.properties } : {}),
-      })),
-    };
-  }
-
-  private async versionOrActive(version: string | undefined): Promise<string> {
-    if (version) {
-      if (!(await this.store.repos.zones.findVersion(version))) throw notFound('catalogue version', version);
-      return version;
-    }
-    const active = await this.store.repos.zones.activeVersion();
-    if (!active) throw notFound('catalogue version', 'active');
-    return active;
   }
 }
 

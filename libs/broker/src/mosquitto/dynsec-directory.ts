@@ -1,12 +1,18 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import mqtt, { MqttClient } from 'mqtt';
-import { DEVICE_PUBLISH_CHANNELS } from '@app/registry';
-import { BrokerUnavailableError, DeviceDirectory } from './device-directory';
+import { BrokerUnavailableError, DeviceDirectory } from '../device-directory';
+import {
+  SERVICE_ROLE,
+  agencyRoleAcls,
+  agencyRoleName,
+  deviceRoleAcls,
+  deviceRoleName,
+  serviceRoleAcls,
+} from './dynsec-roles';
 
 const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
 const RESPONSE_TOPIC = `${CONTROL_TOPIC}/response`;
-export const SERVICE_ROLE = 'centinela-service';
 
 interface DynsecCommand {
   command: string;
@@ -27,38 +33,10 @@ const HARMLESS = [
   'ACL with this topic already exists',
 ];
 
-export function agencyRoleName(code: string): string {
-  return `agency-${code}`;
-}
-
-/** An agency's system may only subscribe to, and receive, its own alerts topic. */
-export function agencyRoleAcls(code: string) {
-  return [
-    { acltype: 'subscribeLiteral', topic: `agencies/${code}/alerts`, allow: true },
-    { acltype: 'publishClientReceive', topic: `agencies/${code}/alerts`, allow: true },
-  ];
-}
-
-export function deviceRoleName(imei: string): string {
-  return `device-${imei}`;
-}
-
-/** The literal ACLs of one device (Mosquitto 2.0's dynamic security has no %u/%c patterns). */
-export function deviceRoleAcls(imei: string) {
-  return [
-    ...DEVICE_PUBLISH_CHANNELS.map((channel) => ({
-      acltype: 'publishClientSend',
-      topic: `devices/${imei}/${channel}`,
-      allow: true,
-    })),
-    { acltype: 'subscribeLiteral', topic: `devices/${imei}/errors`, allow: true },
-    { acltype: 'publishClientReceive', topic: `devices/${imei}/errors`, allow: true },
-  ];
-}
-
 /**
- * Keeps Mosquitto's dynamic-security plugin in step with the registry: one client and one role per tracker,
- * created when its secret is issued and deleted (which disconnects it) when its access is withdrawn.
+ * Keeps Mosquitto's dynamic-security plugin in step with the registry: one client and one role per tracker
+ * (and per agency's system), created when its secret is issued and deleted (which disconnects it) when its
+ * access is withdrawn.
  */
 export class MosquittoDynsecDirectory implements DeviceDirectory {
   private readonly logger = new Logger('MosquittoDynsec');
@@ -111,19 +89,13 @@ export class MosquittoDynsecDirectory implements DeviceDirectory {
   }
 
   /**
-   * Lets the apps' own account send rejections to devices' errors topics. Mosquitto disconnects a client whose
-   * roles change, so the role is added only when missing, without waiting on the connection it drops.
+   * Lets the apps' own account send rejections to devices' errors topics and alerts to agencies. Mosquitto
+   * disconnects a client whose roles change, so the role is added only when missing, without waiting on the
+   * connection it drops.
    */
   async ensureServiceRole(): Promise<void> {
     await this.run([
-      {
-        command: 'createRole',
-        rolename: SERVICE_ROLE,
-        acls: [
-          { acltype: 'publishClientSend', topic: 'devices/+/errors', allow: true },
-          { acltype: 'publishClientSend', topic: 'agencies/+/alerts', allow: true },
-        ],
-      },
+      { command: 'createRole', rolename: SERVICE_ROLE, acls: serviceRoleAcls() },
       // Roles created before agencies' alerts existed get the dispatcher's right to publish them.
       {
         command: 'addRoleACL',

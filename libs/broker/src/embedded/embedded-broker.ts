@@ -2,9 +2,9 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import * as net from 'node:net';
 import Aedes from 'aedes';
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
-import { AGENCY_USERNAME_PREFIX, DeviceAccessService } from './device-access.service';
-import { DeviceDirectory } from './device-directory';
-import { DeviceMessageHandler, DevicePublisher } from './device-message';
+import { AGENCY_USERNAME_PREFIX, DeviceAccessService } from '../registry-access/device-access.service';
+import { DeviceDirectory } from '../device-directory';
+import { DeviceMessageHandler, DevicePublisher } from '../device-message';
 
 const NOT_AUTHORIZED = 5;
 const BAD_USERNAME_OR_PASSWORD = 4;

@@ -1,4 +1,4 @@
-import { BrokerUnavailableError } from './device-directory';
+import { BrokerUnavailableError } from '../device-directory';
 import { EmqxDirectory } from './emqx-directory';
 
 describe(EmqxDirectory.name, () => {

@@ -1,3 +1,4 @@
+// eslint-disable-next-line no-restricted-imports -- the spec publishes as trackers do, with mqtt.js
 import mqtt, { MqttClient } from 'mqtt';
 import { RunningMosquitto, startMosquitto } from '../../../test/support/mosquitto';
 import { startNodeProcess, stopNodeProcess } from '../../../test/support/node-process';

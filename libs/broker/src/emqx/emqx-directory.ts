@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { BrokerUnavailableError, DeviceDirectory } from './device-directory';
+import { BrokerUnavailableError, DeviceDirectory } from '../device-directory';
 
 /**
  * EMQX asks the registry on every connect (HTTP authentication hook), so a new or revoked secret applies to the

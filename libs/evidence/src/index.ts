@@ -1,0 +1,3 @@
+export * from './evidence.module';
+export * from './evidence.service';
+export * from './violation-view';

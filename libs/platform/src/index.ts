@@ -1,0 +1,5 @@
+export * from './http-app';
+export * from './http-errors';
+export * from './pagination';
+export * from './roles';
+export * from './service-app';

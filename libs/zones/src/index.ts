@@ -1,0 +1,3 @@
+export * from './zone-catalogue.errors';
+export * from './zone-catalogue.module';
+export * from './zone-catalogue.service';
