@@ -79,7 +79,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   if (logger) {
     logger.onError = (text) => process.stderr.write(`${p.red('error')} ${text}\n`);
     process.stdout.write(
-      `${p.bold('Centinela')} is starting (the first start imports the Peru zone catalogue: a few seconds)…\n`,
+      `${p.bold('Centinela')} is starting (a first start also imports the Peru zone catalogue and builds its index, which later starts reuse)…\n`,
     );
   }
   const api = await createRegistryApi(config, undefined, [IngestModule, DispatcherModule], {
