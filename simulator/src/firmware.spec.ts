@@ -97,7 +97,7 @@ describe('TrackerFirmware', () => {
     expect(decoded.fixes).toHaveLength(255);
     decoded.fixes.forEach((fix, i) => {
       const sentFix = batch.fixes[i]!;
-      expect(fix.deviceTime.toISOString()).toBe(sentFix.time);
+      expect(new Date(fix.time).toISOString()).toBe(sentFix.time);
       expect(fix.lat).toBeCloseTo(sentFix.lat, 7);
       expect(fix.lon).toBeCloseTo(sentFix.lon, 7);
       expect(fix.hdop).toBe(sentFix.hdop);

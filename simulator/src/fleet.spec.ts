@@ -4,7 +4,8 @@ import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
 import { ADMIN_PASSWORD, startTestApi, TestApi } from '../../test/support/api';
 import { FleetStats, FleetTarget, launchDevice, RegistryClient, runScenario, SimulatedDevice } from './fleet';
 import { main } from './main';
-import { loadPlaces, Places } from './places';
+import { fixturePlaces } from '../../test/support/places';
+import { Places } from './places';
 import { buildScenario, ScenarioName } from './scenarios';
 
 /** The whole app in-process (registry API, embedded broker, ingest): the simulator talks to it over the network. */
@@ -22,7 +23,7 @@ describe('fleet simulator against the registry API and the embedded broker', () 
     const registry = new RegistryClient(apiUrl);
     await registry.login('admin', ADMIN_PASSWORD);
     target = { registry, mqttUrl: api.app.get(IngestRuntime).brokerUrl!, stats: new FleetStats() };
-    places = loadPlaces();
+    places = fixturePlaces();
   });
   afterAll(() => api.close());
 

@@ -1,13 +1,13 @@
 import { FleetStats } from './fleet';
-import { join } from 'node:path';
-import { loadIndex } from '@app/geofence';
+import { fixtureIndex } from '../../test/support/geofence-fixtures';
+import { fixturePlaces } from '../../test/support/places';
 import { distanceM } from './geo';
 import { LoadMachine, planFleet } from './load';
-import { loadPlaces, DREDGE_RIVERS } from './places';
+import { DREDGE_RIVERS } from './places';
 import { Random } from './random';
 
 describe('load fleet', () => {
-  const places = loadPlaces();
+  const places = fixturePlaces();
 
   it('plans the same fleet for a seed: machines at real mining sites and dredges on the four rivers', () => {
     const plans = planFleet(places, 200, 9);
@@ -36,10 +36,8 @@ describe('load fleet', () => {
 
 describe('dredges of the load fleet', () => {
   it('work up and down their river and stay on it, registered in the department they are in', async () => {
-    const places = loadPlaces();
-    const { index } = await loadIndex(places.catalogue, {
-      cacheDir: join(__dirname, '../../.data/geofence-cache'),
-    });
+    const places = fixturePlaces();
+    const index = await fixtureIndex();
     const dredges = planFleet(places, 100, 21).filter((p) => p.category === 'dredge');
     expect(new Set(dredges.map((d) => d.place)).size).toBeGreaterThan(2);
     const travelled: number[] = [];

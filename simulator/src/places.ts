@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Feature, FeatureCollection, Geometry, Position } from 'geojson';
-import { Catalogue, defaultDataDir, loadDefaultCatalogue, Zone } from '@app/geofence';
+import {
+  Catalogue,
+  defaultDataDir,
+  loadDefaultCatalogue,
+  type DefaultCatalogueOptions,
+  Zone,
+} from '@app/geofence';
 import { bearingDeg, destination, distanceM, insidePolygon, LatLon, ringCentre } from './geo';
 
 /** Zones of the default catalogue the scenarios are about. */
@@ -198,8 +204,8 @@ export function loadMiningSites(dataDir = defaultDataDir()): MiningSite[] {
 
 let cached: Places | undefined;
 
-/** The default catalogue and the mining detections, loaded once per process. */
-export function loadPlaces(): Places {
-  cached ??= new Places(loadDefaultCatalogue().catalogue, loadMiningSites());
+/** The default catalogue and the mining detections, loaded once per process (with the first caller's options). */
+export function loadPlaces(options: DefaultCatalogueOptions = {}): Places {
+  cached ??= new Places(loadDefaultCatalogue(options).catalogue, loadMiningSites(options.dataDir));
   return cached;
 }

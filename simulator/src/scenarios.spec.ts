@@ -1,11 +1,11 @@
-import { GeofenceIndex, loadIndex } from '@app/geofence';
-import { join } from 'node:path';
+import type { GeofenceIndex } from '@app/geofence';
+import { fixtureIndex } from '../../test/support/geofence-fixtures';
+import { fixturePlaces } from '../../test/support/places';
 import { TrackerFirmware } from './firmware';
 import { distanceM } from './geo';
-import { loadPlaces, Places, ZONES } from './places';
+import { Places, ZONES } from './places';
 import { buildScenario, Scenario, SCENARIO_NAMES, ScenarioName } from './scenarios';
 
-const CACHE_DIR = join(__dirname, '../../.data/geofence-cache');
 const END = Date.parse('2026-11-22T06:00:00Z');
 
 describe('scenarios against the real Peru geofence index', () => {
@@ -19,8 +19,8 @@ describe('scenarios against the real Peru geofence index', () => {
     s.steps.map((step) => index.zoneIdsAt(step.sample.trueLat, step.sample.trueLon).includes(zoneId));
 
   beforeAll(async () => {
-    places = loadPlaces();
-    ({ index } = await loadIndex(places.catalogue, { cacheDir: CACHE_DIR }));
+    places = fixturePlaces();
+    index = await fixtureIndex();
   });
 
   it.each(SCENARIO_NAMES)(

@@ -129,7 +129,19 @@ describe('device protocol on Mosquitto with dynamic security', () => {
         { qos: 1 },
       ),
     ).rejects.toThrow(/not authori[sz]ed/i);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A later fix of the same device on its own topic, once stored, shows ingest has had what came before it.
+    // It is sent on a new connection: on the one that was refused, mqtt.js does not complete a later publish.
+    const again = await device(tracker.imei, tracker.password, 5);
+    await again.publishAsync(
+      `devices/${tracker.imei}/fixes`,
+      JSON.stringify(fix('2026-11-20T12:01:00Z', -12.6, -69.2)),
+      { qos: 1 },
+    );
+    const own = await eventually(
+      () => positionsOf(tracker.imei),
+      (rows) => rows.length > 0,
+    );
+    expect(own.map((p) => p.fix_time.toISOString())).toEqual(['2026-11-20T12:01:00.000Z']);
     expect(await positionsOf(victim.imei)).toEqual([]);
   });
 

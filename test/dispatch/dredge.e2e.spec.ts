@@ -380,7 +380,15 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
     const token = await api.login(username, 'officer-password-123');
     const stream = await openStream(api, token);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // The feed reads the outbox from where it stood when it started: events of the officer's jurisdiction are
+      // written until they come through, so what is written next is either streamed or filtered out.
+      const written: string[] = [];
+      let seen: string | undefined;
+      while (seen === undefined) {
+        written.push((await openViolation(api, await enrolMachine(api, 'CUSCO'))).id);
+        seen = (await stream.next(3000).catch(() => undefined))?.data.violation.id;
+      }
+      while (seen !== written[written.length - 1]) seen = (await stream.next()).data.violation.id;
       const elsewhere = await openViolation(api, await enrolMachine(api, 'MADRE DE DIOS'));
       const mine = await openViolation(api, await enrolMachine(api, 'CUSCO'));
       const first = await stream.next();
@@ -408,7 +416,10 @@ interface StreamEvent {
   data: { type: string; violation: { id: string } };
 }
 
-function openStream(api: TestApi, token: string): Promise<{ next(): Promise<StreamEvent>; close(): void }> {
+function openStream(
+  api: TestApi,
+  token: string,
+): Promise<{ next(timeoutMs?: number): Promise<StreamEvent>; close(): void }> {
   const address = api.app.getHttpServer().listening ? api.app.getHttpServer().address() : undefined;
   return new Promise((resolve, reject) => {
     const start = (port: number) => {
@@ -450,15 +461,19 @@ function openStream(api: TestApi, token: string): Promise<{ next(): Promise<Stre
             }
           });
           resolve({
-            next: () =>
+            next: (timeoutMs = 20_000) =>
               new Promise((res, rej) => {
                 const queued = queue.shift();
                 if (queued) return res(queued);
-                const timer = setTimeout(() => rej(new Error('no event on the stream')), 20_000);
-                waiting.push((e) => {
+                const waiter = (e: StreamEvent) => {
                   clearTimeout(timer);
                   res(e);
-                });
+                };
+                const timer = setTimeout(() => {
+                  waiting.splice(waiting.indexOf(waiter), 1);
+                  rej(new Error('no event on the stream'));
+                }, timeoutMs);
+                waiting.push(waiter);
               }),
             close: () => request.destroy(),
           });

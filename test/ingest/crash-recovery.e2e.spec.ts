@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MqttClient } from 'mqtt';
 import { sql } from 'kysely';
-import { SHARED_GEOFENCE_CACHE, TestApi, startTestApi } from '../support/api';
+import { TestApi, startTestApi } from '../support/api';
 import { EnrolledDevice, connectDevice, enrolDevice, fix } from '../support/devices';
 import { RunningMosquitto, startMosquitto } from '../support/mosquitto';
 import { startNodeProcess, stopNodeProcess } from '../support/node-process';
@@ -48,7 +48,7 @@ describe.each(modes)('ingest killed mid-stream (%s, Mosquitto)', (mode) => {
       JWT_SECRET: api.config.jwtSecret,
       DEVICE_SECRET_KEY: api.config.deviceSecretKey,
       DATA_DIR: dataDir,
-      GEOFENCE_CACHE_DIR: SHARED_GEOFENCE_CACHE,
+      GEOFENCE_CACHE_DIR: api.config.geofenceCacheDir,
       ZONE_CATALOGUE_SEED: 'none',
       INGEST_INSTANCE_ID: 'crash-test',
       INGEST_MQTT_CONNECTIONS: '16',

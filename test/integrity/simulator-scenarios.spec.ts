@@ -1,8 +1,6 @@
-import { join } from 'node:path';
-import { GeofenceIndex, loadIndex } from '@app/geofence';
+import type { GeofenceIndex } from '@app/geofence';
 import {
   SampledZoneProximity,
-  fromDecodedFix,
   integrityParams,
   integrityStep,
   integritySweep,
@@ -14,10 +12,11 @@ import {
 } from '@app/integrity';
 import { decodeDeviceMessage, type PreviousFix } from '@app/telemetry';
 import { TrackerFirmware, type Outgoing } from '../../simulator/src/firmware';
-import { loadPlaces, type Places } from '../../simulator/src/places';
+import type { Places } from '../../simulator/src/places';
 import { buildScenario, type ScenarioName } from '../../simulator/src/scenarios';
+import { fixtureIndex } from '../support/geofence-fixtures';
+import { fixturePlaces } from '../support/places';
 
-const CACHE_DIR = join(__dirname, '../../.data/geofence-cache');
 const END = Date.parse('2026-11-22T06:00:00Z');
 const IMEI = '356307042441013';
 const MINUTE = 60_000;
@@ -32,8 +31,8 @@ describe('integrity alerts from the simulator scenarios (real Peru geodata)', ()
   let index: GeofenceIndex;
 
   beforeAll(async () => {
-    places = loadPlaces();
-    ({ index } = await loadIndex(places.catalogue, { cacheDir: CACHE_DIR }));
+    places = fixturePlaces();
+    index = await fixtureIndex();
   });
 
   function replay(name: ScenarioName): { events: IntegrityEvent[]; state: IntegrityState | undefined } {
@@ -60,9 +59,8 @@ describe('integrity alerts from the simulator scenarios (real Peru geodata)', ()
       });
       expect(decoded.rejections).toEqual([]);
       for (const fix of decoded.fixes) {
-        keep(integrityStep(state, { type: 'fix', fix: fromDecodedFix(fix) }, ctx));
-        if (!previousFix || fix.deviceTime > previousFix.deviceTime)
-          previousFix = { deviceTime: fix.deviceTime, lat: fix.lat, lon: fix.lon };
+        keep(integrityStep(state, { type: 'fix', fix }, ctx));
+        if (!previousFix || fix.time > previousFix.time) previousFix = fix;
       }
     };
     const first = scenario.steps[0]!.sample.timeMs;

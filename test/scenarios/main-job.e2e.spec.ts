@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SHARED_GEOFENCE_CACHE } from '../support/api';
+import { seededGeofenceCache } from '../support/geofence-fixtures';
 import { freePort } from '../support/ports';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -65,7 +65,7 @@ describe('the main job (npm start) on embedded services', () => {
       DATA_DIR: dataDir,
       HTTP_PORT: String(await freePort()),
       MQTT_EMBEDDED_PORT: String(await freePort()),
-      GEOFENCE_CACHE_DIR: SHARED_GEOFENCE_CACHE,
+      GEOFENCE_CACHE_DIR: seededGeofenceCache(path.join(dataDir, 'geofence-cache')),
     });
     jobs.push(job);
     return job;

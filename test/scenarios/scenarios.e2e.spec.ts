@@ -13,10 +13,11 @@ import {
   runScenario,
   SimulatedDevice,
 } from '../../simulator/src/fleet';
-import { loadPlaces, ZONES } from '../../simulator/src/places';
+import { ZONES } from '../../simulator/src/places';
 import { buildScenario, SCENARIO_NAMES, ScenarioName } from '../../simulator/src/scenarios';
 import { AgencySetup, FAST_DISPATCH, Receiver, agencyWithWebhook, eventually } from '../dispatch/support';
-import { ADMIN_PASSWORD, SHARED_GEOFENCE_CACHE, TestApi, startTestApi } from '../support/api';
+import { ADMIN_PASSWORD, TestApi, startTestApi } from '../support/api';
+import { fixturePlaces } from '../support/places';
 import { RunningMosquitto, startMosquitto } from '../support/mosquitto';
 
 /**
@@ -51,7 +52,6 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
       {
         ...FAST_DISPATCH,
         ZONE_CATALOGUE_SEED: 'default',
-        GEOFENCE_CACHE_DIR: SHARED_GEOFENCE_CACHE,
         MQTT_EMBEDDED_PORT: '0',
         ...(mosquitto
           ? {
@@ -77,7 +77,7 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
     const mqttUrl = mosquitto?.url ?? api.app.get(IngestRuntime).brokerUrl;
     if (!mqttUrl) throw new Error('no broker');
     const target: FleetTarget = { registry, mqttUrl, stats: new FleetStats() };
-    const places = loadPlaces();
+    const places = fixturePlaces();
     const endMs = Date.now() - 60_000;
     // The machines are independent: their trackers report at the same time, as a fleet does.
     await Promise.all(
@@ -193,7 +193,38 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
       department: 'MADRE DE DIOS',
     });
     expect(receiver.verifiedIds(waterAgency.secret).has(event.id)).toBe(true);
-    // The agency subscribed to water bodies only: no other alert of the scenarios reaches it.
+    // The agency subscribed to water bodies only: no other alert of the scenarios reaches it. The dispatcher marks
+    // an event published in the transaction that writes its deliveries, so once every alert event so far is, a
+    // delivery of another alert to the agency would be there.
+    await eventually(
+      async () =>
+        (
+          await api.database.db
+            .selectFrom('outbox_events')
+            .select('id')
+            .where('aggregate_type', '=', 'violation')
+            .where('published_at', 'is', null)
+            .execute()
+        ).length === 0,
+      'every alert event routed',
+    );
+    const otherAlerts = new Set(
+      (
+        await api.database.db
+          .selectFrom('violations')
+          .select('id')
+          .where('zone_kind', '<>', 'water_body')
+          .execute()
+      ).map((v) => v.id),
+    );
+    const misrouted = (
+      await api.database.db
+        .selectFrom('deliveries')
+        .select(['violation_id', 'event_type'])
+        .where('agency_id', '=', waterAgency.id)
+        .execute()
+    ).filter((d) => otherAlerts.has(d.violation_id));
+    expect(misrouted).toEqual([]);
     const subjects = new Set(receiver.events().map((e) => e.subject));
     const others = (
       await api.database.db
@@ -250,8 +281,8 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
       expect(rows.map((v) => v.status)).toEqual(['retracted']);
     } else {
       // Mosquitto acknowledges on receipt and the flash follows at once, so it may reach ingest before the live
-      // fix; then the silence is covered before it is seen. Either way no went-dark alert stands.
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      // fix; then the silence is covered before it is seen. Either way no went-dark alert stands. Every fix of the
+      // scenario is stored (waited for before the tests), and an alert is written in its fix's transaction.
       expect((await wentDark()).filter((v) => v.status !== 'retracted')).toEqual([]);
     }
     expect(await zoneVerdicts('dark-near-river')).toEqual([]);

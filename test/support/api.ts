@@ -9,12 +9,10 @@ import { StorageMode } from '@app/db';
 import { createRegistryApi } from '../../apps/registry-api/src/registry-api';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { startIngest } from '../../apps/ingest/src/ingest.runtime';
+import { seededGeofenceCache } from './geofence-fixtures';
 import { TestDatabase, openTestDatabase } from './storage';
 
 export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
-
-/** Built geofence indexes are keyed by catalogue content, so every suite and run can share them. */
-export const SHARED_GEOFENCE_CACHE = path.resolve(__dirname, '../../.data/geofence-cache');
 
 export interface TestApi {
   readonly app: INestApplication;
@@ -42,7 +40,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
     DEVICE_SECRET_KEY: 'test-device-key-that-is-long-enough-0123456789',
     ZONE_CATALOGUE_SEED: 'none',
-    GEOFENCE_CACHE_DIR: SHARED_GEOFENCE_CACHE,
+    // The default catalogue and its index as built for this run: seeding the default catalogue loads them.
+    GEOFENCE_CACHE_DIR: seededGeofenceCache(path.join(dataDir, 'geofence-cache')),
     // A few broker connections are plenty for a suite's trackers.
     INGEST_MQTT_CONNECTIONS: '8',
     ...overrides,

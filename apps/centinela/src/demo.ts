@@ -73,7 +73,12 @@ export async function prepareDemo(settings: DemoSettings): Promise<Demo> {
     stats,
   );
   receiver.onDelivery((delivery) => view.delivered(delivery));
-  const fleet = new DemoFleet({ registry, mqttUrl: settings.mqttUrl, stats }, loadPlaces(), view, signIn);
+  const fleet = new DemoFleet(
+    { registry, mqttUrl: settings.mqttUrl, stats },
+    loadPlaces({ dataDir: config.geodataDir, cacheDir: config.geofenceCacheDir }),
+    view,
+    signIn,
+  );
   return {
     webhookUrl: receiver.baseUrl,
     agencies,

@@ -1,17 +1,20 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import type { DeviceMessage, DevicePublisher } from '@app/broker';
+import { DeviceTopics } from './device-topics';
 import { IngestCounters, IngestCountersSnapshot } from './ingest-counters';
 import { IngestPipeline } from './ingest.pipeline';
 import { IngestWorkerPool } from './workers/worker-pool';
 
 /**
- * Where device messages enter ingest: this thread's pipeline, or with INGEST_WORKERS the worker threads, each
- * running a pipeline of its own for its share of the trackers (this thread's then stays idle).
+ * Where device messages enter ingest: the topic of each is parsed here, once, and handed on with it to this
+ * thread's pipeline, or with INGEST_WORKERS to the worker threads, each running a pipeline of its own for its
+ * share of the trackers (this thread's then stays idle).
  */
 @Injectable()
 export class IngestIntake implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly workers: IngestWorkerPool | undefined;
+  private readonly topics = new DeviceTopics();
   private starting: Promise<void> | undefined;
 
   constructor(
@@ -40,7 +43,8 @@ export class IngestIntake implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Resolves once the message is handled for good (stored, or rejected with a reason); rejects if not stored. */
   submit(message: DeviceMessage): Promise<void> {
-    return this.workers ? this.workers.submit(message) : this.pipeline.submit(message);
+    const incoming = { message, topic: this.topics.parse(message.topic) };
+    return this.workers ? this.workers.submit(incoming) : this.pipeline.submit(incoming);
   }
 
   snapshot(): IngestCountersSnapshot {

@@ -2,16 +2,10 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { IntegrityMachine, IntegrityState, checkIntegrityState, parseIntegrityState } from '@app/integrity';
 import { DeviceState, checkState, parseState } from '@app/rules';
+import { Fix, FixFlag, isOnEarth } from '@app/telemetry';
 
-/** The newest position a tracker reported, as the console and the decoder's jump check need it. */
-export interface LastFix {
-  readonly time: number;
-  readonly receivedAt: number;
-  readonly lat: number;
-  readonly lon: number;
-  readonly speedKmh?: number;
-  readonly ignition?: boolean;
-}
+/** The newest position a tracker reported, as the console and the plausibility check need it: part of a fix. */
+export type LastFix = Readonly<Pick<Fix, 'time' | 'receivedAt' | 'lat' | 'lon' | 'speedKmh' | 'ignition'>>;
 
 /** Everything ingest keeps about one tracker between messages. */
 export interface LiveState {
@@ -320,4 +314,36 @@ function remember(states: Map<string, LiveState>, state: LiveState, max: number)
     const oldest = states.keys().next().value;
     if (oldest !== undefined) states.delete(oldest);
   }
+}
+
+/** Flags that make a fix's position unusable as the tracker's last (the plausibility check's own rule). */
+const POSITION_DOUBTS: readonly FixFlag[] = [
+  'null_island',
+  'out_of_range',
+  'no_gnss_fix',
+  'impossible_speed',
+];
+
+/**
+ * Keeps the newer of the tracker's last fix and `fix`, if its position is usable: as the fixes arrive and when
+ * they are replayed from storage alike. A wild position does not become the reference the next fix is judged by.
+ */
+export function advanceLastFix(state: LiveState, fix: Fix): void {
+  if (state.lastFix && fix.time <= state.lastFix.time) return;
+  if (!isOnEarth(fix.lat, fix.lon)) return;
+  for (const flag of fix.flags) if (POSITION_DOUBTS.includes(flag)) return;
+  state.lastFix = lastFixOf(fix);
+}
+
+/** The part of a fix the live state keeps. */
+export function lastFixOf(fix: Fix): LastFix {
+  const last: { -readonly [K in keyof LastFix]: LastFix[K] } = {
+    time: fix.time,
+    receivedAt: fix.receivedAt,
+    lat: fix.lat,
+    lon: fix.lon,
+  };
+  if (fix.speedKmh !== undefined) last.speedKmh = fix.speedKmh;
+  if (fix.ignition !== undefined) last.ignition = fix.ignition;
+  return last;
 }

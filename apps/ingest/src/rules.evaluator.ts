@@ -14,7 +14,6 @@ import {
   step,
   streamParams,
 } from '@app/rules';
-import { DecodedFix } from '@app/telemetry';
 import { ZoneCatalogueService } from '@app/zones';
 import { LiveState } from './live-state';
 
@@ -284,23 +283,4 @@ function writes(event: RuleEvent): boolean {
     default:
       return false;
   }
-}
-
-/** A decoded fix as the rules take it, with its id and the H3 cell already computed for its stored row. */
-export function toRuleFix(imei: string, id: string, fix: DecodedFix, cell: string | null): Fix {
-  const ruleFix: Fix = {
-    deviceId: imei,
-    id,
-    time: fix.deviceTime.getTime(),
-    receivedAt: fix.receivedAt.getTime(),
-    lat: fix.lat,
-    lon: fix.lon,
-  };
-  if (cell) ruleFix.cell = cell;
-  if (fix.speedKmh !== undefined) ruleFix.speedKmh = fix.speedKmh;
-  if (fix.ignition !== undefined) ruleFix.ignition = fix.ignition;
-  if (fix.hdop !== undefined) ruleFix.hdop = fix.hdop;
-  if (fix.satellites !== undefined) ruleFix.satellites = fix.satellites;
-  if (fix.towing !== undefined) ruleFix.towed = fix.towing;
-  return ruleFix;
 }

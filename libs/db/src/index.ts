@@ -4,6 +4,7 @@ export * from './errors';
 export * from './migrator';
 export * from './schema';
 export * from './store';
+export * from './position-fix';
 export * from './repositories/audit.repository';
 export * from './repositories/machines.repository';
 export * from './repositories/owners.repository';

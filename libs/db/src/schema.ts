@@ -199,6 +199,9 @@ export interface PositionsTable {
   flags: string[];
   trusted: boolean;
   sequence: ColumnType<string | null, number | null, number | null>;
+  /** 'none', 'warning' or 'critical', as the tracker reported it. */
+  gnss_jamming: ColumnType<string | null, string | null | undefined, string | null>;
+  gsm_jamming: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   source: string;
   message_id: string;
   message_index: number;

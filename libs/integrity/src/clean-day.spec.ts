@@ -24,7 +24,7 @@ describe('a clean simulated day of normal operation', () => {
   it('is not clean by accident: the same day with the tracker off for two hours raises exactly that', () => {
     const plan = CLEAN_DAY_FLEET[0]!;
     const fixes = cleanDay(plan, dayStart).filter(
-      (f) => f.deviceTime < dayStart + 14 * HOUR || f.deviceTime >= dayStart + 16 * HOUR,
+      (f) => f.time < dayStart + 14 * HOUR || f.time >= dayStart + 16 * HOUR,
     );
     const { events } = drive(live(fixes, MINUTE, dayStart + 24 * HOUR), context(plan.category));
     expect(new Set(events.map((e) => `${e.kind} ${e.alertId}`)).size).toBe(1);
@@ -50,7 +50,7 @@ describe('a clean day delivered late and out of order', () => {
           const outageTo = outageFrom + minutes * MINUTE;
           // Out of coverage: everything taken meanwhile arrives after it, in batches in random order.
           const fixes = cleanDay(plan, dayStart).map((f) =>
-            f.deviceTime >= outageFrom && f.deviceTime < outageTo
+            f.time >= outageFrom && f.time < outageTo
               ? { ...f, receivedAt: outageTo + Math.floor(rnd() * 10) * SECOND }
               : f,
           );

@@ -22,7 +22,7 @@ describe('GNSS jamming', () => {
       ['integrity_open', 'violation', 'reported_critical'],
       ['integrity_close', 'violation', 'reported_critical'],
     ]);
-    expect(jam[1]?.at).toBe(fixes[11]?.deviceTime);
+    expect(jam[1]?.at).toBe(fixes[11]?.time);
   });
 
   it('raises a warning when quality collapses while the tracker keeps reporting', () => {
@@ -34,8 +34,8 @@ describe('GNSS jamming', () => {
       type: 'integrity_open',
       severity: 'warning',
       cause: 'quality_collapse',
-      since: fixes[10]?.deviceTime,
-      at: fixes[20]?.deviceTime,
+      since: fixes[10]?.time,
+      at: fixes[20]?.time,
     });
     expect(jam[jam.length - 1]?.type).toBe('integrity_close');
   });

@@ -59,8 +59,8 @@ export function observeJamming(
           : undefined;
   const quality = { satellites: fix.satellites ?? null, hdop: fix.hdop ?? null };
   // Quality runs are judged in device-time order only; late buffered fixes do not break or extend them.
-  const inOrder = s.newest === null || fix.deviceTime > s.newest;
-  if (inOrder) s.newest = fix.deviceTime;
+  const inOrder = s.newest === null || fix.time > s.newest;
+  if (inOrder) s.newest = fix.time;
   if (reported) {
     s.goodFixes = 0;
     const text =
@@ -79,8 +79,8 @@ export function observeJamming(
             : reported === 'warning'
               ? 'reported_warning'
               : 'reported_gsm',
-        since: fix.deviceTime,
-        at: fix.deviceTime,
+        since: fix.time,
+        at: fix.time,
         description: text,
         evidence: [evidenceOf(fix)],
         details: { ...quality, gnssJamming: fix.gnssJamming ?? null, gsmJamming: fix.gsmJamming ?? null },
@@ -91,13 +91,13 @@ export function observeJamming(
   if (collapsed(fix, p)) {
     s.goodFixes = 0;
     if (s.poorSince === null) {
-      s.poorSince = fix.deviceTime;
+      s.poorSince = fix.time;
       s.poorFixes = 0;
       s.poorEvidence = [];
     }
     s.poorFixes++;
     if (s.poorEvidence.length < p.evidenceFixes) s.poorEvidence.push(evidenceOf(fix));
-    const span = fix.deviceTime - s.poorSince;
+    const span = fix.time - s.poorSince;
     if (
       s.poorFixes >= p.jamMinFixes &&
       span >= p.jamMinMs &&
@@ -110,7 +110,7 @@ export function observeJamming(
           severity: 'warning',
           cause: 'quality_collapse',
           since: s.poorSince,
-          at: fix.deviceTime,
+          at: fix.time,
           description: `Positioning quality collapsed for ${Math.round(span / 60_000)} min (${s.poorFixes} fixes) while the tracker kept reporting`,
           evidence: [...s.poorEvidence.slice(0, p.evidenceFixes - 1), evidenceOf(fix)],
           details: { ...quality, collapsedFixes: s.poorFixes, collapsedMs: span, lastGoodFixAt: s.lastGood },
@@ -126,13 +126,13 @@ export function observeJamming(
     s.goodFixes = 0;
     return undefined;
   }
-  s.lastGood = fix.deviceTime;
+  s.lastGood = fix.time;
   s.goodFixes++;
   if (s.goodFixes >= p.jamClearFixes) {
     return {
       type: 'clear',
       clearing: {
-        at: fix.deviceTime,
+        at: fix.time,
         description: `Positioning quality is good again (${s.goodFixes} good fixes without a jamming report)`,
         evidence: [evidenceOf(fix)],
         details: quality,

@@ -1,4 +1,4 @@
-import type { DecodedFix, DeviceStatus, FixEvent, FixFlag, GnssJammingState } from '@app/telemetry';
+import type { DeviceStatus, Fix, FixEvent, FixFlag } from '@app/telemetry';
 import type { MachineCategory } from '@app/registry';
 import type { IntegrityParams } from './params';
 
@@ -24,32 +24,28 @@ export interface DeclaredWindow {
 }
 
 /**
- * One fix as the integrity detectors see it; all times are epoch milliseconds. `fromDecodedFix` builds it
- * from the decoder's output. Flagged (untrusted) fixes are inputs here too.
+ * One fix as the integrity detectors read it: a view of `@app/telemetry`'s fix, with the same names. Flagged
+ * (untrusted) fixes are inputs here too.
  */
-export interface IntegrityFix {
-  /** Identifier of the stored position, quoted in evidence. */
-  id?: string;
-  /** When the tracker took the fix (its own clock). */
-  deviceTime: number;
-  /** When the platform received the message carrying it. */
-  receivedAt: number;
-  lat: number;
-  lon: number;
-  speedKmh?: number;
-  ignition?: boolean;
-  hdop?: number;
-  satellites?: number;
-  externalVoltageV?: number;
-  batteryV?: number;
-  events: readonly FixEvent[];
-  flags: readonly FixFlag[];
-  gnssJamming?: GnssJammingState;
-  gsmJamming?: boolean;
-  towing?: boolean;
-  unplugged?: boolean;
-  sequence?: number;
-}
+export type IntegrityFix = Pick<
+  Fix,
+  | 'id'
+  | 'time'
+  | 'receivedAt'
+  | 'lat'
+  | 'lon'
+  | 'speedKmh'
+  | 'ignition'
+  | 'hdop'
+  | 'satellites'
+  | 'externalVoltageV'
+  | 'batteryV'
+  | 'gnssJamming'
+  | 'gsmJamming'
+  | 'towing'
+  | 'unplugged'
+  | 'sequence'
+> & { readonly events: readonly FixEvent[]; readonly flags: readonly FixFlag[] };
 
 /** A status message of the tracker (`devices/{imei}/status`). */
 export interface IntegrityStatus {
@@ -163,31 +159,6 @@ export interface IntegrityResult<S> {
   events: IntegrityEvent[];
 }
 
-/** Converts a fix from `@app/telemetry`'s decoders (Dates) to the detectors' input (epoch ms). */
-export function fromDecodedFix(fix: DecodedFix, positionId?: string): IntegrityFix {
-  const out: IntegrityFix = {
-    deviceTime: fix.deviceTime.getTime(),
-    receivedAt: fix.receivedAt.getTime(),
-    lat: fix.lat,
-    lon: fix.lon,
-    events: fix.events,
-    flags: fix.flags,
-  };
-  if (positionId !== undefined) out.id = positionId;
-  if (fix.speedKmh !== undefined) out.speedKmh = fix.speedKmh;
-  if (fix.ignition !== undefined) out.ignition = fix.ignition;
-  if (fix.hdop !== undefined) out.hdop = fix.hdop;
-  if (fix.satellites !== undefined) out.satellites = fix.satellites;
-  if (fix.externalVoltageV !== undefined) out.externalVoltageV = fix.externalVoltageV;
-  if (fix.batteryV !== undefined) out.batteryV = fix.batteryV;
-  if (fix.gnssJamming !== undefined) out.gnssJamming = fix.gnssJamming;
-  if (fix.gsmJamming !== undefined) out.gsmJamming = fix.gsmJamming;
-  if (fix.towing !== undefined) out.towing = fix.towing;
-  if (fix.unplugged !== undefined) out.unplugged = fix.unplugged;
-  if (fix.sequence !== undefined) out.sequence = fix.sequence;
-  return out;
-}
-
 /** Converts a decoded status message to the detectors' input. */
 export function fromDeviceStatus(status: DeviceStatus): IntegrityStatus {
   const out: IntegrityStatus = { state: status.state, receivedAt: status.receivedAt.getTime() };
@@ -210,7 +181,7 @@ export function hasUsablePosition(fix: IntegrityFix): boolean {
 
 export function evidenceOf(fix: IntegrityFix): EvidenceFix {
   const e: EvidenceFix = {
-    deviceTime: fix.deviceTime,
+    deviceTime: fix.time,
     receivedAt: fix.receivedAt,
     lat: fix.lat,
     lon: fix.lon,

@@ -30,10 +30,10 @@ describe('power cut', () => {
     expect(power[0]).toMatchObject({
       severity: 'violation',
       cause: 'power_cut_event',
-      since: fixes[5]?.deviceTime,
+      since: fixes[5]?.time,
       details: { externalVoltageV: 0.2 },
     });
-    expect(power[1]?.at).toBe(fixes[12]?.deviceTime);
+    expect(power[1]?.at).toBe(fixes[12]?.time);
     expect(openAlerts(state)).toEqual([]);
   });
 
@@ -58,7 +58,7 @@ describe('power cut', () => {
       type: 'integrity_open',
       severity: 'warning',
       cause: 'voltage_drop',
-      since: sagging[5]?.deviceTime,
+      since: sagging[5]?.time,
     });
   });
 
@@ -74,7 +74,7 @@ describe('tamper, unplug, towing', () => {
     const tamper = ofKind(feed(fixes).events, 'tamper');
     expect(tamper.map((e) => e.type)).toEqual(['integrity_open', 'integrity_close']);
     expect(tamper[0]).toMatchObject({ severity: 'violation', cause: 'unplug' });
-    expect(tamper[1]?.at).toBe(fixes[40]?.deviceTime);
+    expect(tamper[1]?.at).toBe(fixes[40]?.time);
   });
 
   it('raises towing as a warning, escalated by a tamper report in the same alert', () => {

@@ -45,8 +45,8 @@ export function observePower(
   fix: IntegrityFix,
   params: IntegrityParams,
 ): Observation | undefined {
-  const inOrder = s.newest === null || fix.deviceTime > s.newest;
-  if (inOrder) s.newest = fix.deviceTime;
+  const inOrder = s.newest === null || fix.time > s.newest;
+  if (inOrder) s.newest = fix.time;
   const v = fix.externalVoltageV;
   const evidence = [evidenceOf(fix)];
   const details = {
@@ -94,7 +94,7 @@ export function observePower(
     return {
       type: 'clear',
       clearing: {
-        at: fix.deviceTime,
+        at: fix.time,
         description: restoredEvent
           ? 'The tracker reported that its power supply is back'
           : `The tracker's external supply is back to ${volts(v as number)}`,
@@ -118,8 +118,8 @@ function raise(
     finding: {
       severity,
       cause,
-      since: fix.deviceTime,
-      at: fix.deviceTime,
+      since: fix.time,
+      at: fix.time,
       description,
       evidence: [evidenceOf(fix)],
       details,
@@ -132,8 +132,8 @@ export function observeTamper(
   fix: IntegrityFix,
   params: IntegrityParams,
 ): Observation | undefined {
-  const inOrder = s.newest === null || fix.deviceTime > s.newest;
-  if (inOrder) s.newest = fix.deviceTime;
+  const inOrder = s.newest === null || fix.time > s.newest;
+  if (inOrder) s.newest = fix.time;
   const causes: { cause: string; severity: IntegritySeverity; text: string }[] = [];
   if (fix.events.includes('tamper'))
     causes.push({
@@ -154,27 +154,27 @@ export function observeTamper(
       text: 'the machine is being moved with ignition off (towing)',
     });
   if (causes.length > 0) {
-    s.lastIndication = Math.max(s.lastIndication ?? fix.deviceTime, fix.deviceTime);
+    s.lastIndication = Math.max(s.lastIndication ?? fix.time, fix.time);
     const worst = causes.find((c) => c.severity === 'violation') ?? (causes[0] as (typeof causes)[number]);
     return {
       type: 'raise',
       finding: {
         severity: worst.severity,
         cause: worst.cause,
-        since: fix.deviceTime,
-        at: fix.deviceTime,
+        since: fix.time,
+        at: fix.time,
         description: `The tracker reported that ${causes.map((c) => c.text).join('; ')}`,
         evidence: [evidenceOf(fix)],
         details: { causes: causes.map((c) => c.cause).join(','), ignition: fix.ignition ?? null },
       },
     };
   }
-  if (inOrder && s.lastIndication !== null && fix.deviceTime - s.lastIndication >= params.tamperClearMs) {
+  if (inOrder && s.lastIndication !== null && fix.time - s.lastIndication >= params.tamperClearMs) {
     return {
       type: 'clear',
       clearing: {
-        at: fix.deviceTime,
-        description: `No tamper, unplug or towing report for ${Math.round((fix.deviceTime - s.lastIndication) / 60_000)} min`,
+        at: fix.time,
+        description: `No tamper, unplug or towing report for ${Math.round((fix.time - s.lastIndication) / 60_000)} min`,
         evidence: [evidenceOf(fix)],
         details: { lastIndicationAt: s.lastIndication },
       },

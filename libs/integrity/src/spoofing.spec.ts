@@ -45,7 +45,7 @@ describe('spoofing', () => {
       ['integrity_update', 'violation'],
       ['integrity_close', 'violation'],
     ]);
-    expect(spoof[2]?.at).toBe(fixes[78]?.deviceTime);
+    expect(spoof[2]?.at).toBe(fixes[78]?.time);
   });
 
   it('takes the decoder impossible_speed flag when it has no trusted neighbour of its own, and not otherwise', () => {

@@ -52,8 +52,8 @@ export function observeSpoofing(
   category: MachineCategory,
   p: IntegrityParams,
 ): Observation | undefined {
-  const inOrder = s.newest === null || fix.deviceTime > s.newest;
-  if (inOrder) s.newest = fix.deviceTime;
+  const inOrder = s.newest === null || fix.time > s.newest;
+  if (inOrder) s.newest = fix.time;
   const findings: Finding[] = [];
   const found = (
     severity: Finding['severity'],
@@ -64,15 +64,15 @@ export function observeSpoofing(
     findings.push({
       severity,
       cause,
-      since: fix.deviceTime,
-      at: fix.deviceTime,
+      since: fix.time,
+      at: fix.time,
       description,
       evidence: [evidenceOf(fix)],
       details,
     });
 
   // Clocks.
-  const ahead = fix.deviceTime - fix.receivedAt;
+  const ahead = fix.time - fix.receivedAt;
   if (ahead > p.clockSkewToleranceMs || fix.flags.includes('future_time')) {
     found(
       'warning',
@@ -84,37 +84,37 @@ export function observeSpoofing(
   if (fix.sequence !== undefined) {
     const ref = s.sequence;
     const step = ref ? fix.sequence - ref.n : 0;
-    if (ref && step > 0 && step <= p.maxSequenceStep && fix.deviceTime < ref.t - p.clockSkewToleranceMs) {
+    if (ref && step > 0 && step <= p.maxSequenceStep && fix.time < ref.t - p.clockSkewToleranceMs) {
       found(
         'warning',
         'clock_vs_sequence',
-        `Sequence ${fix.sequence} follows ${ref.n} but its device time is ${Math.round((ref.t - fix.deviceTime) / 60_000)} min earlier`,
-        { sequence: fix.sequence, previousSequence: ref.n, clockBackMs: ref.t - fix.deviceTime },
+        `Sequence ${fix.sequence} follows ${ref.n} but its device time is ${Math.round((ref.t - fix.time) / 60_000)} min earlier`,
+        { sequence: fix.sequence, previousSequence: ref.n, clockBackMs: ref.t - fix.time },
       );
       s.sequence = { n: fix.sequence, t: ref.t };
-    } else if (!ref || step > 0 || (step < 0 && fix.deviceTime > ref.t)) {
+    } else if (!ref || step > 0 || (step < 0 && fix.time > ref.t)) {
       // Forward in both, or a restart of the counter (lower number, later time): the new reference.
-      s.sequence = { n: fix.sequence, t: fix.deviceTime };
+      s.sequence = { n: fix.sequence, t: fix.time };
     }
   }
 
   // Positions.
   if (hasUsablePosition(fix)) {
     const c = categoryParams(p, category);
-    const before = [...s.recent].reverse().find((r) => r.t < fix.deviceTime);
-    const after = s.recent.find((r) => r.t > fix.deviceTime);
+    const before = [...s.recent].reverse().find((r) => r.t < fix.time);
+    const after = s.recent.find((r) => r.t > fix.time);
     const neighbour = before ?? after;
     let impossible = false;
-    if (neighbour && neighbour.t !== fix.deviceTime) {
+    if (neighbour && neighbour.t !== fix.time) {
       const meters = distanceMeters(neighbour.lat, neighbour.lon, fix.lat, fix.lon);
-      const speed = kmh(meters, Math.abs(fix.deviceTime - neighbour.t));
+      const speed = kmh(meters, Math.abs(fix.time - neighbour.t));
       if (meters >= p.spoofMinJumpMeters && speed > c.maxPlausibleSpeedKmh) {
         impossible = true;
         const teleport = meters >= p.teleportMeters;
         found(
           'warning',
           teleport ? 'teleport' : 'impossible_speed',
-          `${teleport ? 'Teleport: ' : ''}the position jumped ${(meters / 1000).toFixed(1)} km in ${Math.round(Math.abs(fix.deviceTime - neighbour.t) / 1000)} s (${Math.round(speed)} km/h; a ${category.replace('_', ' ')} cannot exceed ${c.maxPlausibleSpeedKmh} km/h)`,
+          `${teleport ? 'Teleport: ' : ''}the position jumped ${(meters / 1000).toFixed(1)} km in ${Math.round(Math.abs(fix.time - neighbour.t) / 1000)} s (${Math.round(speed)} km/h; a ${category.replace('_', ' ')} cannot exceed ${c.maxPlausibleSpeedKmh} km/h)`,
           {
             jumpMeters: Math.round(meters),
             impliedSpeedKmh: Math.round(speed),
@@ -144,7 +144,7 @@ export function observeSpoofing(
       const f = s.frozen;
       if (fix.ignition === true && f && f.lat === lat && f.lon === lon) {
         f.fixes++;
-        const span = fix.deviceTime - f.since;
+        const span = fix.time - f.since;
         if (span >= p.identicalMs && f.fixes >= p.identicalMinFixes) {
           found(
             'violation',
@@ -155,13 +155,13 @@ export function observeSpoofing(
           (findings[findings.length - 1] as Finding).since = f.since;
         }
       } else {
-        s.frozen = fix.ignition === true ? { lat, lon, since: fix.deviceTime, fixes: 1 } : null;
+        s.frozen = fix.ignition === true ? { lat, lon, since: fix.time, fixes: 1 } : null;
       }
     }
   }
 
   if (findings.length > 0) {
-    s.lastIndication = Math.max(s.lastIndication ?? fix.deviceTime, fix.deviceTime);
+    s.lastIndication = Math.max(s.lastIndication ?? fix.time, fix.time);
     const worst = findings.find((f) => f.severity === 'violation') ?? (findings[0] as Finding);
     if (findings.length > 1) {
       worst.description = findings.map((f) => f.description).join('; ');
@@ -171,12 +171,12 @@ export function observeSpoofing(
     }
     return { type: 'raise', finding: worst };
   }
-  if (inOrder && s.lastIndication !== null && fix.deviceTime - s.lastIndication >= p.spoofClearMs) {
+  if (inOrder && s.lastIndication !== null && fix.time - s.lastIndication >= p.spoofClearMs) {
     return {
       type: 'clear',
       clearing: {
-        at: fix.deviceTime,
-        description: `No spoofing indication for ${Math.round((fix.deviceTime - s.lastIndication) / 60_000)} min`,
+        at: fix.time,
+        description: `No spoofing indication for ${Math.round((fix.time - s.lastIndication) / 60_000)} min`,
         evidence: [evidenceOf(fix)],
         details: { lastIndicationAt: s.lastIndication },
       },
@@ -186,7 +186,7 @@ export function observeSpoofing(
 }
 
 function insertRecent(s: SpoofingState, fix: IntegrityFix, max: number): void {
-  const r: RecentPosition = { t: fix.deviceTime, lat: fix.lat, lon: fix.lon };
+  const r: RecentPosition = { t: fix.time, lat: fix.lat, lon: fix.lon };
   let i = s.recent.length;
   while (i > 0 && (s.recent[i - 1] as RecentPosition).t > r.t) i--;
   if (s.recent[i - 1]?.t === r.t) return;

@@ -36,7 +36,7 @@ describe('went dark', () => {
     const ctx = context('dredge');
     const before = working(T0, PLACES.bocaColoradoRiver, 30);
     const vanished = before[before.length - 1] as IntegrityFix;
-    const back = fixAt(vanished.deviceTime + 60 * MINUTE, PLACES.bocaColoradoSouthBank);
+    const back = fixAt(vanished.time + 60 * MINUTE, PLACES.bocaColoradoSouthBank);
     const { events, state } = drive(live([...before, back]), ctx);
 
     const dark = ofKind(events, 'went_dark');
@@ -50,8 +50,8 @@ describe('went dark', () => {
     expect(open).toMatchObject({
       severity: 'violation',
       ruleId: 'integrity.went_dark',
-      since: vanished.deviceTime,
-      at: vanished.deviceTime + 15 * MINUTE,
+      since: vanished.time,
+      at: vanished.time + 15 * MINUTE,
       details: {
         nearestProhibitedZoneName: 'Río Madre de Dios',
         distanceToProhibitedZoneMeters: 0,
@@ -64,12 +64,12 @@ describe('went dark', () => {
     expect(open?.description).toMatch(/inside Río Madre de Dios and the machine was operating/);
     expect(open?.legalBasis).toMatch(/D\.L\. N° 1107/);
     const close = dark[dark.length - 1];
-    expect(close).toMatchObject({ alertId: open?.alertId, at: back.deviceTime, since: vanished.deviceTime });
+    expect(close).toMatchObject({ alertId: open?.alertId, at: back.time, since: vanished.time });
     expect(close?.details.gapMs).toBe(60 * MINUTE);
     expect(close?.details.reappearanceDistanceMeters).toBeGreaterThan(850);
     expect(close?.details.reappearanceDistanceMeters).toBeLessThan(950);
     expect(close?.details.reappearanceImpliedSpeedKmh).toBeCloseTo(0.9, 0);
-    expect(close?.evidence.map((e) => e.deviceTime)).toEqual([vanished.deviceTime, back.deviceTime]);
+    expect(close?.evidence.map((e) => e.deviceTime)).toEqual([vanished.time, back.time]);
     expect(openAlerts(state)).toEqual([]);
   });
 
@@ -159,16 +159,14 @@ describe('went dark', () => {
     const fixes = day
       .filter((_, i) => i < 60 || i >= 100)
       .map((f) =>
-        f.deviceTime >= day[30]!.deviceTime && f.deviceTime < day[150]!.deviceTime
-          ? { ...f, receivedAt: flushAt + 1 }
-          : f,
+        f.time >= day[30]!.time && f.time < day[150]!.time ? { ...f, receivedAt: flushAt + 1 } : f,
       );
     const { events, state } = drive(live(fixes), ctx);
     const dark = ofKind(events, 'went_dark');
     const final = dark[dark.length - 1];
     expect(final?.retracted).toBeUndefined();
-    expect(final?.since).toBe(day[59]!.deviceTime);
-    expect(final?.details.reappearedAt).toBe(day[100]!.deviceTime);
+    expect(final?.since).toBe(day[59]!.time);
+    expect(final?.details.reappearedAt).toBe(day[100]!.time);
     expect(final?.details.gapMs).toBe(41 * MINUTE);
     expect([...alertOutcomes(events).values()]).toEqual(['closed']);
     expect(openAlerts(state)).toEqual([]);
@@ -211,7 +209,7 @@ describe('went dark', () => {
   it('downgrades an ongoing silence once it reaches a window declared to start after the tracker went dark', () => {
     const fixes = working(T0, PLACES.bocaColoradoRiver, 10);
     const last = fixes[fixes.length - 1] as IntegrityFix;
-    const from = last.deviceTime + 40 * MINUTE;
+    const from = last.time + 40 * MINUTE;
     const ctx = context('dredge', {
       windows: [{ id: 'w-2', kind: 'out_of_service', from, to: from + 4 * HOUR }],
     });
@@ -276,7 +274,7 @@ describe('went dark', () => {
         fc.integer({ min: 1, max: 10 }),
         (silentMinutes, sweepMinutes) => {
           const before = working(T0, PLACES.laPampa, 20);
-          const after = working(before[19]!.deviceTime + silentMinutes * MINUTE, PLACES.laPampa, 5);
+          const after = working(before[19]!.time + silentMinutes * MINUTE, PLACES.laPampa, 5);
           const { events, state } = drive(live([...before, ...after], sweepMinutes * MINUTE), ctx);
           expect([...alertOutcomes(ofKind(events, 'went_dark')).values()]).toEqual(['closed']);
           const close = ofKind(events, 'went_dark').find((e) => e.type === 'integrity_close');

@@ -74,7 +74,7 @@ export interface DarkRun {
 
 export function coveragePoint(fix: IntegrityFix, params: IntegrityParams): CoveragePoint {
   const p: CoveragePoint = {
-    t: fix.deviceTime,
+    t: fix.time,
     rx: fix.receivedAt,
     lat: fix.lat,
     lon: fix.lon,

@@ -76,6 +76,11 @@ export class ConsumerConnection {
     return this.session?.ready === true;
   }
 
+  /** Whether it has stopped reading: it holds `receiveMaximum` unacknowledged messages. */
+  get holdingBack(): boolean {
+    return this.session?.paused === true;
+  }
+
   /** Connects and subscribes; rejects if the first attempt fails (later losses reconnect by themselves). */
   async start(): Promise<void> {
     await this.open();

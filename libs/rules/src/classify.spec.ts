@@ -16,7 +16,7 @@ describe(classifyActivity.name, () => {
     [{ ignition: true, speedKmh: 3 }, 'operating'],
     [{ ignition: true, speedKmh: 15 }, 'transported'],
     [{ ignition: false, speedKmh: 0 }, 'idle'],
-    [{ ignition: false, towed: true }, 'transported'],
+    [{ ignition: false, towing: true }, 'transported'],
     [{}, 'operating'],
   ] as const)('classifies %j as %s', (extra, activity) => {
     expect(classifyActivity(fix(extra), params)).toBe(activity);

@@ -30,7 +30,7 @@ export function judgeActivity(
   params: StreamParams,
   previous?: PreviousActivity,
 ): ActivityJudgement {
-  if (fix.towed === true) return { activity: 'transported', transportAnchor: fix.time };
+  if (fix.towing === true) return { activity: 'transported', transportAnchor: fix.time };
   if (fix.speedKmh !== undefined && fix.speedKmh >= params.transportSpeedKmh)
     return { activity: 'transported', transportAnchor: fix.time };
   const dt = previous ? fix.time - previous.t : 0;

@@ -1,5 +1,6 @@
 import type { ZoneKind } from '@app/geofence';
 import type { MachineCategory } from '@app/registry';
+import type { Fix as TrackerFix } from '@app/telemetry';
 
 export type { ZoneKind, MachineCategory };
 
@@ -8,28 +9,28 @@ export type Activity = 'operating' | 'transported' | 'idle';
 
 export const ACTIVITIES: readonly Activity[] = ['operating', 'transported', 'idle'];
 
-/** One position report of a tracker. All times are epoch milliseconds supplied by the caller. */
-export interface Fix {
-  deviceId: string;
-  /** Identifier of the stored position, copied into the evidence of events. */
-  id?: string;
-  /** When the tracker took the fix (event time). */
-  time: number;
-  /** When the platform received it; `receivedAt - time` is the delivery delay. */
-  receivedAt: number;
-  lat: number;
-  lon: number;
-  speedKmh?: number;
-  ignition?: boolean;
-  hdop?: number;
-  satellites?: number;
-  /** The tracker (or a declared transport) says the machine is being carried or towed. */
-  towed?: boolean;
-  /** The fix's stored H3 cell, passed through to the zone lookup. */
-  cell?: string;
+/**
+ * One position report of a tracker as the rules read it: a view of `@app/telemetry`'s fix, with the same names
+ * (times in epoch milliseconds supplied by the caller; `id` and `cell` set once the fix is stored).
+ */
+export type Fix = Pick<
+  TrackerFix,
+  | 'deviceId'
+  | 'id'
+  | 'time'
+  | 'receivedAt'
+  | 'lat'
+  | 'lon'
+  | 'speedKmh'
+  | 'ignition'
+  | 'hdop'
+  | 'satellites'
+  | 'towing'
+  | 'cell'
+> & {
   /** Zones at the fix when the caller already has them; skips the lookup for this fix. */
   zones?: readonly ZoneHit[];
-}
+};
 
 /** What the rules need to know about a zone containing a position. */
 export interface ZoneHit {

@@ -267,7 +267,7 @@ describe(step.name, () => {
     });
 
     it('attaches no verdict to a crossing while the machine is transported', () => {
-      const { events } = run(crossingTrack({ towed: true }), context('dredge'));
+      const { events } = run(crossingTrack({ towing: true }), context('dredge'));
       const [crossing] = ofType(events, 'crossing');
       expect(crossing?.zoneId).toBe('river');
       expect(crossing?.verdicts).toEqual([]);

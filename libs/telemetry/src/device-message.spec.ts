@@ -42,7 +42,7 @@ describe(decodeDeviceMessage.name, () => {
 
   it('passes the previous stored fix and limits to the decoders', () => {
     const payload = jsonPayload({ time: '2026-11-22T04:59:00Z', lat: -12, lon: -77 });
-    const previousFix = { deviceTime: new Date('2026-11-22T04:58:59Z'), lat: -13, lon: -77 };
+    const previousFix = { time: Date.parse('2026-11-22T04:58:59Z'), lat: -13, lon: -77 };
 
     const result = decodeDeviceMessage(`devices/${IMEI}/fixes`, payload, receivedAt, { previousFix });
 

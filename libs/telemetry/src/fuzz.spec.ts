@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { decodeJsonFixes } from './json/fix-decoder';
 import { isPlainObject } from './json/payload';
-import { DecodedFix, DecodeResult, FIX_EVENTS, FIX_FLAGS, FixEvent, REJECTION_REASONS } from './model';
+import { Fix, DecodeResult, FIX_EVENTS, FIX_FLAGS, FixEvent, REJECTION_REASONS } from './model';
 import {
   AvlCodec,
   AvlIoElement,
@@ -20,7 +20,7 @@ const RUNS = 2000;
 /** What every decode must satisfy, whatever the input: a total, well-formed answer. */
 function expectWellFormed(result: DecodeResult): void {
   for (const fix of result.fixes) {
-    expect(Number.isNaN(fix.deviceTime.getTime())).toBe(false);
+    expect(Number.isNaN(fix.time)).toBe(false);
     expect(Number.isFinite(fix.lat) && Number.isFinite(fix.lon)).toBe(true);
     expect(fix.flags.every((flag) => FIX_FLAGS.includes(flag))).toBe(true);
     expect(fix.trusted).toBe(fix.flags.length === 0);
@@ -84,7 +84,7 @@ describe('Teltonika decoder under fuzzing', () => {
         expect(fixes).toHaveLength(packet.records.length);
         packet.records.forEach((record, i) => {
           const fix = fixes[i]!;
-          expect(fix.deviceTime.getTime()).toBe(record.timestampMs);
+          expect(fix.time).toBe(record.timestampMs);
           expect(fix.lat).toBe(record.latitudeE7 / 1e7);
           expect(fix.lon).toBe(record.longitudeE7 / 1e7);
           expect([fix.speedKmh, fix.headingDeg, fix.altitudeM, fix.satellites]).toEqual([
@@ -203,7 +203,7 @@ describe('Teltonika decoder under fuzzing', () => {
 describe('JSON fix decoder under fuzzing', () => {
   interface ValidEntry {
     source: Record<string, unknown>;
-    expected: Omit<DecodedFix, 'flags' | 'trusted' | 'index'>;
+    expected: Omit<Fix, 'flags' | 'trusted' | 'index'>;
   }
 
   const optionalNumbers = {
@@ -240,9 +240,10 @@ describe('JSON fix decoder under fuzzing', () => {
     )
     .map((source) => {
       const expected: ValidEntry['expected'] = {
+        deviceId: '',
         source: 'json',
-        deviceTime: new Date(source.time),
-        receivedAt,
+        time: new Date(source.time as string | number).getTime(),
+        receivedAt: receivedAt.getTime(),
         lat: source.lat,
         lon: source.lon,
         events: FIX_EVENTS.filter((event) => ((source.events ?? []) as FixEvent[]).includes(event)),

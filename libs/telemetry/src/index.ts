@@ -3,13 +3,20 @@ export { DEFAULT_LIMITS, resolveLimits } from './options';
 export type { DecodeContext, DecodeLimits } from './options';
 export { DEVICE_CHANNELS, INBOUND_CHANNELS, deviceTopic, errorsTopic, parseDeviceTopic } from './topic';
 export type { DeviceChannel, DeviceTopic, TopicParseResult } from './topic';
-export { decodeDeviceMessage } from './device-message';
-export type { DeviceMessageResult } from './device-message';
-export { decodeJsonFixes, isFixEvent, JSON_NUMERIC_FIELDS, MAX_EVENTS_PER_FIX } from './json/fix-decoder';
+export { decodeDeviceMessage, decodeDevicePayload } from './device-message';
+export type { DeviceMessageResult, DevicePayloadResult } from './device-message';
+export {
+  decodeJsonFixDrafts,
+  decodeJsonFixes,
+  isFixEvent,
+  JSON_NUMERIC_FIELDS,
+  MAX_EVENTS_PER_FIX,
+} from './json/fix-decoder';
 export { decodeStatus, MAX_STATUS_TEXT } from './json/status-decoder';
 export type { StatusDecodeResult } from './json/status-decoder';
-export { decodeTeltonika, TELTONIKA_IO } from './teltonika/teltonika-decoder';
+export { decodeTeltonika, decodeTeltonikaDrafts, TELTONIKA_IO } from './teltonika/teltonika-decoder';
 export { readAvlPacket } from './teltonika/avl-reader';
+export type { DraftsResult } from './json/fix-decoder';
 export type { AvlReadResult } from './teltonika/avl-reader';
 export { writeAvlPacket } from './teltonika/avl-writer';
 export { CODEC_8, CODEC_8_EXTENDED } from './teltonika/avl-packet';

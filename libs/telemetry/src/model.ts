@@ -55,12 +55,18 @@ export interface TeltonikaRecordInfo {
   io: TeltonikaIoElement[];
 }
 
-export interface DecodedFix {
+/**
+ * One position report of a tracker, the same object from the decoder through storage to the rules and the
+ * integrity detectors (which read the fields they need: `Pick`s of this type). Times are epoch milliseconds.
+ */
+export interface Fix {
+  /** The tracker that reported it (its IMEI, from the topic). */
+  deviceId: string;
   source: FixSource;
-  /** Time of the fix on the device, UTC. */
-  deviceTime: Date;
-  /** When the message carrying the fix was received by the platform. */
-  receivedAt: Date;
+  /** When the tracker took the fix (its own clock). */
+  time: number;
+  /** When the platform received the message carrying the fix; `receivedAt - time` is the delivery delay. */
+  receivedAt: number;
   /** WGS84 decimal degrees. */
   lat: number;
   lon: number;
@@ -77,6 +83,7 @@ export interface DecodedFix {
   events: FixEvent[];
   gsmJamming?: boolean;
   gnssJamming?: GnssJammingState;
+  /** The tracker says the machine is being towed or carried. */
   towing?: boolean;
   unplugged?: boolean;
   /** Per-device counter; it may restart from 0 after a reboot, so it is evidence, not a key. */
@@ -88,6 +95,15 @@ export interface DecodedFix {
   /** Position of the fix in its message (batch index or AVL record index). */
   index: number;
   teltonika?: TeltonikaRecordInfo;
+  /** Identifier of the stored position (`positionId`), quoted in the evidence of verdicts and alerts; set once stored. */
+  id?: string;
+  /** The H3 cell stored with the fix, handed to the zone lookup; set once stored. */
+  cell?: string;
+}
+
+/** The identifier of a tracker's stored fix: its IMEI and fix time (one fix per tracker and time is stored). */
+export function positionId(deviceId: string, time: number): string {
+  return `${deviceId}@${new Date(time).toISOString()}`;
 }
 
 export const REJECTION_REASONS = [
@@ -136,7 +152,7 @@ export interface Rejection {
 }
 
 export interface DecodeResult {
-  fixes: DecodedFix[];
+  fixes: Fix[];
   rejections: Rejection[];
 }
 
@@ -153,8 +169,4 @@ export interface DeviceStatus {
 }
 
 /** The last stored fix of the device, used to judge the implied speed of the first new fix. */
-export interface PreviousFix {
-  deviceTime: Date;
-  lat: number;
-  lon: number;
-}
+export type PreviousFix = Pick<Fix, 'time' | 'lat' | 'lon'>;

@@ -28,6 +28,8 @@ export const DEFAULT_LIMITS: Readonly<DecodeLimits> = Object.freeze({
 });
 
 export interface DecodeContext {
+  /** The device whose message it is (the topic's IMEI), set on every fix; `decodeDeviceMessage` takes it from the topic. */
+  deviceId?: string;
   /** Last stored fix of the device, if any. */
   previousFix?: PreviousFix;
   /** IMEI the MQTT client authenticated as; a topic naming another IMEI is refused. */

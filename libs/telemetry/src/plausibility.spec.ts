@@ -3,16 +3,17 @@ import { assessPlausibility, FixDraft } from './plausibility';
 
 const receivedAt = new Date('2026-11-22T05:00:00Z');
 const draft = (overrides: Partial<FixDraft> = {}): FixDraft => ({
+  deviceId: '356307042441013',
   source: 'json',
-  deviceTime: new Date('2026-11-22T04:59:00Z'),
-  receivedAt,
+  time: Date.parse('2026-11-22T04:59:00Z'),
+  receivedAt: receivedAt.getTime(),
   lat: -12.0464,
   lon: -77.0428,
   events: [],
   index: 0,
   ...overrides,
 });
-const at = (iso: string) => new Date(iso);
+const at = (iso: string) => Date.parse(iso);
 const flagsOf = (drafts: FixDraft[], previousFix?: Parameters<typeof assessPlausibility>[3]) =>
   assessPlausibility(drafts, receivedAt, DEFAULT_LIMITS, previousFix).map((fix) => fix.flags);
 
@@ -30,8 +31,8 @@ describe(assessPlausibility.name, () => {
     ['no_gnss_fix', { satellites: 0 }],
     ['low_quality', { satellites: 3 }],
     ['low_quality', { hdop: 10.1 }],
-    ['future_time', { deviceTime: at('2026-11-22T05:05:01Z') }],
-    ['stale_time', { deviceTime: at('2026-10-23T04:59:59Z') }],
+    ['future_time', { time: at('2026-11-22T05:05:01Z') }],
+    ['stale_time', { time: at('2026-10-23T04:59:59Z') }],
   ] as const)('flags %s for %p', (flag, overrides) => {
     const [fix] = assessPlausibility([draft(overrides)], receivedAt, DEFAULT_LIMITS);
 
@@ -40,9 +41,9 @@ describe(assessPlausibility.name, () => {
   });
 
   it.each([
-    ['exactly 5 minutes ahead', { deviceTime: at('2026-11-22T05:05:00Z') }],
+    ['exactly 5 minutes ahead', { time: at('2026-11-22T05:05:00Z') }],
     ['4 satellites and HDOP 10', { satellites: 4, hdop: 10 }],
-    ['exactly 30 days old', { deviceTime: at('2026-10-23T05:00:00Z') }],
+    ['exactly 30 days old', { time: at('2026-10-23T05:00:00Z') }],
   ])('does not flag a fix at the limit: %s', (_, overrides) => {
     expect(flagsOf([draft(overrides)])).toEqual([[]]);
   });
@@ -50,7 +51,7 @@ describe(assessPlausibility.name, () => {
   it('honours configured limits', () => {
     const limits = { ...DEFAULT_LIMITS, maxFutureSkewMs: 0, minSatellites: 6 };
     const [fix] = assessPlausibility(
-      [draft({ deviceTime: at('2026-11-22T05:00:01Z'), satellites: 5 })],
+      [draft({ time: at('2026-11-22T05:00:01Z'), satellites: 5 })],
       receivedAt,
       limits,
     );
@@ -60,8 +61,8 @@ describe(assessPlausibility.name, () => {
 
   it('flags the later of two fixes whose implied speed is impossible', () => {
     const flags = flagsOf([
-      draft({ deviceTime: at('2026-11-22T04:58:00Z'), lat: -12.0 }),
-      draft({ deviceTime: at('2026-11-22T04:59:00Z'), lat: -11.9 }),
+      draft({ time: at('2026-11-22T04:58:00Z'), lat: -12.0 }),
+      draft({ time: at('2026-11-22T04:59:00Z'), lat: -11.9 }),
     ]);
 
     expect(flags).toEqual([[], ['impossible_speed']]);
@@ -69,8 +70,8 @@ describe(assessPlausibility.name, () => {
 
   it('judges implied speed in device-time order, whatever the batch order', () => {
     const flags = flagsOf([
-      draft({ deviceTime: at('2026-11-22T04:59:00Z'), lat: -11.9 }),
-      draft({ deviceTime: at('2026-11-22T04:58:00Z'), lat: -12.0 }),
+      draft({ time: at('2026-11-22T04:59:00Z'), lat: -11.9 }),
+      draft({ time: at('2026-11-22T04:58:00Z'), lat: -12.0 }),
     ]);
 
     expect(flags).toEqual([['impossible_speed'], []]);
@@ -78,9 +79,9 @@ describe(assessPlausibility.name, () => {
 
   it('does not let one wild fix cast doubt on the good fix after it', () => {
     const flags = flagsOf([
-      draft({ deviceTime: at('2026-11-22T04:57:00Z'), lat: -12.0 }),
-      draft({ deviceTime: at('2026-11-22T04:58:00Z'), lat: -5.0 }),
-      draft({ deviceTime: at('2026-11-22T04:59:00Z'), lat: -12.001 }),
+      draft({ time: at('2026-11-22T04:57:00Z'), lat: -12.0 }),
+      draft({ time: at('2026-11-22T04:58:00Z'), lat: -5.0 }),
+      draft({ time: at('2026-11-22T04:59:00Z'), lat: -12.001 }),
     ]);
 
     expect(flags).toEqual([[], ['impossible_speed'], []]);
@@ -88,26 +89,26 @@ describe(assessPlausibility.name, () => {
 
   it('does not measure speed from a null-island fix', () => {
     const flags = flagsOf([
-      draft({ deviceTime: at('2026-11-22T04:58:00Z'), lat: 0, lon: 0 }),
-      draft({ deviceTime: at('2026-11-22T04:59:00Z') }),
+      draft({ time: at('2026-11-22T04:58:00Z'), lat: 0, lon: 0 }),
+      draft({ time: at('2026-11-22T04:59:00Z') }),
     ]);
 
     expect(flags).toEqual([['null_island'], []]);
   });
 
   it('measures the first fix against the previous stored fix', () => {
-    const previousFix = { deviceTime: at('2026-11-22T04:58:30Z'), lat: -12.3, lon: -77.0428 };
+    const previousFix = { time: at('2026-11-22T04:58:30Z'), lat: -12.3, lon: -77.0428 };
 
     expect(flagsOf([draft()], previousFix)).toEqual([['impossible_speed']]);
     expect(flagsOf([draft()], { ...previousFix, lat: -12.047 })).toEqual([[]]);
   });
 
   it('places the previous stored fix in time order among the fixes of a late batch', () => {
-    const previousFix = { deviceTime: at('2026-11-22T04:59:00Z'), lat: -12.5, lon: -77.0428 };
+    const previousFix = { time: at('2026-11-22T04:59:00Z'), lat: -12.5, lon: -77.0428 };
     const flags = flagsOf(
       [
-        draft({ deviceTime: at('2026-11-22T04:58:00Z'), lat: -12.0 }),
-        draft({ deviceTime: at('2026-11-22T04:59:30Z'), lat: -12.5 }),
+        draft({ time: at('2026-11-22T04:58:00Z'), lat: -12.0 }),
+        draft({ time: at('2026-11-22T04:59:30Z'), lat: -12.5 }),
       ],
       previousFix,
     );
@@ -116,21 +117,21 @@ describe(assessPlausibility.name, () => {
   });
 
   it('measures a fix taken at the same time as the previous stored fix against it', () => {
-    const previousFix = { deviceTime: at('2026-11-22T04:59:00Z'), lat: -12.3, lon: -77.0428 };
+    const previousFix = { time: at('2026-11-22T04:59:00Z'), lat: -12.3, lon: -77.0428 };
 
     expect(flagsOf([draft()], previousFix)).toEqual([['impossible_speed']]);
   });
 
   it('measures nothing against a previous stored fix newer than the batch', () => {
-    const previousFix = { deviceTime: at('2026-11-22T05:00:00Z'), lat: -12.3, lon: -77.0428 };
+    const previousFix = { time: at('2026-11-22T05:00:00Z'), lat: -12.3, lon: -77.0428 };
 
     expect(flagsOf([draft()], previousFix)).toEqual([[]]);
   });
 
   it('allows a plausible drive: 1 km in one minute is 60 km/h', () => {
     const flags = flagsOf([
-      draft({ deviceTime: at('2026-11-22T04:58:00Z'), lat: -12.0 }),
-      draft({ deviceTime: at('2026-11-22T04:59:00Z'), lat: -12.009 }),
+      draft({ time: at('2026-11-22T04:58:00Z'), lat: -12.0 }),
+      draft({ time: at('2026-11-22T04:59:00Z'), lat: -12.009 }),
     ]);
 
     expect(flags).toEqual([[], []]);

@@ -1,8 +1,8 @@
 import { distanceMeters, isOnEarth } from './geo';
-import { DecodedFix, FIX_FLAGS, FixFlag, PreviousFix } from './model';
+import { FIX_FLAGS, Fix, FixFlag, PreviousFix } from './model';
 import { DecodeLimits } from './options';
 
-export type FixDraft = Omit<DecodedFix, 'flags' | 'trusted'>;
+export type FixDraft = Omit<Fix, 'flags' | 'trusted'>;
 
 /** A set of flags as bits, bit i standing for `FIX_FLAGS[i]`: a fix is assessed on every message ingest takes. */
 type FlagBits = number;
@@ -32,15 +32,16 @@ export function assessPlausibility(
   receivedAt: Date,
   limits: DecodeLimits,
   previousFix?: PreviousFix,
-): DecodedFix[] {
-  const flags = drafts.map((draft) => intrinsicFlags(draft, receivedAt, limits));
-  const times = drafts.map((draft) => draft.deviceTime.getTime());
+): Fix[] {
+  const received = receivedAt.getTime();
+  const flags = drafts.map((draft) => intrinsicFlags(draft, received, limits));
+  const times = drafts.map((draft) => draft.time);
   const order = drafts.length === 1 ? [0] : drafts.map((_, i) => i).sort((a, b) => times[a]! - times[b]!);
 
   // The previous fix takes its place in time order, before the drafts of its own time.
   let previous =
     previousFix && isOnEarth(previousFix.lat, previousFix.lon)
-      ? { position: previousFix, time: previousFix.deviceTime.getTime() }
+      ? { position: previousFix, time: previousFix.time }
       : undefined;
   let anchor: PreviousFix | undefined;
   for (const i of order) {
@@ -62,14 +63,14 @@ export function assessPlausibility(
   // Completed in place: copying every field of every fix cost more than the checks themselves.
   return drafts.map((draft, i) => {
     const set = flags[i]!;
-    const fix = draft as FixDraft & Pick<DecodedFix, 'flags' | 'trusted'>;
+    const fix = draft as FixDraft & Pick<Fix, 'flags' | 'trusted'>;
     fix.flags = set === 0 ? [] : FIX_FLAGS.filter((_, b) => (set & (1 << b)) !== 0);
     fix.trusted = set === 0;
     return fix;
   });
 }
 
-function intrinsicFlags(draft: FixDraft, receivedAt: Date, limits: DecodeLimits): FlagBits {
+function intrinsicFlags(draft: FixDraft, receivedAt: number, limits: DecodeLimits): FlagBits {
   let flags = 0;
   if (!isOnEarth(draft.lat, draft.lon)) flags |= OUT_OF_RANGE;
   else if (Math.abs(draft.lat) < NULL_ISLAND_DEGREES && Math.abs(draft.lon) < NULL_ISLAND_DEGREES)
@@ -77,7 +78,7 @@ function intrinsicFlags(draft: FixDraft, receivedAt: Date, limits: DecodeLimits)
   if (draft.satellites === 0) flags |= NO_GNSS_FIX;
   else if (draft.satellites !== undefined && draft.satellites < limits.minSatellites) flags |= LOW_QUALITY;
   if (draft.hdop !== undefined && draft.hdop > limits.maxHdop) flags |= LOW_QUALITY;
-  const ageMs = receivedAt.getTime() - draft.deviceTime.getTime();
+  const ageMs = receivedAt - draft.time;
   if (-ageMs > limits.maxFutureSkewMs) flags |= FUTURE_TIME;
   if (ageMs > limits.maxAgeMs) flags |= STALE_TIME;
   return flags;
@@ -85,6 +86,6 @@ function intrinsicFlags(draft: FixDraft, receivedAt: Date, limits: DecodeLimits)
 
 /** Fixes less than a second apart are treated as one second apart, so GNSS jitter is not an infinite speed. */
 function impliedSpeedKmh(from: PreviousFix, to: PreviousFix): number {
-  const seconds = Math.max(1, (to.deviceTime.getTime() - from.deviceTime.getTime()) / 1000);
+  const seconds = Math.max(1, (to.time - from.time) / 1000);
   return (distanceMeters(from.lat, from.lon, to.lat, to.lon) / seconds) * 3.6;
 }

@@ -14,26 +14,8 @@ export interface DeviceTopic {
 
 export type TopicParseResult = { ok: true; topic: DeviceTopic } | { ok: false; rejection: Rejection };
 
-/**
- * Valid topics parsed before. A tracker publishes on the same few topics all its life, and ingest reads a
- * message's topic at several steps; the parse (a split and the IMEI's Luhn check) is done once per topic.
- */
-const parsedTopics = new Map<string, TopicParseResult>();
-const PARSED_TOPICS_KEPT = 100_000;
-
 /** Parses `devices/{imei}/{channel}`. The IMEI must be 15 digits with a valid Luhn check digit. */
 export function parseDeviceTopic(topic: string): TopicParseResult {
-  const known = parsedTopics.get(topic);
-  if (known) return known;
-  const parsed = parseUncached(topic);
-  if (!parsed.ok) return parsed;
-  if (parsedTopics.size >= PARSED_TOPICS_KEPT) parsedTopics.clear();
-  const kept: TopicParseResult = Object.freeze({ ok: true, topic: Object.freeze(parsed.topic) });
-  parsedTopics.set(topic, kept);
-  return kept;
-}
-
-function parseUncached(topic: string): TopicParseResult {
   const parts = topic.split('/');
   if (parts.length !== 3 || parts[0] !== 'devices') {
     return refuse('unknown_topic', `topic "${truncate(topic)}" is not devices/{imei}/{channel}`);

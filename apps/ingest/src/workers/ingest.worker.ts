@@ -8,6 +8,7 @@ import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppConfig, ConfigModule } from '@app/config';
+import { parseDeviceTopic } from '@app/telemetry';
 import { Database, DbModule } from '@app/db';
 import { logLevelsUpTo, openConfiguredDatabase } from '@app/platform';
 import { ZoneCatalogueService } from '@app/zones';
@@ -71,10 +72,23 @@ function serve(app: INestApplicationContext): void {
   const take = (message: WireMessage) => {
     pipeline
       .submit({
-        topic: message.topic,
-        payload: Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength),
-        receivedAt: new Date(message.receivedAt),
-        ...(message.authenticatedImei !== undefined ? { authenticatedImei: message.authenticatedImei } : {}),
+        message: {
+          topic: message.topic,
+          payload: Buffer.from(
+            message.payload.buffer,
+            message.payload.byteOffset,
+            message.payload.byteLength,
+          ),
+          receivedAt: new Date(message.receivedAt),
+          ...(message.authenticatedImei !== undefined
+            ? { authenticatedImei: message.authenticatedImei }
+            : {}),
+        },
+        // Parsed once, by the main thread; a refused topic is parsed again for its rejection.
+        topic:
+          message.imei !== undefined && message.channel !== undefined
+            ? { ok: true, topic: { imei: message.imei, channel: message.channel } }
+            : parseDeviceTopic(message.topic),
       })
       .then(
         () => done.push(message.id),

@@ -1,4 +1,5 @@
 import type { AppConfig } from '@app/config';
+import type { DeviceChannel } from '@app/telemetry';
 import type { IngestCountersSnapshot } from '../ingest-counters';
 
 /** What a worker thread starts with. */
@@ -16,6 +17,9 @@ export interface WireMessage {
   readonly payload: Uint8Array;
   readonly receivedAt: number;
   readonly authenticatedImei?: string;
+  /** The topic as the main thread parsed it; absent when the topic was refused. */
+  readonly imei?: string;
+  readonly channel?: DeviceChannel;
 }
 
 /** From the main thread to a worker. */

@@ -1,4 +1,4 @@
-import { laneOfImei } from '../ingest.pipeline';
+import { laneOfImei } from '../pipeline/lanes';
 import { slotOf } from './worker-pool';
 
 describe(slotOf.name, () => {

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { DeviceMessage, DevicePublisher } from '@app/broker';
+import type { DevicePublisher } from '@app/broker';
 import { IngestCountersSnapshot, sumCounters } from '../ingest-counters';
 import type { AppConfig } from '@app/config';
+import type { IncomingMessage } from '../stages/batch-message';
 import type { FromWorker, ToWorker, WireMessage, WorkerData } from './protocol';
 
 /** The young generation of each thread: the process's (`--max-semi-space-size`, three semi-spaces in V8). */
@@ -65,8 +66,9 @@ export class IngestWorkerPool {
     await Promise.all(this.slots.map((slot) => this.spawn(slot)));
   }
 
-  submit(message: DeviceMessage): Promise<void> {
-    const slot = this.slots[slotOf(message.topic, this.slots.length)] as Slot;
+  submit(incoming: IncomingMessage): Promise<void> {
+    const { message, topic } = incoming;
+    const slot = this.slots[slotOfImei(topic.ok ? topic.topic.imei : '', this.slots.length)] as Slot;
     const id = ++this.nextId;
     return new Promise<void>((resolve, reject) => {
       if (!slot.worker || this.stopping) {
@@ -80,6 +82,7 @@ export class IngestWorkerPool {
         payload: message.payload,
         receivedAt: message.receivedAt.getTime(),
         ...(message.authenticatedImei !== undefined ? { authenticatedImei: message.authenticatedImei } : {}),
+        ...(topic.ok ? { imei: topic.topic.imei, channel: topic.topic.channel } : {}),
       });
       if (!slot.flushing) {
         slot.flushing = true;

@@ -85,6 +85,8 @@ const POSITION_FIELDS: readonly Field<NewPosition>[] = [
   ['flags', 'text[]', 'text-array'],
   ['trusted', 'boolean', 'boolean'],
   ['sequence', 'bigint', 'number'],
+  ['gnss_jamming', 'text', 'text'],
+  ['gsm_jamming', 'boolean', 'boolean'],
   ['source', 'text', 'text'],
   ['message_id', 'uuid', 'text'],
   ['message_index', 'integer', 'number'],
@@ -171,7 +173,8 @@ export class PositionsRepository {
 
   /**
    * The fixes to fold into rebuilt live states (trusted and flagged: the rules take the trusted ones, the integrity
-   * detectors all), per tracker in the order ingest first saw them (arrival, then fix time).
+   * detectors all), per tracker in the order ingest first saw them: by arrival, each message's fixes together in
+   * their order in the message.
    */
   replayable(requests: readonly ReplayRequest[]): Promise<PositionRow[]> {
     if (requests.length === 0) return Promise.resolve([]);
@@ -191,7 +194,8 @@ export class PositionsRepository {
       )
       .orderBy('imei')
       .orderBy('received_at')
-      .orderBy('fix_time')
+      .orderBy('message_id')
+      .orderBy('message_index')
       .execute();
   }
 

@@ -3,10 +3,10 @@ import { Geodesic } from 'geographiclib-geodesic';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { FeatureCollection, MultiPolygon, Polygon, Position } from 'geojson';
+import { fixtureCatalogue, fixtureIndex } from '../../../../test/support/geofence-fixtures';
 import type { Zone } from '../model';
-import { loadIndex } from '../index/load';
 import type { GeofenceIndex } from '../index/geofence-index';
-import { defaultCacheDir, defaultDataDir, loadDefaultCatalogue } from './default-catalogue';
+import { defaultDataDir } from './default-catalogue';
 
 /**
  * Differential test of the index over the real Peru catalogue against independent implementations:
@@ -16,6 +16,11 @@ import { defaultCacheDir, defaultDataDir, loadDefaultCatalogue } from './default
  * points whose reference distance is within 0.1 m of the buffer are not compared.
  */
 const RIVER_BAND_M = 0.1;
+/**
+ * The reference answers (turf, geographiclib over every zone) take 5–30 s per test on a loaded 2-core machine and
+ * about three times that with both cores busy; they wait for nothing, so the limit only guards against a hang.
+ */
+const REFERENCE_TIMEOUT_MS = 300_000;
 const geod = Geodesic.WGS84;
 
 function lines(z: Zone): Position[][] {
@@ -86,8 +91,9 @@ describe('zone index over the real Peru catalogue (differential)', () => {
   const riverZones: number[] = [];
 
   beforeAll(async () => {
-    const { catalogue } = loadDefaultCatalogue();
-    ({ index } = await loadIndex(catalogue, { cacheDir: defaultCacheDir() }));
+    // Imported and indexed once per run by the global setup, with the code under test.
+    const { catalogue } = fixtureCatalogue();
+    index = await fixtureIndex();
     zones = catalogue.zones;
     bboxes = zones.map((z) => turf.bbox(z.geometry) as number[]);
     zones.forEach((z, i) => (z.bufferMeters !== undefined ? riverZones : polygonZones).push(i));
@@ -139,7 +145,7 @@ describe('zone index over the real Peru catalogue (differential)', () => {
     for (let i = 0; i < 4000; i++) probes.push({ lon: -81.4 + random() * 13, lat: -18.4 + random() * 18.4, what: 'random' });
     const r = compare(probes);
     expect(r.mismatches).toEqual([]);
-  });
+  }, REFERENCE_TIMEOUT_MS);
 
   it('agrees on vertices, points on edges and points just off edges of every polygon zone', () => {
     const probes: Probe[] = [];
@@ -164,7 +170,7 @@ describe('zone index over the real Peru catalogue (differential)', () => {
     const r = compare(probes);
     expect(r.compared).toBeGreaterThan(3500);
     expect(r.mismatches).toEqual([]);
-  });
+  }, REFERENCE_TIMEOUT_MS);
 
   it('agrees with WGS84 geodesic distances along rivers, just inside and outside their buffers', () => {
     const probes: Probe[] = [];
@@ -189,7 +195,7 @@ describe('zone index over the real Peru catalogue (differential)', () => {
     const r = compare(probes);
     expect(r.compared).toBeGreaterThan(600);
     expect(r.mismatches).toEqual([]);
-  });
+  }, REFERENCE_TIMEOUT_MS);
 
   it('agrees where machines actually work (mining detections in Madre de Dios and beyond)', () => {
     const fc = JSON.parse(readFileSync(join(defaultDataDir(), 'mining-detections-2019-2025.geojson'), 'utf8')) as FeatureCollection;
@@ -199,10 +205,10 @@ describe('zone index over the real Peru catalogue (differential)', () => {
     });
     const r = compare(probes);
     expect(r.mismatches).toEqual([]);
-  });
+  }, REFERENCE_TIMEOUT_MS);
 
   it('imports the default catalogue with stable ids, reporting every rejected or merged feature', () => {
-    const { catalogue, report } = loadDefaultCatalogue();
+    const { catalogue, report } = fixtureCatalogue();
     const ids = new Set(catalogue.zones.map((z) => z.id));
     for (const id of ['sernanp-rn09', 'sernanp-pn03', 'sernanp-za-rn09', 'ingemmet-ot000033', 'goremad-rio-madre', 'dep-17', 'ne-lago-lago-titicaca']) {
       expect(ids.has(id)).toBe(true);

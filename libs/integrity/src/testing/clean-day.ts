@@ -74,7 +74,7 @@ export function cleanDay(plan: CleanDayPlan, dayStart: number): IntegrityFix[] {
     const isolatedLoss = rnd() < 0.004;
     const fix: IntegrityFix = {
       id: `${plan.category}-${t}`,
-      deviceTime: t,
+      time: t,
       receivedAt: t + SECOND + Math.floor(rnd() * 7 * SECOND),
       ...jitter(p, 3),
       speedKmh: 0,
@@ -130,8 +130,7 @@ export function cleanDay(plan: CleanDayPlan, dayStart: number): IntegrityFix[] {
     [dayStart + 15 * HOUR + 20 * MINUTE, 12],
   ] as const) {
     const back = from + minutes * MINUTE + 4 * SECOND;
-    for (const f of fixes)
-      if (f.deviceTime >= from && f.deviceTime < from + minutes * MINUTE) f.receivedAt = back;
+    for (const f of fixes) if (f.time >= from && f.time < from + minutes * MINUTE) f.receivedAt = back;
   }
   return fixes;
 }

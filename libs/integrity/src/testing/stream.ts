@@ -37,7 +37,7 @@ export function context(
 export function fixAt(t: number, place: Place, extra: Partial<IntegrityFix> = {}): IntegrityFix {
   return {
     id: `pos-${t}`,
-    deviceTime: t,
+    time: t,
     receivedAt: t + 3 * SECOND,
     lat: place.lat,
     lon: place.lon,

@@ -32,9 +32,10 @@ describe(decodeJsonFixes.name, () => {
     expect(rejections).toEqual([]);
     expect(fixes).toEqual([
       {
+        deviceId: '',
         source: 'json',
-        deviceTime: new Date('2026-11-22T04:59:00Z'),
-        receivedAt,
+        time: Date.parse('2026-11-22T04:59:00Z'),
+        receivedAt: receivedAt.getTime(),
         lat: -12.0464,
         lon: -77.0428,
         speedKmh: 12.5,
@@ -65,7 +66,7 @@ describe(decodeJsonFixes.name, () => {
 
     const { fixes } = decodeJsonFixes(payload, receivedAt);
 
-    expect(fixes.map((f) => f.deviceTime.toISOString())).toEqual([
+    expect(fixes.map((f) => new Date(f.time).toISOString())).toEqual([
       '2026-11-22T04:58:00.250Z',
       '2026-11-22T04:59:00.123Z',
     ]);

@@ -1,5 +1,5 @@
 import { FIX_EVENTS, DecodeResult, FixEvent, Rejection } from '../model';
-import { DecodeContext, resolveLimits } from '../options';
+import { DecodeContext, DecodeLimits, resolveLimits } from '../options';
 import { assessPlausibility, FixDraft } from '../plausibility';
 import { rejection } from '../rejection';
 import { describeType, isPlainObject, ownField, parseJsonPayload } from './payload';
@@ -50,12 +50,29 @@ export function decodeJsonFixes(
   context: DecodeContext = {},
 ): DecodeResult {
   const limits = resolveLimits(context);
+  const { drafts, rejections } = decodeJsonFixDrafts(payload, receivedAt, limits, context.deviceId ?? '');
+  return { fixes: assessPlausibility(drafts, receivedAt, limits, context.previousFix), rejections };
+}
+
+/** What a decoder reads from a payload before the plausibility check: the fixes as drafts, and the rejections. */
+export interface DraftsResult {
+  drafts: FixDraft[];
+  rejections: Rejection[];
+}
+
+/** `decodeJsonFixes` without the plausibility check (`assessPlausibility` completes the drafts). */
+export function decodeJsonFixDrafts(
+  payload: Uint8Array,
+  receivedAt: Date,
+  limits: Readonly<DecodeLimits>,
+  deviceId: string,
+): DraftsResult {
   const parsed = parseJsonPayload(payload, limits.maxPayloadBytes);
-  if (!parsed.ok) return { fixes: [], rejections: [parsed.rejection] };
+  if (!parsed.ok) return { drafts: [], rejections: [parsed.rejection] };
   const root = parsed.value;
   if (!isPlainObject(root)) {
     return {
-      fixes: [],
+      drafts: [],
       rejections: [
         rejection('not_an_object', 'message', `expected a fix or {"fixes":[...]}, got ${describeType(root)}`),
       ],
@@ -68,7 +85,7 @@ export function decodeJsonFixes(
     const batch = root['fixes'];
     if (!Array.isArray(batch)) {
       return {
-        fixes: [],
+        drafts: [],
         rejections: [
           rejection('invalid_batch', 'message', `"fixes" must be an array, got ${describeType(batch)}`, {
             field: 'fixes',
@@ -78,7 +95,7 @@ export function decodeJsonFixes(
     }
     if (batch.length === 0) {
       return {
-        fixes: [],
+        drafts: [],
         rejections: [rejection('empty_batch', 'message', '"fixes" is empty', { field: 'fixes' })],
       };
     }
@@ -98,18 +115,20 @@ export function decodeJsonFixes(
   }
 
   const drafts: FixDraft[] = [];
+  const received = receivedAt.getTime();
   entries.forEach((entry, index) => {
-    const draft = decodeJsonFix(entry, index, receivedAt, rejections);
+    const draft = decodeJsonFix(entry, index, deviceId, received, rejections);
     if (draft) drafts.push(draft);
   });
   rejections.sort((a, b) => (a.index ?? -1) - (b.index ?? -1));
-  return { fixes: assessPlausibility(drafts, receivedAt, limits, context.previousFix), rejections };
+  return { drafts, rejections };
 }
 
 function decodeJsonFix(
   entry: unknown,
   index: number,
-  receivedAt: Date,
+  deviceId: string,
+  receivedAt: number,
   rejections: Rejection[],
 ): FixDraft | undefined {
   if (!isPlainObject(entry)) {
@@ -137,8 +156,9 @@ function decodeJsonFix(
   if (lon === undefined) return undefined;
 
   const draft: FixDraft = {
+    deviceId,
     source: 'json',
-    deviceTime: parsedTime.time,
+    time: parsedTime.time.getTime(),
     receivedAt,
     lat,
     lon,

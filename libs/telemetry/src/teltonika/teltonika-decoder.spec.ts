@@ -13,7 +13,7 @@ describe(decodeTeltonika.name, () => {
       expect(rejections).toEqual([]);
       expect(fixes).toHaveLength(1);
       const fix = fixes[0]!;
-      expect(fix.deviceTime.toISOString()).toBe('2019-01-04T12:27:19.000Z');
+      expect(new Date(fix.time).toISOString()).toBe('2019-01-04T12:27:19.000Z');
       expect(fix.lat).toBe(48.1523066);
       expect(fix.lon).toBe(16.3745183);
       expect(fix.speedKmh).toBe(83);
@@ -42,7 +42,7 @@ describe(decodeTeltonika.name, () => {
 
       expect(rejections).toEqual([]);
       expect(fixes).toHaveLength(1);
-      expect(fixes[0]!.deviceTime.toISOString()).toBe('2015-09-02T12:21:40.000Z');
+      expect(new Date(fixes[0]!.time).toISOString()).toBe('2015-09-02T12:21:40.000Z');
       expect(fixes[0]!.lat).toBe(25.6808615);
       expect(fixes[0]!.lon).toBe(55.7956015);
       expect(fixes[0]!.altitudeM).toBe(-6);
@@ -58,7 +58,7 @@ describe(decodeTeltonika.name, () => {
       expect(rejections).toEqual([]);
       expect(fixes).toHaveLength(1);
       const fix = fixes[0]!;
-      expect(fix.deviceTime.toISOString()).toBe('2022-09-23T04:22:29.011Z');
+      expect(new Date(fix.time).toISOString()).toBe('2022-09-23T04:22:29.011Z');
       expect(fix.lat).toBe(54.70086);
       expect(fix.lon).toBe(25.25975);
       expect(fix.satellites).toBe(14);

@@ -6,7 +6,7 @@ import {
   Rejection,
   TeltonikaIoElement,
 } from '../model';
-import { DecodeContext, resolveLimits } from '../options';
+import { DecodeContext, DecodeLimits, resolveLimits } from '../options';
 import { assessPlausibility, FixDraft } from '../plausibility';
 import { rejection } from '../rejection';
 import { AvlIoElement, AvlPacket, AvlRecord, CODEC_8_EXTENDED } from './avl-packet';
@@ -41,17 +41,29 @@ export function decodeTeltonika(
   context: DecodeContext = {},
 ): DecodeResult {
   const limits = resolveLimits(context);
+  const { drafts, rejections } = decodeTeltonikaDrafts(payload, receivedAt, limits, context.deviceId ?? '');
+  return { fixes: assessPlausibility(drafts, receivedAt, limits, context.previousFix), rejections };
+}
+
+/** `decodeTeltonika` without the plausibility check (`assessPlausibility` completes the drafts). */
+export function decodeTeltonikaDrafts(
+  payload: Uint8Array,
+  receivedAt: Date,
+  limits: Readonly<DecodeLimits>,
+  deviceId: string,
+): { drafts: FixDraft[]; rejections: Rejection[] } {
   if (payload.byteLength === 0)
-    return { fixes: [], rejections: [rejection('empty_payload', 'message', 'the payload is empty')] };
+    return { drafts: [], rejections: [rejection('empty_payload', 'message', 'the payload is empty')] };
   if (payload.byteLength > limits.maxPayloadBytes) {
     const message = `the payload has ${payload.byteLength} bytes; the limit is ${limits.maxPayloadBytes}`;
-    return { fixes: [], rejections: [rejection('payload_too_large', 'message', message)] };
+    return { drafts: [], rejections: [rejection('payload_too_large', 'message', message)] };
   }
   const read = readAvlPacket(payload);
-  if (!read.ok) return { fixes: [], rejections: [read.rejection] };
+  if (!read.ok) return { drafts: [], rejections: [read.rejection] };
 
   const rejections: Rejection[] = [];
   const drafts: FixDraft[] = [];
+  const received = receivedAt.getTime();
   read.packet.records.forEach((record, index) => {
     if (record.timestampMs > MAX_DATE_MS) {
       rejections.push(
@@ -61,17 +73,18 @@ export function decodeTeltonika(
         }),
       );
     } else {
-      drafts.push(recordToDraft(record, read.packet.codec, index, receivedAt));
+      drafts.push(recordToDraft(record, read.packet.codec, index, deviceId, received));
     }
   });
-  return { fixes: assessPlausibility(drafts, receivedAt, limits, context.previousFix), rejections };
+  return { drafts, rejections };
 }
 
 function recordToDraft(
   record: AvlRecord,
   codec: AvlPacket['codec'],
   index: number,
-  receivedAt: Date,
+  deviceId: string,
+  receivedAt: number,
 ): FixDraft {
   const values = new Map<number, number>();
   for (const element of record.io) {
@@ -79,8 +92,9 @@ function recordToDraft(
   }
   const events = new Set<FixEvent>();
   const draft: FixDraft = {
+    deviceId,
     source: 'teltonika',
-    deviceTime: new Date(record.timestampMs),
+    time: record.timestampMs,
     receivedAt,
     lat: record.latitudeE7 / 1e7,
     lon: record.longitudeE7 / 1e7,
