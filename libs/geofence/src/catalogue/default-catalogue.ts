@@ -40,7 +40,9 @@ export const DEFAULT_LAYERS: DefaultLayer[] = [
       authority: 'SERNANP',
       idPrefix: 'sernanp-za-',
       idProperty: 'anp_codi',
-      name: { value: 'Zona de Amortiguamiento de la Reserva Nacional Tambopata (tramo Interoceánica – La Pampa)' },
+      name: {
+        value: 'Zona de Amortiguamiento de la Reserva Nacional Tambopata (tramo Interoceánica – La Pampa)',
+      },
       code: 'anp_codi',
       legalBasis: ['za_baler', 'za_balem', 'za_balea'],
       validFrom: ['za_feler', 'za_felem', 'za_felea'],
@@ -208,7 +210,11 @@ export function prepareDefaultLayers(layers: Layers): void {
     p.display_name = `${String(p.tipo ?? 'Cuerpo de agua')} ${String(p.id ?? '')}`.trim();
     f.properties = p;
   }
-  for (const file of ['native-communities-ucayali.geojson', 'territorial-reserves.geojson', 'indigenous-territories-mining-impacted.geojson']) {
+  for (const file of [
+    'native-communities-ucayali.geojson',
+    'territorial-reserves.geojson',
+    'indigenous-territories-mining-impacted.geojson',
+  ]) {
     for (const f of layers[file]?.features ?? []) {
       const p = { ...((f.properties ?? {}) as Props) };
       p.legal_fallback = 'Ley N° 22175 (comunidades nativas); Ley N° 28736 (pueblos en aislamiento)';
@@ -278,14 +284,18 @@ export function loadDefaultCatalogue(options: DefaultCatalogueOptions = {}): Loa
   const { raw, cacheFile } = catalogueInputs(options);
   if (cacheFile && existsSync(cacheFile)) {
     try {
-      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { catalogue: Catalogue; report: ImportReport };
+      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as {
+        catalogue: Catalogue;
+        report: ImportReport;
+      };
       return { ...cached, fromCache: true };
     } catch {
       // fall through and rebuild
     }
   }
   const layers: Layers = {};
-  for (const [file, buf] of Object.entries(raw)) layers[file] = JSON.parse(buf.toString('utf8')) as FeatureCollection;
+  for (const [file, buf] of Object.entries(raw))
+    layers[file] = JSON.parse(buf.toString('utf8')) as FeatureCollection;
   prepareDefaultLayers(layers);
   const imports = DEFAULT_LAYERS.map((l) => importLayer(layers[l.file] as FeatureCollection, l.mapping));
   const catalogue = makeCatalogue(imports.flatMap((i) => i.zones));
