@@ -8,7 +8,7 @@ import {
   LayerMapping,
   Zone,
   importLayer,
-  loadDefaultCatalogue,
+  loadDefaultCatalogueInBackground,
   makeCatalogue,
   referenceLines,
 } from '@app/geofence';
@@ -91,13 +91,17 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
 
   private async initialise(): Promise<void> {
     let version = await this.store.repos.zones.activeVersion();
-    if (!version && this.config.zoneCatalogueSeed === 'default') version = await this.seedDefaultCatalogue();
+    let seeded: Catalogue | undefined;
+    if (!version && this.config.zoneCatalogueSeed === 'default') {
+      seeded = await this.seedDefaultCatalogue();
+      version = seeded.version;
+    }
     if (!version) {
       this.logger.warn('no zone catalogue: import layers through POST /v1/zones/import');
       return;
     }
     const started = Date.now();
-    const catalogue = await this.catalogueOf(version);
+    const catalogue = seeded ?? (await this.catalogueOf(version));
     await this.engine.activate(catalogue);
     this.logger.log(
       `geofence index of catalogue ${version.slice(0, 12)} ready: ${catalogue.zones.length} zones in ${Date.now() - started} ms`,
@@ -125,9 +129,10 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
     return this.following;
   }
 
-  private async seedDefaultCatalogue(): Promise<string> {
+  /** Stores and activates the default catalogue; its zones are those the stored version reads back. */
+  private async seedDefaultCatalogue(): Promise<Catalogue> {
     const started = Date.now();
-    const { catalogue, report } = loadDefaultCatalogue({
+    const { catalogue, report } = await loadDefaultCatalogueInBackground({
       dataDir: this.config.geodataDir,
       cacheDir: this.config.geofenceCacheDir,
     });
@@ -159,7 +164,7 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
     this.logger.log(
       `default zone catalogue loaded: ${entries.length} zones, ${report.repaired.length} repaired, ${report.merged.length} merged, ${report.rejected.length} rejected (${Date.now() - started} ms)`,
     );
-    return catalogue.version;
+    return catalogue;
   }
 
   /** The stored version's zones, in the catalogue's canonical (id) order that its index refers to. */
