@@ -57,14 +57,3 @@ export function violationView(row: RowLike, department?: string | null): Violati
     late: Boolean(row.late),
   };
 }
-
-/** The first position of a violation's confirming fixes, where the department is taken from. */
-export function firstPosition(confirmingFixes: unknown): { lat: number; lon: number } | undefined {
-  if (!Array.isArray(confirmingFixes)) return undefined;
-  for (const fix of confirmingFixes) {
-    const candidate = fix as { lat?: unknown; lon?: unknown } | null;
-    if (candidate && typeof candidate.lat === 'number' && typeof candidate.lon === 'number')
-      return { lat: candidate.lat, lon: candidate.lon };
-  }
-  return undefined;
-}
