@@ -15,7 +15,7 @@ import {
   toSubscription,
   updateWorthSending,
 } from '@app/dispatch';
-import { EvidenceService, violationView } from '@app/evidence';
+import { EvidenceService, alertContexts, violationView } from '@app/evidence';
 import { AgencyAlertPublisher, AttemptResult, WebhookSender } from './channels';
 
 export interface DispatchCounters {
@@ -226,8 +226,12 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
           severity: violation.severity,
           escalationLevel: level,
         };
+        // Agencies' systems receive a natural person's name only through the API, to officers (docs/dispatch.md).
+        const context = (await alertContexts(repos, [{ ...payload, id: violation.id }], false)).get(
+          violation.id,
+        );
         const data = {
-          ...violationView(payload, department),
+          ...violationView(payload, department, context),
           ...(payload['revision'] ? { revision: payload['revision'] } : {}),
         };
         const agencyIds = recipients(subscriptions, alert, machineDepartment);
