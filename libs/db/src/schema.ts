@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ZoneSource } from '@app/geofence/model';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -131,6 +132,7 @@ export interface ZoneRevisionsTable {
   valid_from: string | null;
   valid_to: string | null;
   properties: Json<Record<string, string | number | boolean | null>> | null;
+  source: Json<ZoneSource> | null;
   created_at: Timestamp;
 }
 

@@ -11,8 +11,9 @@ import * as refusedMessages from './20261201T1600_refused_messages';
 import * as deviceMessagesReceivedIdx from './20261201T1700_device_messages_received_idx';
 import * as dispatchNotifications from './20261205T0900_dispatch_notifications';
 import * as positionsJamming from './20261205T1700_positions_jamming';
-import * as violationsProvince from './20261205T1800_violations_province';
-import * as outboxOrder from './20261205T1810_outbox_order';
+import * as zoneSources from './20261205T1800_zone_sources';
+import * as violationsProvince from './20261205T1830_violations_province';
+import * as outboxOrder from './20261205T1840_outbox_order';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '20261201T1700_device_messages_received_idx': deviceMessagesReceivedIdx,
   '20261205T0900_dispatch_notifications': dispatchNotifications,
   '20261205T1700_positions_jamming': positionsJamming,
-  '20261205T1800_violations_province': violationsProvince,
-  '20261205T1810_outbox_order': outboxOrder,
+  '20261205T1800_zone_sources': zoneSources,
+  '20261205T1830_violations_province': violationsProvince,
+  '20261205T1840_outbox_order': outboxOrder,
 };
