@@ -74,6 +74,40 @@ describe.each(storageModes())('no storms, ordered per case (%s storage)', (mode)
     expect(types.at(-1)).toBe('violation.closed');
   });
 
+  it('says where, who and when in the webhook and in the API list', async () => {
+    const agency = await receiver();
+    await agencyWithWebhook(api, agency, { departments: ['MADRE DE DIOS'] });
+    const machine = await enrolMachine(api, 'MADRE DE DIOS');
+    const violation = await openViolation(api, machine, { department: 'MADRE DE DIOS' });
+    await dispatcher();
+    const event = await eventually(
+      () => agency.events().find((e) => e.subject === violation.id),
+      'the opened event',
+    );
+    const registered = await api.get(`/v1/machines/${machine.machineId}`);
+    const expected = {
+      department: 'MADRE DE DIOS',
+      province: null,
+      late: false,
+      firstFix: { lat: -12.85, lon: -69.55, at: violation.started_at.toISOString() },
+      occurredAt: violation.last_seen_at.toISOString(),
+      // Peru is UTC−5 all year.
+      occurredAtLocal: new Date(violation.last_seen_at.getTime() - 5 * 3600_000)
+        .toISOString()
+        .replace(/\.\d{3}Z$/, '-05:00'),
+      machine: {
+        registryNumber: registered.body.registryNumber,
+        category: 'dredge',
+        declaredUse: null,
+        owner: { kind: 'company', name: 'Minera Tres Islas S.A.C.' },
+      },
+    };
+    expect(event.data).toMatchObject(expected);
+    const listed = await api.get(`/v1/violations?machineId=${machine.machineId}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items[0]).toMatchObject(expected);
+  });
+
   it('sends a backfilled dark period as at most three events per agency: opened, its one change of severity, retracted', async () => {
     const regional = await receiver();
     const oefa = await receiver();
