@@ -214,7 +214,13 @@ let episodes = 0;
 export async function openViolation(
   api: TestApi,
   machine: { machineId: string; imei: string },
-  overrides: { zoneKind?: string; zoneId?: string; severity?: string; ruleId?: string } = {},
+  overrides: {
+    zoneKind?: string;
+    zoneId?: string;
+    severity?: string;
+    ruleId?: string;
+    department?: string;
+  } = {},
 ): Promise<ViolationRow> {
   const at = new Date(Date.UTC(2026, 10, 20, 8, 0, 0) + ++episodes * 60_000);
   return api.app.get(StoreRef).transaction(async (repos) => {
@@ -236,6 +242,7 @@ export async function openViolation(
       late: false,
       delayMs: 0,
       confirmingFixes: [{ time: at.getTime(), receivedAt: at.getTime(), lat: -12.85, lon: -69.55 }],
+      department: overrides.department ?? null,
     });
     if (!row) throw new Error('violation not opened');
     await repos.violations.addOutboxEvent('violation.opened', 'violation', row.id, row);

@@ -237,40 +237,7 @@ describe.each(storageModes())('officers, access and escalation (%s storage)', (m
   });
 
   // Last: it adds a jurisdiction layer to the suite's catalogue.
-  it('routes by the department where the position lies, not the one the machine declared', async () => {
-    const square = [
-      [-69.7, -13],
-      [-69.4, -13],
-      [-69.4, -12.7],
-      [-69.7, -12.7],
-      [-69.7, -13],
-    ];
-    const imported = await api.post('/v1/zones/import', {
-      mapping: {
-        layer: 'test-departments',
-        kind: 'jurisdiction',
-        authority: 'INEI',
-        idPrefix: 'dep-',
-        name: 'NOMBDEP',
-        legalBasis: { value: 'Límites departamentales' },
-        properties: { department: 'NOMBDEP' },
-      },
-      geojson: {
-        type: 'FeatureCollection',
-        features: [
-          {
-            type: 'Feature',
-            properties: { NOMBDEP: 'CUSCO' },
-            geometry: { type: 'Polygon', coordinates: [square] },
-          },
-        ],
-      },
-    });
-    expect(imported.status).toBe(201);
-    await eventually(async () => {
-      const at = await api.get('/v1/zones/at?lat=-12.85&lon=-69.55');
-      return at.status === 200 && at.body.zones.some((z: { kind: string }) => z.kind === 'jurisdiction');
-    }, 'the jurisdiction layer in the index');
+  it('routes by the place ingest recorded for the violation, not the department the machine declared', async () => {
     const cusco = await receiver();
     const madre = await receiver();
     const cuscoAgency = await agencyWithWebhook(api, cusco, {
@@ -281,9 +248,10 @@ describe.each(storageModes())('officers, access and escalation (%s storage)', (m
       departments: ['MADRE DE DIOS'],
       zoneKinds: ['water_body'],
     });
-    // Declared in Madre de Dios, working at -12.85, -69.55: inside the Cusco polygon of this catalogue.
+    // Declared in Madre de Dios; ingest placed the violation in Cusco (the jurisdiction zone at its first fix).
     const violation = await openViolation(api, await enrolMachine(api, 'MADRE DE DIOS'), {
       zoneId: 'river-jurisdiction',
+      department: 'CUSCO',
     });
     const event = await eventually(
       () => cusco.events().find((e) => e.subject === violation.id),

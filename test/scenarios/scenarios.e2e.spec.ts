@@ -41,6 +41,8 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
   let api: TestApi;
   let receiver: Receiver;
   let waterAgency: AgencySetup;
+  let madreDeDiosIntegrity: AgencySetup;
+  let limaIntegrity: AgencySetup;
   const devices = new Map<ScenarioName, SimulatedDevice>();
   const redisPrefix = `centinela-scenarios-${randomBytes(4).toString('hex')}:`;
 
@@ -71,6 +73,18 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
     const { port } = api.app.getHttpServer().address() as AddressInfo;
     receiver = await new Receiver().start();
     waterAgency = await agencyWithWebhook(api, receiver, { zoneKinds: ['water_body'] }, 'water');
+    madreDeDiosIntegrity = await agencyWithWebhook(
+      api,
+      receiver,
+      { zoneKinds: ['integrity'], departments: ['MADRE DE DIOS'] },
+      'regional_government',
+    );
+    limaIntegrity = await agencyWithWebhook(
+      api,
+      receiver,
+      { zoneKinds: ['integrity'], departments: ['LIMA'] },
+      'regional_government',
+    );
 
     const registry = new RegistryClient(`http://127.0.0.1:${port}`);
     await registry.login('admin', ADMIN_PASSWORD);
@@ -237,7 +251,12 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
         .execute()
     ).filter((d) => otherAlerts.has(d.violation_id));
     expect(misrouted).toEqual([]);
-    const subjects = new Set(receiver.events().map((e) => e.subject));
+    const subjects = new Set(
+      receiver
+        .events()
+        .filter((e) => receiver.verifiedIds(waterAgency.secret).has(e.id))
+        .map((e) => e.subject),
+    );
     const others = (
       await api.database.db
         .selectFrom('violations')
@@ -308,6 +327,27 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
   it('spoofed-jump: a spoofing integrity alert; the one fix in Lima confirms no zone', async () => {
     expect(await awaitIntegrity('spoofed-jump', 'spoofing')).toContain('spoofing');
     expect(await zoneVerdicts('spoofed-jump')).toEqual([]);
+  });
+
+  it('spoofed-jump: the spoofing alert is placed at the last trusted fix and routed to Madre de Dios, not Lima', async () => {
+    await awaitIntegrity('spoofed-jump', 'spoofing');
+    const [spoofing] = (await violationsOf('spoofed-jump')).filter((v) => v.rule_id === 'integrity.spoofing');
+    if (!spoofing) throw new Error('no spoofing alert');
+    expect(spoofing.department).toBe('MADRE DE DIOS');
+    const deliveries = () =>
+      api.database.db
+        .selectFrom('deliveries')
+        .select(['agency_id', 'event_type'])
+        .where('violation_id', '=', spoofing.id)
+        .execute();
+    // Every delivery of one event is written in the transaction that publishes it.
+    await eventually(
+      async () => (await deliveries()).some((d) => d.event_type === 'integrity.opened'),
+      'the spoofing alert fanned out',
+    );
+    const agencies = new Set((await deliveries()).map((d) => d.agency_id));
+    expect(agencies.has(madreDeDiosIntegrity.id)).toBe(true);
+    expect(agencies.has(limaIntegrity.id)).toBe(false);
   });
 
   it('integrity alerts are rows of the violations table with their own rule and zone ids', async () => {

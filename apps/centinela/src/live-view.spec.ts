@@ -15,16 +15,25 @@ const river: AlertEvent = {
   severity: 'violation',
   description: 'Dredge in a water body',
   status: 'open',
+  legalBasis: 'D.L. N° 1100',
+  registryNumber: 'MQ-2026-000123',
+  position: { lat: -12.59, lon: -69.19 },
+  occurredAtLocal: '2026-12-01T09:47:23-05:00',
+  late: false,
 };
 
 describe('live view lines', () => {
   it('names the change, the machine, the rule and the zone of a violation', () => {
     expect(formatAlert(river, 'dredge-onto-river #1', plain)).toBe(
-      '09:47:23 ● VIOLATION opened    dredge-onto-river #1  dredge-in-water-body · Río Madre de Dios (water body)',
+      '09:47:23 ● VIOLATION opened    dredge-onto-river #1 MQ-2026-000123  dredge-in-water-body · Río Madre de Dios (water body) @ -12.59000, -69.19000 · D.L. N° 1100',
     );
     expect(formatAlert({ ...river, type: 'violation.closed' }, 'm', plain)).toContain('○ VIOLATION closed');
     expect(formatAlert({ ...river, severity: 'warning' }, 'm', plain)).toContain('▲ WARNING');
     expect(formatAlert({ ...river, type: 'violation.updated' }, 'm', plain)).toBeUndefined();
+    expect(formatAlert({ ...river, type: 'integrity.retracted' }, 'm', plain)).toContain(
+      '○ INTEGRITY retracted',
+    );
+    expect(formatAlert({ ...river, late: true }, 'm', plain)).toMatch(/\(late\)$/);
     expect(formatAlert({ ...river, type: 'violation.updated', status: 'retracted' }, 'm', plain)).toContain(
       '○ VIOLATION retracted',
     );
@@ -42,7 +51,9 @@ describe('live view lines', () => {
       'dark-near-river #1',
       plain,
     );
-    expect(line).toContain('◆ INTEGRITY opened    dark-near-river #1  went dark: No fix for 45 min');
+    expect(line).toContain(
+      '◆ INTEGRITY opened    dark-near-river #1 MQ-2026-000123  went dark: No fix for 45 min',
+    );
   });
 
   it('colours only when asked', () => {

@@ -71,6 +71,8 @@ export function describeZones(zones: readonly ZoneHere[]): string {
 }
 
 const clock = (at: Date) => at.toTimeString().slice(0, 8);
+/** `HH:MM:SS` of an ISO 8601 local time such as `2026-11-20T03:06:12-05:00`. */
+const localClock = (iso: string): string | undefined => /T(\d{2}:\d{2}:\d{2})/.exec(iso)?.[1];
 
 /** A stretch of time in words: "45 min", "2 h 21 min". */
 export function span(seconds: number): string {
@@ -102,7 +104,13 @@ export function formatAlert(event: AlertEvent, machine: string, p: Paint): strin
   const what = integrity
     ? `${event.ruleId.replace(/^integrity\./, '').replace(/_/g, ' ')}: ${event.description}`
     : `${event.ruleId} · ${event.zoneName} (${KIND_LABELS[event.zoneKind] ?? event.zoneKind})`;
-  return `${p.dim(clock(event.at))} ${colour(`${marker} ${label.padEnd(9)} ${change.padEnd(9)}`)} ${p.bold(machine)}  ${what}`;
+  // Peru's local time of the event itself (not of its processing), the registry number, where and on what basis.
+  const when = localClock(event.occurredAtLocal) ?? clock(event.at);
+  const who = event.registryNumber ? `${p.bold(machine)} ${p.cyan(event.registryNumber)}` : p.bold(machine);
+  const where = event.position ? ` @ ${event.position.lat.toFixed(5)}, ${event.position.lon.toFixed(5)}` : '';
+  const basis = event.legalBasis ? p.dim(` · ${event.legalBasis}`) : '';
+  const late = event.late ? p.yellow(' (late)') : '';
+  return `${p.dim(when)} ${colour(`${marker} ${label.padEnd(9)} ${change.padEnd(9)}`)} ${who}  ${what}${where}${basis}${late}`;
 }
 
 export interface LiveViewOutput {

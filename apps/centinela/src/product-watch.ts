@@ -1,4 +1,5 @@
 import { OutboxCursor, Store } from '@app/db';
+import { alertContexts, violationView } from '@app/evidence';
 import type { ZoneCatalogueService } from '@app/zones';
 
 /** A violation or integrity alert event, as ingest wrote it to the outbox. */
@@ -16,6 +17,14 @@ export interface AlertEvent {
   readonly description: string;
   /** The violation's status after the event: `open`, `closed`, `retracted`. */
   readonly status: string;
+  readonly legalBasis: string;
+  /** The machine's registry number; null when its machine is not in the registry. */
+  readonly registryNumber: string | null;
+  /** The latest fix the alert reports (else its first). */
+  readonly position: { readonly lat: number; readonly lon: number } | null;
+  /** Event time in Peru (America/Lima), ISO 8601 with its offset. */
+  readonly occurredAtLocal: string;
+  readonly late: boolean;
 }
 
 /** What the product has stored of one tracker. */
@@ -67,6 +76,11 @@ export class ProductWatch {
       // The events carry the violation row; should one carry less, the row itself is read.
       if (typeof p['rule_id'] !== 'string') p = (await this.violationRow(row.aggregate_id)) ?? p;
       const text = (key: string) => (typeof p[key] === 'string' ? (p[key] as string) : '');
+      const context = (await alertContexts(this.store.repos, [{ ...p, id: row.aggregate_id }], true)).get(
+        row.aggregate_id,
+      );
+      const view = violationView({ ...p, id: row.aggregate_id }, undefined, context);
+      const fix = view.latestFix ?? view.firstFix;
       alerts.push({
         type: row.type,
         at: row.created_at,
@@ -79,6 +93,11 @@ export class ProductWatch {
         severity: text('severity'),
         description: text('description'),
         status: text('status'),
+        legalBasis: view.zone.legalBasis,
+        registryNumber: view.machine?.registryNumber ?? null,
+        position: fix ? { lat: fix.lat, lon: fix.lon } : null,
+        occurredAtLocal: view.occurredAtLocal,
+        late: view.late,
       });
     }
     return alerts;

@@ -2,28 +2,20 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import {
-  AgencyChannelRow,
-  AgencyRow,
-  DATABASE,
-  Database,
-  DeliveryRow,
-  NewDelivery,
-  Repositories,
-  Store,
-} from '@app/db';
+import { AgencyChannelRow, AgencyRow, DATABASE, Database, DeliveryRow, NewDelivery, Store } from '@app/db';
 import {
   RetryPolicy,
   cloudEvent,
-  departmentAt,
+  SentState,
   isAlertEventType,
+  isUpdateEvent,
   nextAttempt,
-  route,
+  recipients,
   stableEventId,
   toSubscription,
+  updateWorthSending,
 } from '@app/dispatch';
-import { EvidenceService, firstPosition, violationView } from '@app/evidence';
-import { ZoneCatalogueService } from '@app/zones';
+import { EvidenceService, alertContexts, violationView } from '@app/evidence';
 import { AgencyAlertPublisher, AttemptResult, WebhookSender } from './channels';
 
 export interface DispatchCounters {
@@ -34,6 +26,8 @@ export interface DispatchCounters {
   deadLettered: number;
   escalated: number;
   sealedLinks: number;
+  /** `*.updated` events not sent: too soon after the last one of their alert, with nothing new that matters. */
+  updatesHeldBack: number;
   /** Change notifications that woke the dispatcher for new work. */
   woken: number;
 }
@@ -64,6 +58,7 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
     deadLettered: 0,
     escalated: 0,
     sealedLinks: 0,
+    updatesHeldBack: 0,
     woken: 0,
   };
   private readonly shutdown = new AbortController();
@@ -78,12 +73,12 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private lastReseal = Date.now();
   private escalationLevels = 0;
   private readonly policy: RetryPolicy;
+  private readonly updateIntervalMs: number;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: Store,
     @Inject(DATABASE) private readonly database: Database,
-    private readonly catalogue: ZoneCatalogueService,
     private readonly evidence: EvidenceService,
     private readonly webhooks: WebhookSender,
     private readonly mqtt: AgencyAlertPublisher,
@@ -93,6 +88,7 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
       maxDelayMs: config.dispatchRetryMaxMs,
       windowMs: config.dispatchRetryWindowSeconds * 1000,
     };
+    this.updateIntervalMs = config.dispatchUpdateIntervalSeconds * 1000;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -196,13 +192,33 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
       const agencies = new Map((await repos.agencies.list()).map((a) => [a.id, a]));
       const rows: NewDelivery[] = [];
       const touched = new Set<string>();
+      /** What was last fanned out of each violation, this round included. */
+      const sent = new Map<string, SentState | undefined>();
       for (const event of events) {
         if (event.aggregate_type !== 'violation' || !isAlertEventType(event.type)) continue;
         const violation = await repos.violationCases.findById(event.aggregate_id);
         if (!violation) continue;
         touched.add(violation.id);
-        const department = violation.department ?? (await this.locate(repos, violation));
         const payload = (event.payload ?? {}) as Record<string, unknown>;
+        const state: SentState = {
+          at: new Date(event.created_at).getTime(),
+          severity: String(payload['severity'] ?? violation.severity),
+          workflowStatus: String(payload['workflow_status'] ?? violation.workflow_status),
+        };
+        if (!sent.has(violation.id)) {
+          const last = await repos.deliveries.lastSent(violation.id);
+          sent.set(violation.id, last && { ...last, at: last.at.getTime() });
+        }
+        if (
+          isUpdateEvent(event.type) &&
+          !updateWorthSending(sent.get(violation.id), state, this.updateIntervalMs)
+        ) {
+          this.counters.updatesHeldBack++;
+          continue;
+        }
+        const machineDepartment =
+          (await repos.violationCases.machineDepartment(violation.machine_id)) ?? null;
+        const department = violation.department ?? machineDepartment;
         const level = Number(payload['escalation_level'] ?? violation.escalation_level);
         const alert = {
           zoneKind: violation.zone_kind,
@@ -210,11 +226,17 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
           severity: violation.severity,
           escalationLevel: level,
         };
+        // Agencies' systems receive a natural person's name only through the API, to officers (docs/dispatch.md).
+        const context = (await alertContexts(repos, [{ ...payload, id: violation.id }], false)).get(
+          violation.id,
+        );
         const data = {
-          ...violationView(payload, department),
+          ...violationView(payload, department, context),
           ...(payload['revision'] ? { revision: payload['revision'] } : {}),
         };
-        for (const agencyId of route(subscriptions, alert)) {
+        const agencyIds = recipients(subscriptions, alert, machineDepartment);
+        if (agencyIds.length > 0) sent.set(violation.id, state);
+        for (const agencyId of agencyIds) {
           const agency = agencies.get(agencyId);
           if (!agency) continue;
           const eventId = stableEventId(event.id, agencyId);
@@ -248,20 +270,6 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
     });
     for (const id of violations) await this.sealQuietly(id);
     return count;
-  }
-
-  /** The department of a violation, from the jurisdiction zone at its first fix; kept on the violation. */
-  private async locate(
-    repos: Repositories,
-    violation: { id: string; machine_id: string; confirming_fixes: unknown },
-  ): Promise<string | null> {
-    const machineDepartment = (await repos.violationCases.machineDepartment(violation.machine_id)) ?? null;
-    const position = firstPosition(violation.confirming_fixes);
-    if (!this.catalogue.engine.index) return machineDepartment;
-    const zones = position ? this.catalogue.engine.zonesAt(position.lat, position.lon) : [];
-    const department = departmentAt(zones, machineDepartment);
-    await repos.violationCases.setDepartment(violation.id, department);
-    return department;
   }
 
   /** Escalates violations left unacknowledged, one level at a time, with a step, an audit entry and an event. */

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { EvidenceModule } from '@app/evidence';
-import { ZoneCatalogueModule } from '@app/zones';
 import { AgencyAlertPublisher, WebhookSender } from './channels';
 import { DispatchWorker } from './dispatch.worker';
 
@@ -9,7 +8,7 @@ import { DispatchWorker } from './dispatch.worker';
  * and BrokerModule; runs on its own (`npm run start:dispatcher`) or inside the main job.
  */
 @Module({
-  imports: [ZoneCatalogueModule, EvidenceModule],
+  imports: [EvidenceModule],
   providers: [DispatchWorker, WebhookSender, AgencyAlertPublisher],
   exports: [DispatchWorker, EvidenceModule],
 })

@@ -18,6 +18,7 @@ import {
 } from '@app/integrity';
 import { MachineCategory } from '@app/registry';
 import { LiveState } from './live-state';
+import { AlertPlace, NOWHERE, placeAt } from './place';
 import { RulesEvaluator } from './rules.evaluator';
 
 /** How the integrity alerts read where a zone's name would be. */
@@ -168,7 +169,10 @@ export class IntegrityWriter {
   }
 
   private async open(repos: Repositories, event: IntegrityEvent): Promise<void> {
-    const row = await repos.violations.open(this.violationInput(event));
+    const row = await repos.violations.open({
+      ...this.violationInput(event),
+      ...(await this.placeOf(repos, event)),
+    });
     if (row) {
       await repos.violations.addOutboxEvent('integrity.opened', 'violation', row.id, payload(row, event));
       return;
@@ -197,11 +201,29 @@ export class IntegrityWriter {
     });
     if (!updated) return;
     await repos.violations.addOutboxEvent(
-      event.type === 'integrity_close' ? 'integrity.closed' : 'integrity.updated',
+      event.retracted
+        ? 'integrity.retracted'
+        : event.type === 'integrity_close'
+          ? 'integrity.closed'
+          : 'integrity.updated',
       'violation',
       row.id,
       payload(updated, event),
     );
+  }
+
+  /**
+   * Where the alert is: the tracker's last trusted position, never a suspect fix. Spoofing and jamming alerts are
+   * about the fixes they quote, so the place is taken from before the first of them; the others (went dark,
+   * power cut, tamper) from the last trusted fix up to the moment the condition started.
+   */
+  private async placeOf(repos: Repositories, event: IntegrityEvent): Promise<AlertPlace> {
+    const suspectFixes = event.kind === 'spoofing' || event.kind === 'gnss_jamming';
+    const before = suspectFixes
+      ? Math.min(event.since, ...event.evidence.map((fix) => fix.deviceTime))
+      : Math.max(event.since, event.at);
+    const position = await repos.positions.lastTrusted(event.deviceId, new Date(before), suspectFixes);
+    return position ? placeAt(this.rules.lookup, position) : NOWHERE;
   }
 
   private violationInput(event: IntegrityEvent): OpenViolation {

@@ -16,6 +16,7 @@ import {
 } from '@app/rules';
 import { ZoneCatalogueService } from '@app/zones';
 import { LiveState } from './live-state';
+import { firstPositionOf, placeAt } from './place';
 
 export interface MachineOfTracker {
   readonly id: string;
@@ -179,7 +180,8 @@ export class RulesEvaluator {
             ? { closedAt: new Date(event.until) }
             : {}),
         });
-        await repos.violations.addOutboxEvent('violation.updated', 'violation', row.id, {
+        const type = event.changes.includes('retracted') ? 'violation.retracted' : 'violation.updated';
+        await repos.violations.addOutboxEvent(type, 'violation', row.id, {
           ...updated,
           revision: event.changes,
         });
@@ -272,6 +274,7 @@ export class RulesEvaluator {
       late: event.late,
       delayMs: event.delayMs,
       confirmingFixes: event.fixes,
+      ...placeAt(this.lookup, firstPositionOf(event.fixes)),
     };
   }
 }

@@ -234,6 +234,13 @@ export const CONFIG_KEYS = {
     1,
     604800,
   ),
+  dispatchUpdateIntervalSeconds: integer(
+    'DISPATCH_UPDATE_INTERVAL_SECONDS',
+    'Least time between two *.updated events of one alert sent to the agencies, unless its severity changed (opened, closed, retracted and escalated events always go), in seconds.',
+    900,
+    0,
+    86400,
+  ),
 } as const;
 
 type Parsed<K> = K extends KeyDefinition<infer T> ? T : never;

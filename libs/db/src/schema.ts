@@ -235,6 +235,7 @@ export interface ViolationsTable {
   delay_ms: ColumnType<string, number, number>;
   confirming_fixes: Json<unknown>;
   department: Generated<string | null>;
+  province: Generated<string | null>;
   workflow_status: Generated<string>;
   resolution: Generated<string | null>;
   escalation_level: Generated<number>;
@@ -251,6 +252,8 @@ export interface OutboxEventsTable {
   payload: Json<unknown>;
   created_at: Timestamp;
   published_at: Date | null;
+  /** Order in which the events were written. */
+  seq: ColumnType<string, never, never>;
 }
 
 export interface ViolationStepsTable {

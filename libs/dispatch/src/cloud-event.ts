@@ -5,10 +5,12 @@ export const ALERT_EVENT_TYPES = [
   'violation.opened',
   'violation.updated',
   'violation.closed',
+  'violation.retracted',
   'violation.escalated',
   'integrity.opened',
   'integrity.updated',
   'integrity.closed',
+  'integrity.retracted',
   'integrity.escalated',
 ] as const;
 export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];

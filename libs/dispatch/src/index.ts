@@ -6,3 +6,4 @@ export * from './routing';
 export * from './webhook-signature';
 export * from './area';
 export * from './agency-topic';
+export * from './update-throttle';

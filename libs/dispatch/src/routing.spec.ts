@@ -1,4 +1,4 @@
-import { agencyMaySee, departmentAt, route, Subscription, ZoneAtPosition } from './routing';
+import { agencyMaySee, recipients, route, Subscription } from './routing';
 
 const sub = (agencyId: string, s: Partial<Subscription> = {}): Subscription => ({
   agencyId,
@@ -57,13 +57,26 @@ describe('routing alerts to agencies', () => {
     expect(agencyMaySee(subscriptions, 'unknown', river)).toBe(false);
   });
 
-  it('takes the department of the jurisdiction zone at the position, else the machine’s', () => {
-    const zones: ZoneAtPosition[] = [
-      { kind: 'water_body', properties: {} },
-      { kind: 'jurisdiction', properties: { department: 'Madre de Dios' } },
+  it('sends integrity alerts to the agencies of where they are placed and of the registered department', () => {
+    const integrity = { zoneKind: 'integrity', severity: 'violation', escalationLevel: 0 };
+    const perDepartment: Subscription[] = [
+      { agencyId: 'gore-mdd', zoneKinds: [], departments: ['MADRE DE DIOS'], severities: [], level: 0 },
+      { agencyId: 'gore-cusco', zoneKinds: [], departments: ['CUSCO'], severities: [], level: 0 },
+      { agencyId: 'oefa', zoneKinds: ['integrity'], departments: [], severities: [], level: 0 },
     ];
-    expect(departmentAt(zones, 'CUSCO')).toBe('MADRE DE DIOS');
-    expect(departmentAt([{ kind: 'water_body' }], 'CUSCO')).toBe('CUSCO');
-    expect(departmentAt([], null)).toBeNull();
+    expect(recipients(perDepartment, { ...integrity, department: 'MADRE DE DIOS' }, 'CUSCO')).toEqual([
+      'gore-cusco',
+      'gore-mdd',
+      'oefa',
+    ]);
+    expect(recipients(perDepartment, { ...integrity, department: null }, 'CUSCO')).toEqual([
+      'gore-cusco',
+      'oefa',
+    ]);
+    const river = { zoneKind: 'water_body', severity: 'violation', escalationLevel: 0 };
+    expect(recipients(perDepartment, { ...river, department: 'MADRE DE DIOS' }, 'CUSCO')).toEqual([
+      'gore-mdd',
+    ]);
+    expect(recipients(perDepartment, { ...river, department: null }, 'CUSCO')).toEqual(['gore-cusco']);
   });
 });

@@ -75,20 +75,20 @@ export function agencyMaySee(
   return subscriptions.some((s) => s.agencyId === agencyId && inJurisdiction(s, alert));
 }
 
-/** A zone found at a position, as the geofence index answers. */
-export interface ZoneAtPosition {
-  readonly kind: string;
-  readonly properties?: Record<string, string | number | boolean | null> | undefined;
-}
-
-/** The department of a position: the jurisdiction zone it lies in, falling back to the machine's declared one. */
-export function departmentAt(
-  zones: readonly ZoneAtPosition[],
-  machineDepartment: string | null,
-): string | null {
-  for (const zone of zones) {
-    const department = zone.kind === 'jurisdiction' ? zone.properties?.['department'] : undefined;
-    if (typeof department === 'string' && department.trim() !== '') return department.trim().toUpperCase();
-  }
-  return machineDepartment;
+/**
+ * The agencies an event of the alert goes to. Integrity alerts (the tracker itself is in question) go to those of
+ * the department where the alert is placed and those of the machine's registered department; violations to those
+ * of the department they are placed in, or the registered one when ingest could not place them.
+ */
+export function recipients(
+  subscriptions: readonly Subscription[],
+  alert: RoutableAlert,
+  registeredDepartment: string | null,
+): string[] {
+  const placed = alert.department ?? registeredDepartment;
+  const agencies = new Set(route(subscriptions, { ...alert, department: placed }));
+  if (alert.zoneKind === INTEGRITY_ZONE_KIND && registeredDepartment !== placed)
+    for (const agencyId of route(subscriptions, { ...alert, department: registeredDepartment }))
+      agencies.add(agencyId);
+  return [...agencies].sort();
 }

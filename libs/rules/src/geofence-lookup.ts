@@ -76,6 +76,8 @@ export function zoneHit(zone: Zone): ZoneHit {
   const department = zone.properties?.department;
   if (zone.kind === 'jurisdiction' && typeof department === 'string') {
     hit.department = normaliseDepartment(department) ?? department.toUpperCase();
+    const province = zone.properties?.province;
+    if (typeof province === 'string' && province.trim() !== '') hit.province = province.trim().toUpperCase();
   }
   return hit;
 }

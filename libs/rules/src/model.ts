@@ -40,6 +40,8 @@ export interface ZoneHit {
   legalBasis: string;
   /** Department name in upper case (INEI), for jurisdiction zones. */
   department?: string;
+  /** Jurisdiction zones only, where the catalogue's layer has it. */
+  province?: string;
 }
 
 /** The zone index as the rules see it. */

@@ -2,8 +2,9 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Observable, Subject, filter, finalize, map, share } from 'rxjs';
 import { OutboxCursor, Store } from '@app/db';
 import { RoutableAlert, agencyMaySee, isAlertEventType, toSubscription } from '@app/dispatch';
-import { violationView } from '@app/evidence';
+import { AlertContext, alertContexts, violationView } from '@app/evidence';
 import { AuthenticatedUser } from '@app/platform';
+import { mayNamePersons } from './violations.service';
 
 const POLL_MS = 1000;
 
@@ -14,6 +15,7 @@ export interface LiveEvent {
   readonly payload: Record<string, unknown>;
   /** Where the violation lies, or the machine's declared department while that is not known yet. */
   readonly department: string | null;
+  readonly context: AlertContext | undefined;
 }
 
 /**
@@ -46,13 +48,22 @@ export class LiveFeed implements OnModuleDestroy {
       };
       return agencyMaySee(subscriptions, user.agencyId!, alert);
     };
+    const showPersonName = mayNamePersons(user);
     await this.start();
     return this.events.pipe(
       filter(visible),
       map((event) => ({
         id: event.id,
         type: event.type,
-        data: { type: event.type, at: event.at, violation: violationView(event.payload, event.department) },
+        data: {
+          type: event.type,
+          at: event.at,
+          violation: violationView(
+            event.payload,
+            event.department,
+            event.context && { ...event.context, showPersonName },
+          ),
+        },
       })),
       finalize(() => this.stop()),
       share(),
@@ -76,6 +87,9 @@ export class LiveFeed implements OnModuleDestroy {
             at: row.created_at,
             payload,
             department: await this.departmentOf(row.aggregate_id, payload),
+            context: (
+              await alertContexts(this.store.repos, [{ ...payload, id: row.aggregate_id }], true)
+            ).get(row.aggregate_id),
           });
         }
       } finally {

@@ -10,7 +10,7 @@ import {
   toSubscription,
 } from '@app/dispatch';
 import { normaliseDepartment } from '@app/registry';
-import { EvidenceService, violationView } from '@app/evidence';
+import { EvidenceService, alertContexts, violationView } from '@app/evidence';
 import {
   AuthenticatedUser,
   actorOf,
@@ -64,7 +64,8 @@ export class ViolationsService {
       },
       this.scopeOf(user),
     );
-    return toPage(query, result, (row) => violationView(row, row.effective_department));
+    const contexts = await alertContexts(this.store.repos, result.items, mayNamePersons(user));
+    return toPage(query, result, (row) => violationView(row, row.effective_department, contexts.get(row.id)));
   }
 
   /** The violation if the user may see it: 404 when it does not exist, 403 outside the agency's jurisdiction. */
@@ -110,7 +111,11 @@ export class ViolationsService {
     const row = await this.visible(id, user);
     const steps = await this.store.repos.violationCases.steps(id);
     return {
-      ...violationView(row, (await this.alertOf(row)).department),
+      ...violationView(
+        row,
+        (await this.alertOf(row)).department,
+        (await alertContexts(this.store.repos, [row], mayNamePersons(user))).get(row.id),
+      ),
       steps: steps.map((s) => ({
         id: s.id,
         step: s.step,
@@ -262,4 +267,12 @@ export class ViolationsService {
     });
     return { from: query.from, to: query.to, truncated: fixes.length >= AREA_FIX_LIMIT, machines };
   }
+}
+
+/**
+ * Whether the user may see a natural person's name in an alert: administrators and enforcement officers, who act
+ * on it; agencies' integrations (like their webhooks and MQTT) get the owner's kind and the registry number.
+ */
+export function mayNamePersons(user: AuthenticatedUser): boolean {
+  return user.role === 'admin' || user.role === 'enforcement_officer';
 }

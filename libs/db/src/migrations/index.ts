@@ -13,6 +13,8 @@ import * as dispatchNotifications from './20261205T0900_dispatch_notifications';
 import * as positionsJamming from './20261205T1700_positions_jamming';
 import * as zoneSources from './20261205T1800_zone_sources';
 import * as declaredUse from './20261205T1830_declared_use';
+import * as violationsProvince from './20261205T1835_violations_province';
+import * as outboxOrder from './20261205T1840_outbox_order';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +32,6 @@ export const migrations: Record<string, Migration> = {
   '20261205T1700_positions_jamming': positionsJamming,
   '20261205T1800_zone_sources': zoneSources,
   '20261205T1830_declared_use': declaredUse,
+  '20261205T1835_violations_province': violationsProvince,
+  '20261205T1840_outbox_order': outboxOrder,
 };

@@ -31,6 +31,19 @@ export interface DeliveryQuery {
 }
 
 /**
+ * A pending delivery `d` waits while an earlier event of the same violation on the same channel is still pending
+ * (being attempted, or waiting for its retry): a violation's events reach a channel in the order they were
+ * written, and a `closed` never before its `opened`. Dead letters do not hold the later events back.
+ */
+const noEarlierPending = sql<boolean>`not exists (
+  select 1 from deliveries earlier
+  join outbox_events earlier_event on earlier_event.id = earlier.outbox_event_id
+  where earlier.violation_id = d.violation_id and earlier.channel_id = d.channel_id
+    and earlier.status = 'pending'
+    and earlier_event.seq < (select seq from outbox_events where id = d.outbox_event_id)
+)`;
+
+/**
  * The transactional outbox as the dispatcher reads it, and the per-agency-channel deliveries it fans out to.
  * Rows are claimed with FOR UPDATE SKIP LOCKED and a lease, so several dispatcher instances never work on the
  * same row at the same time, and a row whose instance died is taken over once its lease has expired.
@@ -44,8 +57,7 @@ export class DeliveriesRepository {
       .selectFrom('outbox_events')
       .selectAll()
       .where('published_at', 'is', null)
-      .orderBy('created_at')
-      .orderBy('id')
+      .orderBy('seq')
       .limit(limit)
       .forUpdate()
       .skipLocked()
@@ -59,6 +71,27 @@ export class DeliveriesRepository {
       .set({ published_at: sql<Date>`clock_timestamp()` })
       .where('id', 'in', [...ids])
       .execute();
+  }
+
+  /** The latest event of a violation that was fanned out to some agency: when it was written, and its state. */
+  async lastSent(
+    violationId: string,
+  ): Promise<{ at: Date; severity: string; workflowStatus: string } | undefined> {
+    const row = await this.db
+      .selectFrom('deliveries as d')
+      .innerJoin('outbox_events as o', 'o.id', 'd.outbox_event_id')
+      .select([
+        'o.created_at as at',
+        sql<string | null>`o.payload->>'severity'`.as('severity'),
+        sql<string | null>`o.payload->>'workflow_status'`.as('workflowStatus'),
+      ])
+      .where('d.violation_id', '=', violationId)
+      .orderBy('o.seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row
+      ? { at: new Date(row.at), severity: row.severity ?? '', workflowStatus: row.workflowStatus ?? 'new' }
+      : undefined;
   }
 
   /** Adds deliveries; one per outbox event and channel, whoever fans out first. */
@@ -93,10 +126,11 @@ export class DeliveriesRepository {
         lease_until = clock_timestamp() + make_interval(secs => ${leaseSeconds}),
         attempts = attempts + 1
       where id in (
-        select id from deliveries
-        where status = 'pending' and next_attempt_at <= clock_timestamp()
-          and (lease_until is null or lease_until < clock_timestamp())
-        order by next_attempt_at, created_at
+        select d.id from deliveries d
+        where d.status = 'pending' and d.next_attempt_at <= clock_timestamp()
+          and (d.lease_until is null or d.lease_until < clock_timestamp())
+          and ${noEarlierPending}
+        order by d.next_attempt_at, d.created_at
         limit ${limit}
         for update skip locked
       )
@@ -162,15 +196,16 @@ export class DeliveriesRepository {
    */
   async msUntilNextAttempt(): Promise<number | undefined> {
     const row = await this.db
-      .selectFrom('deliveries')
+      .selectFrom('deliveries as d')
       .select(
         sql<
           string | null
-        >`extract(epoch from min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at))) - clock_timestamp()) * 1000`.as(
+        >`extract(epoch from min(greatest(d.next_attempt_at, coalesce(d.lease_until, d.next_attempt_at))) - clock_timestamp()) * 1000`.as(
           'ms',
         ),
       )
-      .where('status', '=', 'pending')
+      .where('d.status', '=', 'pending')
+      .where(noEarlierPending)
       .executeTakeFirst();
     return row?.ms == null ? undefined : Math.max(0, Math.ceil(Number(row.ms)));
   }

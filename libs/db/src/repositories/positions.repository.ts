@@ -213,6 +213,26 @@ export class PositionsRepository {
     return newest;
   }
 
+  /**
+   * The tracker's newest trusted fix at or before `at` (strictly before with `exclusive`): where an integrity alert
+   * is placed, never on a suspect fix.
+   */
+  lastTrusted(
+    imei: string,
+    at: Date,
+    exclusive = false,
+  ): Promise<{ lat: number; lon: number; fix_time: Date } | undefined> {
+    return this.db
+      .selectFrom('positions')
+      .select(['lat', 'lon', 'fix_time'])
+      .where('imei', '=', imei)
+      .where('trusted', '=', true)
+      .where('fix_time', exclusive ? '<' : '<=', at)
+      .orderBy('fix_time', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
   track(imei: string, from: Date, to: Date): Promise<PositionRow[]> {
     return this.db
       .selectFrom('positions')

@@ -44,6 +44,17 @@ export interface ViolationParties {
   readonly trackerModel: string | null;
 }
 
+/** What an alert says of its machine and owner. */
+export interface AlertParties {
+  readonly machineId: string;
+  readonly registryNumber: string;
+  readonly category: string;
+  readonly declaredUse: string | null;
+  readonly machineDepartment: string;
+  readonly ownerKind: string;
+  readonly ownerName: string;
+}
+
 /**
  * Violations as cases officers work on: search within an agency's jurisdiction, workflow steps, the department
  * a violation lies in, escalation of unacknowledged ones. Ingest's writes go through ViolationsRepository.
@@ -104,6 +115,28 @@ export class ViolationCasesRepository {
       base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
     ]);
     return { items, total: Number(count.total) };
+  }
+
+  /** Who the alerts of these machines are about: registry number, category and owner, per machine. */
+  async alertParties(machineIds: readonly string[]): Promise<Map<string, AlertParties>> {
+    const parties = new Map<string, AlertParties>();
+    if (machineIds.length === 0) return parties;
+    const rows = await this.db
+      .selectFrom('machines as m')
+      .innerJoin('owners as o', 'o.id', 'm.owner_id')
+      .select([
+        'm.id as machineId',
+        'm.registry_number as registryNumber',
+        'm.category as category',
+        'm.department as machineDepartment',
+        'm.declared_use as declaredUse',
+        'o.kind as ownerKind',
+        'o.name as ownerName',
+      ])
+      .where('m.id', 'in', [...new Set(machineIds)])
+      .execute();
+    for (const row of rows) parties.set(row.machineId, row);
+    return parties;
   }
 
   parties(violationId: string): Promise<ViolationParties | undefined> {

@@ -19,6 +19,9 @@ export interface OpenViolation {
   readonly late: boolean;
   readonly delayMs: number;
   readonly confirmingFixes: unknown;
+  /** Where ingest placed it (the position it decided on); the dispatcher routes by it. */
+  readonly department?: string | null;
+  readonly province?: string | null;
 }
 
 export class ViolationsRepository {
@@ -53,6 +56,8 @@ export class ViolationsRepository {
           late: input.late,
           delay_ms: input.delayMs,
           confirming_fixes: JSON.stringify(input.confirmingFixes),
+          department: input.department ?? null,
+          province: input.province ?? null,
         })),
       )
       .onConflict((oc) => oc.doNothing())
