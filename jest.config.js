@@ -55,6 +55,7 @@ module.exports = {
   // The default catalogue and its geofence index, built once per run for every suite that needs them.
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
-  testTimeout: 60000,
+  // A guard against hangs, not a measure of speed: every wait inside a test is on an observable condition.
+  testTimeout: 180000,
   maxWorkers: 2,
 };
