@@ -1,15 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { OpenViolation, Repositories, ViolationRow } from '@app/db';
+import { randomUUID } from 'node:crypto';
+import { OpenViolation, Repositories, ViolationRow, ViolationZone } from '@app/db';
 import { MachineCategory } from '@app/registry';
 import {
   ActiveIndexLookup,
+  DeclaredUse,
   DeviceState,
   Fix,
   RuleEvent,
   RuleSet,
   StreamParams,
   VerdictEvent,
+  ZoneHit,
   initialState,
   step,
   streamParams,
@@ -20,6 +23,8 @@ import { LiveState } from './live-state';
 export interface MachineOfTracker {
   readonly id: string;
   readonly category: string;
+  /** Null or absent: enrolled before uses were declared; unknown. */
+  readonly declaredUse?: DeclaredUse | null;
 }
 
 /**
@@ -73,9 +78,27 @@ export class RulesEvaluator {
 
   private async openAll(repos: Repositories, opening: readonly { imei: string; event: VerdictEvent }[]) {
     if (opening.length === 0) return;
-    const rows = await repos.violations.openMany(
-      opening.map(({ imei, event }) => this.violationInput(imei, event, event.episodeId, false)),
+    const since = Math.min(...opening.map(({ event }) => event.since));
+    const current: CaseRow[] = await repos.violations.currentOf(
+      opening.map(({ event }) => event.machineId),
+      new Date(since),
     );
+    const inputs: OpenViolation[] = [];
+    for (const { imei, event } of opening) {
+      const continued = current.find(
+        (row) => row.machine_id === event.machineId && row.rule_id === event.ruleId && row.status === 'open',
+      );
+      if (continued) {
+        if (continued.episode_id !== event.episodeId)
+          await repos.violations.rebindEpisode(continued.id, event.episodeId);
+        continue;
+      }
+      const incidentId = this.incidentOf(current, event) ?? randomUUID();
+      const input = this.violationInput(imei, event, event.episodeId, false, incidentId);
+      inputs.push(input);
+      current.push(pendingRow(input, incidentId));
+    }
+    const rows = await repos.violations.openMany(inputs);
     await repos.violations.addOutboxEvents(
       rows.map((row) => ({
         type: 'violation.opened',
@@ -85,9 +108,30 @@ export class RulesEvaluator {
       })),
     );
     const opened = new Set(rows.map((row) => `${row.imei}|${row.episode_id}|${row.rule_id}`));
-    for (const { imei, event } of opening)
-      if (!opened.has(`${imei}|${event.episodeId}|${event.ruleId}`))
-        await this.continueOpen(repos, event, event.episodeId);
+    for (const input of inputs)
+      if (!opened.has(`${input.imei}|${input.episodeId}|${input.ruleId}`))
+        await this.continueOpen(repos, input.machineId, input.ruleId, input.episodeId);
+  }
+
+  /**
+   * The incident of the machine's violation, under another legal basis of these rules, whose time overlaps the
+   * event's episode so far: the same act seen by two rules (a dredge on a river inside a national reserve).
+   */
+  private incidentOf(
+    rows: readonly Pick<
+      ViolationRow,
+      'machine_id' | 'rule_id' | 'started_at' | 'closed_at' | 'incident_id'
+    >[],
+    event: { machineId: string; ruleId: string; since: number; confirmedAt: number },
+  ): string | undefined {
+    return rows.find(
+      (row) =>
+        row.machine_id === event.machineId &&
+        row.rule_id !== event.ruleId &&
+        this.rules.rule(row.rule_id) !== undefined &&
+        row.started_at.getTime() <= event.confirmedAt &&
+        (row.closed_at === null || row.closed_at.getTime() >= event.since),
+    )?.incident_id;
   }
 
   /**
@@ -108,7 +152,11 @@ export class RulesEvaluator {
     let rules: DeviceState = state.rules ?? initialState(state.imei);
     const events: RuleEvent[] = [];
     const context = {
-      machine: { machineId: machine.id, category: machine.category as MachineCategory },
+      machine: {
+        machineId: machine.id,
+        category: machine.category as MachineCategory,
+        declaredUse: machine.declaredUse ?? null,
+      },
       lookup: this.lookup,
       rules: this.rules,
       params: this.params,
@@ -129,11 +177,11 @@ export class RulesEvaluator {
   private async violationOf(
     repos: Repositories,
     imei: string,
-    event: { episodeId: string; ruleId: string; machineId: string; zoneId: string },
+    event: { episodeId: string; ruleId: string; machineId: string },
   ): Promise<ViolationRow | undefined> {
     return (
       (await repos.violations.findByEpisode(imei, event.episodeId, event.ruleId)) ??
-      (await repos.violations.openOf(event.machineId, event.zoneId, event.ruleId))
+      (await repos.violations.openOfRule(event.machineId, event.ruleId))
     );
   }
 
@@ -149,6 +197,7 @@ export class RulesEvaluator {
         const closing = event.type === 'verdict_close';
         const updated = await repos.violations.update(row.id, {
           lastSeenAt: new Date(event.at),
+          zones: mergeZones(row.zones, event.zones),
           ...(closing ? { status: 'closed', closedAt: new Date(event.at) } : {}),
         });
         await repos.violations.addOutboxEvent(
@@ -192,8 +241,9 @@ export class RulesEvaluator {
               detectedAt: event.detectedAt,
               catalogueVersion: event.catalogueVersion,
               episodeId: `crossing-${event.zoneId}-${event.at}`,
-              zoneId: event.zoneId,
-              zone: event.zone,
+              zoneId: verdict.zones[0]?.id ?? event.zoneId,
+              zone: verdict.zones[0] ?? event.zone,
+              zones: verdict.zones,
               at: event.at,
               since: event.at,
               confirmedAt: event.at,
@@ -226,18 +276,33 @@ export class RulesEvaluator {
     episodeId: string,
     crossing: boolean,
   ): Promise<string | undefined> {
-    const row = await repos.violations.open(this.violationInput(imei, event, episodeId, crossing));
+    const current = await repos.violations.currentOf([event.machineId], new Date(event.since));
+    const continued = current.find((row) => row.rule_id === event.ruleId && row.status === 'open');
+    if (continued) {
+      if (!crossing && continued.episode_id !== episodeId)
+        await repos.violations.rebindEpisode(continued.id, episodeId);
+      return undefined;
+    }
+    const incidentId = this.incidentOf(current, event) ?? randomUUID();
+    const row = await repos.violations.open(
+      this.violationInput(imei, event, episodeId, crossing, incidentId),
+    );
     if (row) {
       await repos.violations.addOutboxEvent('violation.opened', 'violation', row.id, row);
       return row.id;
     }
-    if (!crossing) await this.continueOpen(repos, event, episodeId);
+    if (!crossing) await this.continueOpen(repos, event.machineId, event.ruleId, episodeId);
     return undefined;
   }
 
-  /** Already open for this machine, zone and rule (one open violation each): the new episode continues it. */
-  private async continueOpen(repos: Repositories, event: VerdictEvent, episodeId: string): Promise<void> {
-    const open = await repos.violations.openOf(event.machineId, event.zoneId, event.ruleId);
+  /** Already open for this machine and rule (one case each): the new episode continues it. */
+  private async continueOpen(
+    repos: Repositories,
+    machineId: string,
+    ruleId: string,
+    episodeId: string,
+  ): Promise<void> {
+    const open = await repos.violations.openOfRule(machineId, ruleId);
     if (open && open.episode_id !== episodeId) await repos.violations.rebindEpisode(open.id, episodeId);
   }
 
@@ -246,8 +311,10 @@ export class RulesEvaluator {
     event: VerdictEvent,
     episodeId: string,
     crossing: boolean,
+    incidentId: string,
   ): OpenViolation {
     const zone = event.zone ?? this.lookup.zone(event.zoneId);
+    const zones = event.zones.length > 0 ? event.zones : zone ? [zone] : [];
     return {
       machineId: event.machineId,
       imei,
@@ -257,7 +324,7 @@ export class RulesEvaluator {
       ruleId: event.ruleId,
       severity: event.verdict,
       legalBasis: event.legalBasis,
-      description: crossing ? `${event.description} (crossed between two fixes)` : event.description,
+      description: crossing ? `${event.description} (cruzado entre dos posiciones)` : event.description,
       catalogueVersion: event.catalogueVersion,
       episodeId,
       startedAt: new Date(event.since),
@@ -266,8 +333,43 @@ export class RulesEvaluator {
       late: event.late,
       delayMs: event.delayMs,
       confirmingFixes: event.fixes,
+      zones: zones.map(violationZone),
+      incidentId,
     };
   }
+}
+
+function violationZone(zone: ZoneHit): ViolationZone {
+  return zone.layer === undefined
+    ? { id: zone.id, name: zone.name, kind: zone.kind }
+    : { id: zone.id, name: zone.name, kind: zone.kind, layer: zone.layer };
+}
+
+/** The zones a violation lists so far, with those of a later event of its episode. */
+function mergeZones(listed: readonly ViolationZone[], seen: readonly ZoneHit[]): ViolationZone[] {
+  const out = [...listed];
+  for (const zone of seen) if (!out.some((z) => z.id === zone.id)) out.push(violationZone(zone));
+  return out;
+}
+
+/** What the incident lookup reads of a violation. */
+type CaseRow = Pick<
+  ViolationRow,
+  'machine_id' | 'rule_id' | 'started_at' | 'closed_at' | 'incident_id' | 'status' | 'id' | 'episode_id'
+>;
+
+/** A violation about to be opened, as the incident lookup of the rest of its batch sees it. */
+function pendingRow(input: OpenViolation, incidentId: string): CaseRow {
+  return {
+    id: '',
+    machine_id: input.machineId,
+    rule_id: input.ruleId,
+    started_at: input.startedAt,
+    closed_at: null,
+    incident_id: incidentId,
+    status: 'pending',
+    episode_id: input.episodeId,
+  };
 }
 
 /** Whether the event changes a violation (the others are the rules' own bookkeeping). */

@@ -40,6 +40,8 @@ export interface ZoneHit {
   legalBasis: string;
   /** Department name in upper case (INEI), for jurisdiction zones. */
   department?: string;
+  /** The source layer the zone was imported from (its `layer` property), or the authority publishing it. */
+  layer?: string;
 }
 
 /** The zone index as the rules see it. */
@@ -50,9 +52,17 @@ export interface ZoneLookup {
   zone(id: string): ZoneHit | undefined;
 }
 
+/**
+ * What the owner declared the machine is used for, as `@app/registry` lists the uses. `null` (or absent): enrolled
+ * before uses were declared, unknown — not the same as `other`.
+ */
+export type DeclaredUse =
+  'mining' | 'road_works' | 'forestry' | 'agriculture' | 'urban_construction' | 'goods_transport' | 'other';
+
 export interface MachineProfile {
   machineId: string;
   category: MachineCategory;
+  declaredUse?: DeclaredUse | null;
 }
 
 export type Verdict = 'violation' | 'warning';
