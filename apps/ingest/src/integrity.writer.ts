@@ -46,7 +46,7 @@ export type IntegrityRun = (state: IntegrityState, ctx: IntegrityContext) => Int
  */
 @Injectable()
 export class IntegrityWriter {
-  readonly params: IntegrityParams = integrityParams();
+  readonly params: IntegrityParams;
   private readonly zones: SampledZoneProximity;
   private readonly refreshEveryMs: number;
   private windowMachines = new Set<string>();
@@ -56,6 +56,7 @@ export class IntegrityWriter {
     private readonly rules: RulesEvaluator,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
+    this.params = integrityParams({ legalBasis: config.integrityLegalBasis });
     this.zones = new SampledZoneProximity(rules.lookup);
     this.refreshEveryMs = config.integritySweepSeconds * 1000;
   }
