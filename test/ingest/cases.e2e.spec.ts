@@ -169,5 +169,14 @@ describe.each(storageModes())('one act, one case (%s storage)', (mode) => {
       'unknown-use-outside-mining-corridor:warning',
     ]);
     expect(rows[0]?.zones.map((z) => z.kind)).toEqual(['jurisdiction']);
+    // The department-wide verdict names where the machine is, not the department as the place of the act.
+    const named = await api.database.db
+      .selectFrom('violations')
+      .select('zone_name')
+      .where('id', '=', rows[0]!.id)
+      .executeTakeFirstOrThrow();
+    expect(named.zone_name).toMatch(
+      /^(en|a \d+,\d km de) .+ \(distrito de .+, provincia de .+\), MADRE DE DIOS$/,
+    );
   });
 });

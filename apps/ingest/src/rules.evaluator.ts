@@ -1,11 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultDataDir } from '@app/geofence';
 import { OpenViolation, Repositories, ViolationRow, ViolationZone } from '@app/db';
 import { MachineCategory } from '@app/registry';
 import {
   ActiveIndexLookup,
   DeclaredUse,
+  Gazetteer,
   DeviceState,
   Fix,
   RuleEvent,
@@ -14,6 +18,7 @@ import {
   VerdictEvent,
   ZoneHit,
   initialState,
+  populatedPlaces,
   step,
   streamParams,
 } from '@app/rules';
@@ -38,6 +43,8 @@ export class RulesEvaluator {
   /** The active geofence index as the rules (and the integrity detectors' zone proximity) ask it. */
   readonly lookup: ActiveIndexLookup;
   private readonly rules = new RuleSet();
+  /** Populated places, to name where a machine is when a verdict is about a whole department. */
+  private readonly places = loadPlaces();
   readonly params: StreamParams;
 
   constructor(
@@ -306,6 +313,17 @@ export class RulesEvaluator {
     if (open && open.episode_id !== episodeId) await repos.violations.rebindEpisode(open.id, episodeId);
   }
 
+  /**
+   * A department-wide verdict (outside the mining corridor) names where the machine is — the nearest populated
+   * place, its district and province, at the first confirming fix — not the department as if it were the place.
+   */
+  private placeName(zone: ZoneHit | undefined, event: VerdictEvent): string | undefined {
+    if (zone?.kind !== 'jurisdiction') return undefined;
+    const fix = event.fixes[0];
+    if (!fix) return undefined;
+    return this.places.describe(fix.lat, fix.lon, zone.department ?? zone.name);
+  }
+
   private violationInput(
     imei: string,
     event: VerdictEvent,
@@ -319,7 +337,7 @@ export class RulesEvaluator {
       machineId: event.machineId,
       imei,
       zoneId: event.zoneId,
-      zoneName: zone?.name ?? event.zoneId,
+      zoneName: this.placeName(zone, event) ?? zone?.name ?? event.zoneId,
       zoneKind: zone?.kind ?? 'unknown',
       ruleId: event.ruleId,
       severity: event.verdict,
@@ -337,6 +355,13 @@ export class RulesEvaluator {
       incidentId,
     };
   }
+}
+
+/** The shipped populated places (`data/peru/populated-places-madre-de-dios.geojson`); none if absent. */
+function loadPlaces(): Gazetteer {
+  const file = join(defaultDataDir(), 'populated-places-madre-de-dios.geojson');
+  if (!existsSync(file)) return new Gazetteer([]);
+  return new Gazetteer(populatedPlaces(JSON.parse(readFileSync(file, 'utf8'))));
 }
 
 function violationZone(zone: ZoneHit): ViolationZone {

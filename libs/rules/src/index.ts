@@ -13,3 +13,5 @@ export type { DeviceState, StepContext, StepResult } from './step';
 export type { Episode, HistFix, KeyState, Run } from './tracker';
 export { ActiveIndexLookup, GeofenceZoneLookup, zoneHit } from './geofence-lookup';
 export type { GeofenceIndexLike } from './geofence-lookup';
+export { Gazetteer, populatedPlaces } from './places';
+export type { Place } from './places';
