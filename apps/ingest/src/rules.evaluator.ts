@@ -5,10 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDataDir } from '@app/geofence';
 import { OpenViolation, Repositories, ViolationRow, ViolationZone } from '@app/db';
-import { MachineCategory } from '@app/registry';
+import { DeclaredUse, MachineCategory } from '@app/registry';
 import {
   ActiveIndexLookup,
-  DeclaredUse,
   Gazetteer,
   DeviceState,
   Fix,
@@ -28,8 +27,8 @@ import { LiveState } from './live-state';
 export interface MachineOfTracker {
   readonly id: string;
   readonly category: string;
-  /** Null or absent: enrolled before uses were declared; unknown. */
-  readonly declaredUse?: DeclaredUse | null;
+  /** Null: enrolled before uses were declared; unknown. */
+  readonly declaredUse: DeclaredUse | null;
 }
 
 /**
@@ -162,7 +161,7 @@ export class RulesEvaluator {
       machine: {
         machineId: machine.id,
         category: machine.category as MachineCategory,
-        declaredUse: machine.declaredUse ?? null,
+        declaredUse: machine.declaredUse,
       },
       lookup: this.lookup,
       rules: this.rules,

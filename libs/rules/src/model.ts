@@ -1,8 +1,8 @@
 import type { ZoneKind } from '@app/geofence';
-import type { MachineCategory } from '@app/registry';
+import type { DeclaredUse, MachineCategory } from '@app/registry';
 import type { Fix as TrackerFix } from '@app/telemetry';
 
-export type { ZoneKind, MachineCategory };
+export type { ZoneKind, MachineCategory, DeclaredUse };
 
 /** What the machine is doing at a fix (basic classification; see `classifyActivity`). */
 export type Activity = 'operating' | 'transported' | 'idle';
@@ -52,16 +52,10 @@ export interface ZoneLookup {
   zone(id: string): ZoneHit | undefined;
 }
 
-/**
- * What the owner declared the machine is used for, as `@app/registry` lists the uses. `null` (or absent): enrolled
- * before uses were declared, unknown — not the same as `other`.
- */
-export type DeclaredUse =
-  'mining' | 'road_works' | 'forestry' | 'agriculture' | 'urban_construction' | 'goods_transport' | 'other';
-
 export interface MachineProfile {
   machineId: string;
   category: MachineCategory;
+  /** `@app/registry`'s declared use; null (or absent): enrolled before uses were declared, unknown. */
   declaredUse?: DeclaredUse | null;
 }
 
