@@ -3,7 +3,7 @@ import { MqttClient } from 'mqtt';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
 import { TestApi, startTestApi } from '../support/api';
-import { connectDevice, enrolDevice, fix } from '../support/devices';
+import { connectDevice, enrolDevice, fix, storedPositions } from '../support/devices';
 import { TEST_RIVER, TEST_RIVER_MAPPING } from '../support/river';
 import { storageModes } from '../support/storage';
 import { eventually } from '../dispatch/support';
@@ -105,8 +105,8 @@ describe.each(storageModes())('one act, one case (%s storage)', (mode) => {
     await api.close();
   });
 
-  async function drive(category: string, fixes: object[]) {
-    const device = await enrolDevice(api, category);
+  async function drive(category: string, fixes: object[], machineFields: object = {}) {
+    const device = await enrolDevice(api, category, machineFields);
     const client = await connectDevice(brokerUrl, device.imei, device.password);
     clients.push(client);
     for (const f of fixes)
@@ -178,5 +178,24 @@ describe.each(storageModes())('one act, one case (%s storage)', (mode) => {
     expect(named.zone_name).toMatch(
       /^(en|a \d+,\d km de) .+ \(distrito de .+, provincia de .+\), MADRE DE DIOS$/,
     );
+  });
+
+  it('gives nothing for a road-works excavator outside the corridor, and a violation for a mining one', async () => {
+    const start = Date.now() - 20 * 60_000;
+    const roadWorks = await drive('excavator', track(start, 6, -12.6, -69.3), { declaredUse: 'road_works' });
+    const mining = await drive('excavator', track(start, 6, -12.6, -69.3), { declaredUse: 'mining' });
+    const rows = await eventually(async () => {
+      const found = await casesOf(mining.machineId);
+      return found.length > 0 ? found : undefined;
+    }, 'the mining excavator violation');
+    expect(rows.map((r) => `${r.rule_id}:${r.severity}`)).toEqual([
+      'operating-outside-mining-corridor:violation',
+    ]);
+    // Violations are written in the transaction storing the fixes: once all six are stored, nothing more comes.
+    await eventually(
+      async () => ((await storedPositions(api, roadWorks.imei)).length === 6 ? true : undefined),
+      'the road-works fixes stored',
+    );
+    expect(await casesOf(roadWorks.machineId)).toEqual([]);
   });
 });
