@@ -56,7 +56,10 @@ export class IntegrityWriter {
     private readonly rules: RulesEvaluator,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.params = integrityParams({ legalBasis: config.integrityLegalBasis });
+    // Configurations built by hand (tests) may leave the text out: the library's default then.
+    this.params = integrityParams(
+      config.integrityLegalBasis ? { legalBasis: config.integrityLegalBasis } : {},
+    );
     this.zones = new SampledZoneProximity(rules.lookup);
     this.refreshEveryMs = config.integritySweepSeconds * 1000;
   }
