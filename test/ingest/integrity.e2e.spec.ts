@@ -1,4 +1,5 @@
 import { MqttClient } from 'mqtt';
+import { INTEGRITY_OBLIGATION } from '@app/integrity';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { IngestPipeline } from '../../apps/ingest/src/ingest.pipeline';
 import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
@@ -111,7 +112,7 @@ describe.each(storageModes())('integrity alerts from ingest (%s storage)', (stor
       status: 'open',
     });
     expect(alerts[0]!.episode_id).toMatch(new RegExp(`^${tracker.imei}:integrity:\\d+$`));
-    expect(alerts[0]!.legal_basis).toMatch(/1107/);
+    expect(alerts[0]!.legal_basis).toBe(INTEGRITY_OBLIGATION);
     expect(alerts[0]!.description).toMatch(/km/);
     expect(JSON.stringify(alerts[0]!.confirming_fixes)).toContain(String(LIMA.lat));
     expect(await outboxOf(alerts[0]!.id)).toEqual(['integrity.opened']);

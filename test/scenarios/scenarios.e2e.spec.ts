@@ -182,16 +182,20 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
   /** The dredge's violation of D.L. 1100 on the Madre de Dios river. */
   const onTheRiver = async (): Promise<ViolationRow | undefined> =>
     (await violationsOf('dredge-onto-river')).find(
-      (v) => v.rule_id === 'dredge-in-water-body' && v.zone_id === ZONES.madreDeDios,
+      (v) => v.rule_id === 'dredge-in-water-body' && v.zones.some((z) => z.id === ZONES.madreDeDios),
     );
 
   it('dredge-onto-river: a D.L. 1100 violation on the Madre de Dios, still open while the dredge works on it', async () => {
-    expect(await onTheRiver()).toMatchObject({
-      zone_kind: 'water_body',
-      zone_name: 'Río Madre de Dios',
-      severity: 'violation',
-      status: 'open',
-    });
+    const violation = await onTheRiver();
+    expect(violation).toMatchObject({ zone_kind: 'water_body', severity: 'violation', status: 'open' });
+    // One case for the act, naming every layer of the river the dredge is in.
+    expect(violation?.zones).toContainEqual(
+      expect.objectContaining({ id: ZONES.madreDeDios, name: 'Río Madre de Dios', kind: 'water_body' }),
+    );
+    const onWater = (await violationsOf('dredge-onto-river')).filter(
+      (v) => v.rule_id === 'dredge-in-water-body',
+    );
+    expect(onWater).toHaveLength(1);
   });
 
   it('dredge-onto-river and dark-near-river: the zones they are reported in name the Madre de Dios, never the Manu or the Inambari', async () => {
@@ -274,12 +278,14 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
       zone: ZONES.tambopata,
       severity: 'violation',
     });
-    // Working north of the reserve it was outside the mining corridor too (D.U. 012-2010, Madre de Dios).
+    // Working north of the reserve it was outside the mining corridor too; its use is not declared, so that is a
+    // warning for the regional government, not a D.U. 012-2010 violation.
     expect(verdicts).toContainEqual({
-      rule: 'operating-outside-mining-corridor',
+      rule: 'unknown-use-outside-mining-corridor',
       zone: expect.stringMatching(/^dep-/),
-      severity: 'violation',
+      severity: 'warning',
     });
+    expect(verdicts.map((v) => v.rule)).not.toContain('operating-outside-mining-corridor');
   });
 
   it('legal-corridor-work: work inside the mining corridor raises no alert', async () => {

@@ -10,9 +10,13 @@ export interface EnrolledDevice {
 }
 
 /** A machine with a bound tracker and issued credentials, enrolled through the API as a clerk would. */
-export async function enrolDevice(api: TestApi, category = 'excavator'): Promise<EnrolledDevice> {
+export async function enrolDevice(
+  api: TestApi,
+  category = 'excavator',
+  machineFields: object = {},
+): Promise<EnrolledDevice> {
   const owner = await createOwner(api);
-  const machine = await createMachine(api, owner.id, { category });
+  const machine = await createMachine(api, owner.id, { category, ...machineFields });
   const tracker = await createTracker(api);
   const bound = await api.post(`/v1/machines/${machine.id}/tracker`, { trackerId: tracker.id });
   if (bound.status !== 201) throw new Error(`bind: ${bound.status} ${JSON.stringify(bound.body)}`);

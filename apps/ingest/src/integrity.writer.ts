@@ -47,7 +47,7 @@ export type IntegrityRun = (state: IntegrityState, ctx: IntegrityContext) => Int
  */
 @Injectable()
 export class IntegrityWriter {
-  readonly params: IntegrityParams = integrityParams();
+  readonly params: IntegrityParams;
   private readonly zones: SampledZoneProximity;
   private readonly refreshEveryMs: number;
   private windowMachines = new Set<string>();
@@ -57,6 +57,10 @@ export class IntegrityWriter {
     private readonly rules: RulesEvaluator,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
+    // Configurations built by hand (tests) may leave the text out: the library's default then.
+    this.params = integrityParams(
+      config.integrityLegalBasis ? { legalBasis: config.integrityLegalBasis } : {},
+    );
     this.zones = new SampledZoneProximity(rules.lookup);
     this.refreshEveryMs = config.integritySweepSeconds * 1000;
   }

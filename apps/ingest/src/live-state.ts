@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { IntegrityMachine, IntegrityState, checkIntegrityState, parseIntegrityState } from '@app/integrity';
-import { DeviceState, checkState, parseState } from '@app/rules';
+import { DeviceState, STATE_VERSION, checkState } from '@app/rules';
 import { Fix, FixFlag, isOnEarth } from '@app/telemetry';
 
 /** The newest position a tracker reported, as the console and the plausibility check need it: part of a fix. */
@@ -62,8 +62,7 @@ export function parseLiveState(json: string): LiveState {
     imei: snapshot.imei,
     machineId: snapshot.machineId,
     lastFix: snapshot.lastFix,
-    rules:
-      rules === undefined ? undefined : typeof rules === 'string' ? parseState(rules) : checkState(rules),
+    rules: rules === undefined ? undefined : rulesStateOrFresh(rules),
     integrity:
       integrity === undefined
         ? undefined
@@ -72,6 +71,16 @@ export function parseLiveState(json: string): LiveState {
           : checkIntegrityState(integrity, snapshot.imei),
     cursor: snapshot.cursor,
   };
+}
+
+/**
+ * The rule state of a snapshot, or none (a fresh one) when it was written in an earlier format: presence is then
+ * confirmed again from the next fixes, and the open violations continue under the new episodes.
+ */
+function rulesStateOrFresh(rules: unknown): DeviceState | undefined {
+  const value: unknown = typeof rules === 'string' ? JSON.parse(rules) : rules;
+  if ((value as { v?: unknown } | null)?.v !== STATE_VERSION) return undefined;
+  return checkState(value);
 }
 
 /** What the store knows of a tracker: a state to continue from, and whether it may lag behind Postgres. */

@@ -1,16 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { OpenViolation, Repositories, ViolationRow } from '@app/db';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultDataDir } from '@app/geofence';
+import { OpenViolation, Repositories, ViolationRow, ViolationZone } from '@app/db';
 import { DeclaredUse, MachineCategory } from '@app/registry';
 import {
   ActiveIndexLookup,
+  Gazetteer,
   DeviceState,
   Fix,
   RuleEvent,
   RuleSet,
   StreamParams,
   VerdictEvent,
+  ZoneHit,
   initialState,
+  populatedPlaces,
   step,
   streamParams,
 } from '@app/rules';
@@ -36,6 +43,8 @@ export class RulesEvaluator {
   /** The active geofence index as the rules (and the integrity detectors' zone proximity) ask it. */
   readonly lookup: ActiveIndexLookup;
   private readonly rules = new RuleSet();
+  /** Populated places, to name where a machine is when a verdict is about a whole department. */
+  private readonly places = loadPlaces();
   readonly params: StreamParams;
 
   constructor(
@@ -76,9 +85,27 @@ export class RulesEvaluator {
 
   private async openAll(repos: Repositories, opening: readonly { imei: string; event: VerdictEvent }[]) {
     if (opening.length === 0) return;
-    const rows = await repos.violations.openMany(
-      opening.map(({ imei, event }) => this.violationInput(imei, event, event.episodeId, false)),
+    const since = Math.min(...opening.map(({ event }) => event.since));
+    const current: CaseRow[] = await repos.violations.currentOf(
+      opening.map(({ event }) => event.machineId),
+      new Date(since),
     );
+    const inputs: OpenViolation[] = [];
+    for (const { imei, event } of opening) {
+      const continued = current.find(
+        (row) => row.machine_id === event.machineId && row.rule_id === event.ruleId && row.status === 'open',
+      );
+      if (continued) {
+        if (continued.episode_id !== event.episodeId)
+          await repos.violations.rebindEpisode(continued.id, event.episodeId);
+        continue;
+      }
+      const incidentId = this.incidentOf(current, event) ?? randomUUID();
+      const input = this.violationInput(imei, event, event.episodeId, false, incidentId);
+      inputs.push(input);
+      current.push(pendingRow(input, incidentId));
+    }
+    const rows = await repos.violations.openMany(inputs);
     await repos.violations.addOutboxEvents(
       rows.map((row) => ({
         type: 'violation.opened',
@@ -88,9 +115,30 @@ export class RulesEvaluator {
       })),
     );
     const opened = new Set(rows.map((row) => `${row.imei}|${row.episode_id}|${row.rule_id}`));
-    for (const { imei, event } of opening)
-      if (!opened.has(`${imei}|${event.episodeId}|${event.ruleId}`))
-        await this.continueOpen(repos, event, event.episodeId);
+    for (const input of inputs)
+      if (!opened.has(`${input.imei}|${input.episodeId}|${input.ruleId}`))
+        await this.continueOpen(repos, input.machineId, input.ruleId, input.episodeId);
+  }
+
+  /**
+   * The incident of the machine's violation, under another legal basis of these rules, whose time overlaps the
+   * event's episode so far: the same act seen by two rules (a dredge on a river inside a national reserve).
+   */
+  private incidentOf(
+    rows: readonly Pick<
+      ViolationRow,
+      'machine_id' | 'rule_id' | 'started_at' | 'closed_at' | 'incident_id'
+    >[],
+    event: { machineId: string; ruleId: string; since: number; confirmedAt: number },
+  ): string | undefined {
+    return rows.find(
+      (row) =>
+        row.machine_id === event.machineId &&
+        row.rule_id !== event.ruleId &&
+        this.rules.rule(row.rule_id) !== undefined &&
+        row.started_at.getTime() <= event.confirmedAt &&
+        (row.closed_at === null || row.closed_at.getTime() >= event.since),
+    )?.incident_id;
   }
 
   /**
@@ -136,11 +184,11 @@ export class RulesEvaluator {
   private async violationOf(
     repos: Repositories,
     imei: string,
-    event: { episodeId: string; ruleId: string; machineId: string; zoneId: string },
+    event: { episodeId: string; ruleId: string; machineId: string },
   ): Promise<ViolationRow | undefined> {
     return (
       (await repos.violations.findByEpisode(imei, event.episodeId, event.ruleId)) ??
-      (await repos.violations.openOf(event.machineId, event.zoneId, event.ruleId))
+      (await repos.violations.openOfRule(event.machineId, event.ruleId))
     );
   }
 
@@ -156,6 +204,7 @@ export class RulesEvaluator {
         const closing = event.type === 'verdict_close';
         const updated = await repos.violations.update(row.id, {
           lastSeenAt: new Date(event.at),
+          zones: mergeZones(row.zones, event.zones),
           ...(closing ? { status: 'closed', closedAt: new Date(event.at) } : {}),
         });
         await repos.violations.addOutboxEvent(
@@ -200,8 +249,9 @@ export class RulesEvaluator {
               detectedAt: event.detectedAt,
               catalogueVersion: event.catalogueVersion,
               episodeId: `crossing-${event.zoneId}-${event.at}`,
-              zoneId: event.zoneId,
-              zone: event.zone,
+              zoneId: verdict.zones[0]?.id ?? event.zoneId,
+              zone: verdict.zones[0] ?? event.zone,
+              zones: verdict.zones,
               at: event.at,
               since: event.at,
               confirmedAt: event.at,
@@ -234,19 +284,45 @@ export class RulesEvaluator {
     episodeId: string,
     crossing: boolean,
   ): Promise<string | undefined> {
-    const row = await repos.violations.open(this.violationInput(imei, event, episodeId, crossing));
+    const current = await repos.violations.currentOf([event.machineId], new Date(event.since));
+    const continued = current.find((row) => row.rule_id === event.ruleId && row.status === 'open');
+    if (continued) {
+      if (!crossing && continued.episode_id !== episodeId)
+        await repos.violations.rebindEpisode(continued.id, episodeId);
+      return undefined;
+    }
+    const incidentId = this.incidentOf(current, event) ?? randomUUID();
+    const row = await repos.violations.open(
+      this.violationInput(imei, event, episodeId, crossing, incidentId),
+    );
     if (row) {
       await repos.violations.addOutboxEvent('violation.opened', 'violation', row.id, row);
       return row.id;
     }
-    if (!crossing) await this.continueOpen(repos, event, episodeId);
+    if (!crossing) await this.continueOpen(repos, event.machineId, event.ruleId, episodeId);
     return undefined;
   }
 
-  /** Already open for this machine, zone and rule (one open violation each): the new episode continues it. */
-  private async continueOpen(repos: Repositories, event: VerdictEvent, episodeId: string): Promise<void> {
-    const open = await repos.violations.openOf(event.machineId, event.zoneId, event.ruleId);
+  /** Already open for this machine and rule (one case each): the new episode continues it. */
+  private async continueOpen(
+    repos: Repositories,
+    machineId: string,
+    ruleId: string,
+    episodeId: string,
+  ): Promise<void> {
+    const open = await repos.violations.openOfRule(machineId, ruleId);
     if (open && open.episode_id !== episodeId) await repos.violations.rebindEpisode(open.id, episodeId);
+  }
+
+  /**
+   * A department-wide verdict (outside the mining corridor) names where the machine is — the nearest populated
+   * place, its district and province, at the first confirming fix — not the department as if it were the place.
+   */
+  private placeName(zone: ZoneHit | undefined, event: VerdictEvent): string | undefined {
+    if (zone?.kind !== 'jurisdiction') return undefined;
+    const fix = event.fixes[0];
+    if (!fix) return undefined;
+    return this.places.describe(fix.lat, fix.lon, zone.department ?? zone.name);
   }
 
   private violationInput(
@@ -254,18 +330,20 @@ export class RulesEvaluator {
     event: VerdictEvent,
     episodeId: string,
     crossing: boolean,
+    incidentId: string,
   ): OpenViolation {
     const zone = event.zone ?? this.lookup.zone(event.zoneId);
+    const zones = event.zones.length > 0 ? event.zones : zone ? [zone] : [];
     return {
       machineId: event.machineId,
       imei,
       zoneId: event.zoneId,
-      zoneName: zone?.name ?? event.zoneId,
+      zoneName: this.placeName(zone, event) ?? zone?.name ?? event.zoneId,
       zoneKind: zone?.kind ?? 'unknown',
       ruleId: event.ruleId,
       severity: event.verdict,
       legalBasis: event.legalBasis,
-      description: crossing ? `${event.description} (crossed between two fixes)` : event.description,
+      description: crossing ? `${event.description} (cruzado entre dos posiciones)` : event.description,
       catalogueVersion: event.catalogueVersion,
       episodeId,
       startedAt: new Date(event.since),
@@ -275,8 +353,50 @@ export class RulesEvaluator {
       delayMs: event.delayMs,
       confirmingFixes: event.fixes,
       ...placeAt(this.lookup, firstPositionOf(event.fixes)),
+      zones: zones.map(violationZone),
+      incidentId,
     };
   }
+}
+
+/** The shipped populated places (`data/peru/populated-places-madre-de-dios.geojson`); none if absent. */
+function loadPlaces(): Gazetteer {
+  const file = join(defaultDataDir(), 'populated-places-madre-de-dios.geojson');
+  if (!existsSync(file)) return new Gazetteer([]);
+  return new Gazetteer(populatedPlaces(JSON.parse(readFileSync(file, 'utf8'))));
+}
+
+function violationZone(zone: ZoneHit): ViolationZone {
+  return zone.layer === undefined
+    ? { id: zone.id, name: zone.name, kind: zone.kind }
+    : { id: zone.id, name: zone.name, kind: zone.kind, layer: zone.layer };
+}
+
+/** The zones a violation lists so far, with those of a later event of its episode. */
+function mergeZones(listed: readonly ViolationZone[], seen: readonly ZoneHit[]): ViolationZone[] {
+  const out = [...listed];
+  for (const zone of seen) if (!out.some((z) => z.id === zone.id)) out.push(violationZone(zone));
+  return out;
+}
+
+/** What the incident lookup reads of a violation. */
+type CaseRow = Pick<
+  ViolationRow,
+  'machine_id' | 'rule_id' | 'started_at' | 'closed_at' | 'incident_id' | 'status' | 'id' | 'episode_id'
+>;
+
+/** A violation about to be opened, as the incident lookup of the rest of its batch sees it. */
+function pendingRow(input: OpenViolation, incidentId: string): CaseRow {
+  return {
+    id: '',
+    machine_id: input.machineId,
+    rule_id: input.ruleId,
+    started_at: input.startedAt,
+    closed_at: null,
+    incident_id: incidentId,
+    status: 'pending',
+    episode_id: input.episodeId,
+  };
 }
 
 /** Whether the event changes a violation (the others are the rules' own bookkeeping). */

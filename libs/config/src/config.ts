@@ -110,6 +110,11 @@ export const CONFIG_KEYS = {
     60,
     86400,
   ),
+  integrityLegalBasis: stringWithDefault(
+    'INTEGRITY_LEGAL_BASIS',
+    "Legal basis cited by tracker integrity alerts (went dark, power cut, tamper, jamming, spoofing), in Spanish. No norm creates the obligation of a tracker to keep reporting yet (D.L. N° 1107 does not): the default cites the registry's own obligation; set the norm once one exists.",
+    'Obligación del Registro Nacional de Maquinaria Pesada: el rastreador GPS de una máquina inscrita debe permanecer instalado, energizado y reportando su posición real (obligación propia del registro, aún sin norma que la establezca)',
+  ),
   integritySweepSeconds: integer(
     'INTEGRITY_SWEEP_SECONDS',
     'How often ingest sweeps the trackers it serves for those that went silent (went-dark alerts), in seconds.',

@@ -213,6 +213,14 @@ export interface PositionsTable {
   stored_at: Generated<Date>;
 }
 
+/** A zone a violation is about, as the catalogue described it when the violation listed it. */
+export interface ViolationZone {
+  id: string;
+  name: string;
+  kind: string;
+  layer?: string;
+}
+
 export interface ViolationsTable {
   id: Generated<string>;
   machine_id: string;
@@ -234,6 +242,10 @@ export interface ViolationsTable {
   late: boolean;
   delay_ms: ColumnType<string, number, number>;
   confirming_fixes: Json<unknown>;
+  /** Every zone of the case: `ViolationZone[]`. */
+  zones: ColumnType<ViolationZone[], string | undefined, string>;
+  /** Shared by the violations of one machine at the same time under different legal bases (one act). */
+  incident_id: string;
   department: Generated<string | null>;
   province: Generated<string | null>;
   workflow_status: Generated<string>;

@@ -17,12 +17,23 @@ export interface AlertMachine {
   owner: { kind: string; name: string | null };
 }
 
+export interface CaseZone {
+  id: string;
+  name: string;
+  kind: string;
+  layer: string | null;
+}
+
 /** A violation as the API and the alerts show it. */
 export interface ViolationView {
   id: string;
   machineId: string;
   imei: string;
   zone: { id: string; name: string; kind: string; legalBasis: string; catalogueVersion: string };
+  /** Every zone of the case (overlapping layers, a lagoon beside its river), the first being `zone`. */
+  zones: CaseZone[];
+  /** Shared by the machine's violations of one act under different legal bases. */
+  incidentId: string | null;
   ruleId: string;
   severity: string;
   description: string;
@@ -103,6 +114,27 @@ function firstFixOf(confirmingFixes: unknown): AlertFix | null {
   return null;
 }
 
+function caseZones(row: RowLike): CaseZone[] {
+  const stored = typeof row.zones === 'string' ? (JSON.parse(row.zones) as unknown) : row.zones;
+  const list = Array.isArray(stored) ? stored : [];
+  const zones = list.flatMap((z: unknown): CaseZone[] => {
+    const zone = z as { id?: unknown; name?: unknown; kind?: unknown; layer?: unknown } | null;
+    return zone && typeof zone.id === 'string'
+      ? [
+          {
+            id: zone.id,
+            name: text(zone.name),
+            kind: text(zone.kind),
+            layer: typeof zone.layer === 'string' ? zone.layer : null,
+          },
+        ]
+      : [];
+  });
+  return zones.length > 0
+    ? zones
+    : [{ id: text(row.zone_id), name: text(row.zone_name), kind: text(row.zone_kind), layer: null }];
+}
+
 function machineOf(context: AlertContext | undefined): AlertMachine | null {
   const parties = context?.parties;
   if (!parties) return null;
@@ -137,6 +169,8 @@ export function violationView(
       legalBasis: text(row.legal_basis),
       catalogueVersion: text(row.catalogue_version),
     },
+    zones: caseZones(row),
+    incidentId: (row.incident_id as string | null | undefined) ?? null,
     ruleId: text(row.rule_id),
     severity: text(row.severity),
     description: text(row.description),

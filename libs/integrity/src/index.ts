@@ -1,5 +1,5 @@
 export * from './model';
-export { DEFAULT_INTEGRITY_PARAMS, categoryParams, darkThresholdMs, integrityParams } from './params';
+export { DEFAULT_INTEGRITY_PARAMS, INTEGRITY_OBLIGATION, categoryParams, darkThresholdMs, integrityParams } from './params';
 export type { CategoryParams, IntegrityParams, IntegrityParamsOverrides } from './params';
 export {
   INTEGRITY_STATE_VERSION,

@@ -89,12 +89,19 @@ export interface IntegrityParams {
   updateEveryMs: number;
   /** Which alert kinds each kind of declared window downgrades. */
   downgrades: Record<DeclaredWindowKind, readonly IntegrityKind[]>;
-  /** Legal basis quoted in every alert. */
+  /**
+   * Legal basis quoted in every alert, in Spanish. No norm yet obliges a tracker to keep reporting: until the
+   * registry's regulation says so, alerts cite the registry's own obligation (configurable, `INTEGRITY_LEGAL_BASIS`).
+   */
   legalBasis: string;
 }
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+
+/** The registry's own obligation, cited by integrity alerts until a norm creates it. */
+export const INTEGRITY_OBLIGATION =
+  'Obligación del Registro Nacional de Maquinaria Pesada: el rastreador GPS de una máquina inscrita debe permanecer instalado, energizado y reportando su posición real (obligación propia del registro, aún sin norma que la establezca)';
 
 export const DEFAULT_INTEGRITY_PARAMS: IntegrityParams = {
   defaults: {
@@ -145,8 +152,7 @@ export const DEFAULT_INTEGRITY_PARAMS: IntegrityParams = {
     out_of_service: ['went_dark', 'power_cut', 'tamper'],
     authorised_transport: ['went_dark', 'power_cut', 'tamper'],
   },
-  legalBasis:
-    'D.L. N° 1107 and its regulations: the GPS tracker of a registered machine must stay installed, powered and reporting its true position',
+  legalBasis: INTEGRITY_OBLIGATION,
 };
 
 export interface IntegrityParamsOverrides extends Partial<Omit<IntegrityParams, 'defaults' | 'downgrades'>> {

@@ -62,7 +62,8 @@ describe('went dark', () => {
     expect(open?.detectedAt).toBeGreaterThan(vanished.receivedAt + 15 * MINUTE);
     expect(open?.detectedAt).toBeLessThanOrEqual(vanished.receivedAt + 16 * MINUTE);
     expect(open?.description).toMatch(/inside Río Madre de Dios and the machine was operating/);
-    expect(open?.legalBasis).toMatch(/D\.L\. N° 1107/);
+    expect(open?.legalBasis).toMatch(/^Obligación del Registro Nacional de Maquinaria Pesada/);
+    expect(open?.legalBasis).not.toMatch(/1107/);
     const close = dark[dark.length - 1];
     expect(close).toMatchObject({ alertId: open?.alertId, at: back.time, since: vanished.time });
     expect(close?.details.gapMs).toBe(60 * MINUTE);

@@ -38,13 +38,28 @@ export interface ZoneEvent extends EventCommon, EpisodeTiming {
 export interface RuleRef {
   ruleId: string;
   verdict: Verdict;
+  /** The norms creating the obligation, in Spanish. */
   legalBasis: string;
+  /** Spanish (es-PE), with the English beside. */
+  title: string;
+  titleEn: string;
   description: string;
+  descriptionEn: string;
 }
 
-/** A rule holding for the machine in a zone: opened, still holding, no longer holding. */
+/**
+ * A rule holding for the machine: opened, still holding, no longer holding. One verdict per machine, rule and
+ * episode: `zones` lists every zone where it held so far (overlapping layers of one river, a lagoon beside it),
+ * `zoneId` / `zone` the first of them; for an `outside` rule, the jurisdiction the machine is in.
+ */
 export interface VerdictEvent extends EventCommon, EpisodeTiming, RuleRef {
   type: 'verdict_open' | 'verdict_update' | 'verdict_close';
+  zones: ZoneHit[];
+}
+
+/** A rule holding on a crossed segment, with every zone crossed there where it holds. */
+export interface CrossingVerdict extends RuleRef {
+  zones: ZoneHit[];
 }
 
 export type RevisionChange = 'start_moved' | 'exit_revoked' | 'end_moved' | 'retracted';
@@ -78,8 +93,11 @@ export interface CrossingEvent extends EventCommon {
   sampleSpacingMeters: number;
   delayMs: number;
   late: boolean;
-  /** Rules that hold for the machine in that zone with the activity of the segment. */
-  verdicts: RuleRef[];
+  /**
+   * Rules that hold for the machine in that zone with the activity of the segment, each carried by the first
+   * zone of the segment where it holds and listing all of them.
+   */
+  verdicts: CrossingVerdict[];
 }
 
 export type IgnoreReason = 'unusable' | 'duplicate' | 'beyond_horizon';

@@ -49,6 +49,7 @@ describe(GeofenceZoneLookup.name, () => {
       name: 'MADRE DE DIOS',
       legalBasis: 'INEI',
       department: 'MADRE DE DIOS',
+      layer: 'INEI',
     });
     expect(sut.zone('pa-1')?.department).toBeUndefined();
     expect(sut.zonesAt(-11, -60)).toEqual([]);

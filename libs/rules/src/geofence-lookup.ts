@@ -73,6 +73,8 @@ export class ActiveIndexLookup implements ZoneLookup {
 
 export function zoneHit(zone: Zone): ZoneHit {
   const hit: ZoneHit = { id: zone.id, kind: zone.kind, name: zone.name, legalBasis: zone.legalBasis };
+  const layer = zone.properties?.layer;
+  hit.layer = typeof layer === 'string' && layer !== '' ? layer : zone.authority;
   const department = zone.properties?.department;
   if (zone.kind === 'jurisdiction' && typeof department === 'string') {
     hit.department = normaliseDepartment(department) ?? department.toUpperCase();

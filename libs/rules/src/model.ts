@@ -1,8 +1,8 @@
 import type { ZoneKind } from '@app/geofence';
-import type { MachineCategory } from '@app/registry';
+import type { DeclaredUse, MachineCategory } from '@app/registry';
 import type { Fix as TrackerFix } from '@app/telemetry';
 
-export type { ZoneKind, MachineCategory };
+export type { ZoneKind, MachineCategory, DeclaredUse };
 
 /** What the machine is doing at a fix (basic classification; see `classifyActivity`). */
 export type Activity = 'operating' | 'transported' | 'idle';
@@ -42,6 +42,8 @@ export interface ZoneHit {
   department?: string;
   /** Jurisdiction zones only, where the catalogue's layer has it. */
   province?: string;
+  /** The source layer the zone was imported from (its `layer` property), or the authority publishing it. */
+  layer?: string;
 }
 
 /** The zone index as the rules see it. */
@@ -55,6 +57,8 @@ export interface ZoneLookup {
 export interface MachineProfile {
   machineId: string;
   category: MachineCategory;
+  /** `@app/registry`'s declared use; null (or absent): enrolled before uses were declared, unknown. */
+  declaredUse?: DeclaredUse | null;
 }
 
 export type Verdict = 'violation' | 'warning';

@@ -50,7 +50,7 @@ function fixes(places: readonly Place[], everyMs = MINUTE, extra: Partial<Fix> =
 describe('scenarios over real places in Madre de Dios', () => {
   let lookup: ZoneLookup;
   const ctx = (category: 'dredge' | 'excavator' | 'dump_truck'): StepContext => ({
-    machine: { machineId: `machine-${category}`, category },
+    machine: { machineId: `machine-${category}`, category, declaredUse: 'mining' },
     lookup,
     rules: new RuleSet(),
     params: streamParams(),

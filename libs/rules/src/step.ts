@@ -2,6 +2,7 @@ import { fixWeight, judgeActivity, type ActivityJudgement } from './classify';
 import { crossedZones } from './crossing';
 import type {
   CrossingEvent,
+  CrossingVerdict,
   FixIgnoredEvent,
   IgnoreReason,
   RevisionChange,
@@ -24,7 +25,8 @@ import {
   type Transition,
 } from './tracker';
 
-export const STATE_VERSION = 1;
+/** 2: one signal per rule (`r|<ruleId>`), listing every matching zone, instead of one per rule and zone. */
+export const STATE_VERSION = 2;
 
 /**
  * Everything the rules remember about one device, as plain JSON. `keys` is the debounced state of
@@ -116,11 +118,11 @@ export function step(state: DeviceState | undefined, fix: Fix, ctx: StepContext)
     if (newest) run.segment(newest, h, undefined);
     const transitions: Transition[] = [];
     advanceAll(s.keys, h, signals, run.advanceContext, transitions);
+    history.push(h);
     for (const tr of transitions) {
       if (tr.type === 'close') s.closed.push(tr.episode);
       run.report(tr.type, tr.episode, tr.t, false, h);
     }
-    history.push(h);
   } else {
     const before = history[at - 1];
     const after = history[at] as HistFix;
@@ -161,8 +163,11 @@ function evaluate(fix: Fix, activity: Activity, ctx: StepContext): string[] {
   const zones = fix.zones ?? ctx.lookup.zonesAt(fix.lat, fix.lon, fix.cell);
   const signals: string[] = [];
   for (const z of zones) signals.push(ZONE + z.id);
-  for (const m of ctx.rules.match(ctx.machine.category, activity, zones))
-    signals.push(`${RULE}${m.rule.id}|${m.zone.id}`);
+  // One signal per rule: overlapping zones of one kind (two layers of a river, a lagoon beside it) are one case.
+  for (const m of ctx.rules.match(ctx.machine.category, activity, zones, ctx.machine.declaredUse)) {
+    const signal = RULE + m.rule.id;
+    if (!signals.includes(signal)) signals.push(signal);
+  }
   return signals;
 }
 
@@ -292,12 +297,30 @@ class Evaluation {
     b.x = crossings.map((c) => c.zone.id);
     const activity = segmentActivity(a.a, b.a);
     const jurisdictions = this.jurisdictionsAt(a);
-    for (const c of crossings) {
-      if (alreadyReported?.includes(c.zone.id)) continue;
-      const verdicts: RuleRef[] = this.ctx.rules
-        .match(this.ctx.machine.category, activity, [c.zone, ...jurisdictions])
-        .filter((m) => m.zone.id === c.zone.id)
-        .map((m) => ruleRef(m.rule.id, this.ctx.rules));
+    const fresh = crossings.filter((c) => !alreadyReported?.includes(c.zone.id));
+    // Every zone crossed on the segment where a rule holds is listed in that rule's one verdict, carried by the
+    // first crossing where it holds.
+    const byRule = new Map<string, CrossingVerdict>();
+    const carriers = new Map<string, CrossingVerdict[]>();
+    for (const c of fresh) {
+      const matches = this.ctx.rules
+        .match(this.ctx.machine.category, activity, [c.zone, ...jurisdictions], this.ctx.machine.declaredUse)
+        .filter((m) => m.zone.id === c.zone.id);
+      const carried: CrossingVerdict[] = [];
+      for (const m of matches) {
+        const known = byRule.get(m.rule.id);
+        if (known) {
+          known.zones.push(c.zone);
+          continue;
+        }
+        const verdict: CrossingVerdict = { ...ruleRef(m.rule.id, this.ctx.rules), zones: [c.zone] };
+        byRule.set(m.rule.id, verdict);
+        carried.push(verdict);
+      }
+      carriers.set(c.zone.id, carried);
+    }
+    for (const c of fresh) {
+      const verdicts = carriers.get(c.zone.id) ?? [];
       const delayMs = this.detectedAt - b.t;
       const event: CrossingEvent = {
         type: 'crossing',
@@ -389,6 +412,7 @@ class Evaluation {
       }
       ep.id = old.id;
       ep.catalogueVersion = old.catalogueVersion;
+      if (old.zones) ep.zones = mergeIds(old.zones, ep.zones);
       if (ep.nextDwell < old.nextDwell) ep.nextDwell = old.nextDwell;
       const changes: RevisionChange[] = [];
       if (ep.start !== old.start) changes.push('start_moved');
@@ -422,9 +446,9 @@ class Evaluation {
       fixes: type === 'open' ? ep.fixes : closing ? (ep.endFixes ?? []) : current ? [fixRef(current)] : [],
     };
     const key = parseKey(ep.key);
-    const zone = this.ctx.lookup.zone(key.zoneId);
-    const zoneFields = zone ? { zoneId: key.zoneId, zone } : { zoneId: key.zoneId };
     if (key.ruleId === undefined) {
+      const zone = this.ctx.lookup.zone(key.zoneId);
+      const zoneFields = zone ? { zoneId: key.zoneId, zone } : { zoneId: key.zoneId };
       const event: ZoneEvent = {
         type: type === 'open' ? 'enter' : closing ? 'exit' : 'dwell',
         ...timing,
@@ -433,13 +457,59 @@ class Evaluation {
       this.events.push(event);
       return;
     }
+    ep.zones = mergeIds(ep.zones, this.ruleZonesBetween(ep.key, key.ruleId, ep.start, closing ? at : t));
+    const zones: ZoneHit[] = [];
+    for (const id of ep.zones) {
+      const zone = this.ctx.lookup.zone(id);
+      if (zone) zones.push(zone);
+    }
+    const zoneId = ep.zones[0] ?? '';
+    const primary = this.ctx.lookup.zone(zoneId);
     const event: VerdictEvent = {
       type: type === 'open' ? 'verdict_open' : closing ? 'verdict_close' : 'verdict_update',
       ...timing,
-      ...zoneFields,
+      ...(primary ? { zoneId, zone: primary } : { zoneId }),
+      zones,
       ...ruleRef(key.ruleId, this.ctx.rules),
     };
     this.events.push(event);
+  }
+
+  /**
+   * The zones where the rule held at the fixes of the history from `from` to `to` carrying its signal, in the order
+   * first met: for an `inside` rule the matching zones, for an `outside` rule the jurisdiction.
+   */
+  private ruleZonesBetween(key: string, ruleId: string, from: number, to: number): string[] {
+    const ids: string[] = [];
+    for (const h of this.s.history) {
+      if (h.t < from) continue;
+      if (h.t > to) break;
+      const signals = this.signalsOf(h);
+      if (!signals.includes(key)) continue;
+      for (const id of this.ruleZonesAt(h, signals, ruleId)) if (!ids.includes(id)) ids.push(id);
+    }
+    return ids;
+  }
+
+  private readonly ruleZonesCache = new Map<string, string[]>();
+
+  private ruleZonesAt(h: HistFix, signals: readonly string[], ruleId: string): string[] {
+    const cacheKey = `${h.s}|${h.a}|${ruleId}`;
+    let ids = this.ruleZonesCache.get(cacheKey);
+    if (!ids) {
+      const zones: ZoneHit[] = [];
+      for (const signal of signals) {
+        if (!signal.startsWith(ZONE)) continue;
+        const zone = this.ctx.lookup.zone(signal.slice(ZONE.length));
+        if (zone) zones.push(zone);
+      }
+      ids = this.ctx.rules
+        .match(this.ctx.machine.category, h.a, zones, this.ctx.machine.declaredUse)
+        .filter((m) => m.rule.id === ruleId)
+        .map((m) => m.zone.id);
+      this.ruleZonesCache.set(cacheKey, ids);
+    }
+    return ids;
   }
 
   private revise(ep: Episode, changes: RevisionChange[]): void {
@@ -452,7 +522,7 @@ class Evaluation {
       catalogueVersion: ep.catalogueVersion,
       episodeId: ep.id,
       subject: key.ruleId === undefined ? 'zone' : 'verdict',
-      zoneId: key.zoneId,
+      zoneId: key.ruleId === undefined ? key.zoneId : (ep.zones?.[0] ?? ''),
       since: ep.start,
       changes,
     };
@@ -462,17 +532,40 @@ class Evaluation {
   }
 }
 
-function parseKey(key: string): { zoneId: string; ruleId?: string } {
+type ParsedKey = { zoneId: string; ruleId?: undefined } | { ruleId: string; zoneId?: undefined };
+
+function parseKey(key: string): ParsedKey {
   if (key.startsWith(ZONE)) return { zoneId: key.slice(ZONE.length) };
-  const bar = key.indexOf('|', RULE.length);
-  return { ruleId: key.slice(RULE.length, bar), zoneId: key.slice(bar + 1) };
+  return { ruleId: key.slice(RULE.length) };
+}
+
+function mergeIds(a: readonly string[] | undefined, b: readonly string[] | undefined): string[] {
+  const out = [...(a ?? [])];
+  for (const id of b ?? []) if (!out.includes(id)) out.push(id);
+  return out;
 }
 
 function ruleRef(ruleId: string, rules: RuleSet): RuleRef {
   const rule = rules.rule(ruleId);
   if (!rule)
-    return { ruleId, verdict: 'violation', legalBasis: '', description: 'rule no longer in the rule set' };
-  return { ruleId, verdict: rule.verdict, legalBasis: rule.legalBasis, description: rule.description };
+    return {
+      ruleId,
+      verdict: 'violation',
+      legalBasis: '',
+      title: ruleId,
+      titleEn: ruleId,
+      description: 'regla que ya no está en el conjunto de reglas',
+      descriptionEn: 'rule no longer in the rule set',
+    };
+  return {
+    ruleId,
+    verdict: rule.verdict,
+    legalBasis: rule.legalBasis,
+    title: rule.title,
+    titleEn: rule.titleEn,
+    description: rule.description,
+    descriptionEn: rule.descriptionEn,
+  };
 }
 
 function segmentActivity(a: Activity, b: Activity): Activity {

@@ -36,6 +36,8 @@ export interface Episode {
   end?: number;
   endConfirmedAt?: number;
   endFixes?: FixRef[];
+  /** Rule episodes: the zones where the rule held, as reported so far (first met first). */
+  zones?: string[];
 }
 
 /** Fixes disagreeing with the confirmed state, gathered until they confirm the change or give up. */

@@ -15,6 +15,7 @@ import * as zoneSources from './20261205T1800_zone_sources';
 import * as declaredUse from './20261205T1830_declared_use';
 import * as violationsProvince from './20261205T1835_violations_province';
 import * as outboxOrder from './20261205T1840_outbox_order';
+import * as violationCases from './20261205T1900_violation_cases';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '20261205T1830_declared_use': declaredUse,
   '20261205T1835_violations_province': violationsProvince,
   '20261205T1840_outbox_order': outboxOrder,
+  '20261205T1900_violation_cases': violationCases,
 };

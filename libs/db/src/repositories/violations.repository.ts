@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
-import type { DB, ViolationRow } from '../schema';
+import type { DB, ViolationRow, ViolationZone } from '../schema';
 
 export interface OpenViolation {
   readonly machineId: string;
@@ -22,6 +23,10 @@ export interface OpenViolation {
   /** Where ingest placed it (the position it decided on); the dispatcher routes by it. */
   readonly department?: string | null;
   readonly province?: string | null;
+  /** Every zone of the case (the first is `zoneId`); absent: that zone alone. */
+  readonly zones?: readonly ViolationZone[];
+  /** Shared with the machine's violations of the same act under other legal bases; absent: a new incident. */
+  readonly incidentId?: string;
 }
 
 export class ViolationsRepository {
@@ -58,6 +63,10 @@ export class ViolationsRepository {
           confirming_fixes: JSON.stringify(input.confirmingFixes),
           department: input.department ?? null,
           province: input.province ?? null,
+          zones: JSON.stringify(
+            input.zones ?? [{ id: input.zoneId, name: input.zoneName, kind: input.zoneKind }],
+          ),
+          incident_id: input.incidentId ?? randomUUID(),
         })),
       )
       .onConflict((oc) => oc.doNothing())
@@ -87,6 +96,33 @@ export class ViolationsRepository {
       .executeTakeFirst();
   }
 
+  /** The machine's open violation of a rule, whatever its zones (one case per machine, rule and episode). */
+  openOfRule(machineId: string, ruleId: string): Promise<ViolationRow | undefined> {
+    return this.db
+      .selectFrom('violations')
+      .selectAll()
+      .where('machine_id', '=', machineId)
+      .where('rule_id', '=', ruleId)
+      .where('status', '=', 'open')
+      .orderBy('started_at')
+      .executeTakeFirst();
+  }
+
+  /**
+   * The violations of these machines that may belong to the same act as one starting now: open ones, and those
+   * closed at or after `since`.
+   */
+  currentOf(machineIds: readonly string[], since: Date): Promise<ViolationRow[]> {
+    if (machineIds.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('violations')
+      .selectAll()
+      .where('machine_id', 'in', [...new Set(machineIds)])
+      .where((eb) => eb.or([eb('status', '=', 'open'), eb('closed_at', '>=', since)]))
+      .orderBy('started_at')
+      .execute();
+  }
+
   /** Lets a later episode of the streaming state continue an open violation (after the state was rebuilt). */
   async rebindEpisode(id: string, episodeId: string): Promise<void> {
     await this.db
@@ -106,6 +142,7 @@ export class ViolationsRepository {
       severity?: string;
       description?: string;
       confirmingFixes?: unknown;
+      zones?: readonly ViolationZone[];
     },
   ) {
     return this.db
@@ -117,6 +154,7 @@ export class ViolationsRepository {
         ...(changes.confirmingFixes !== undefined
           ? { confirming_fixes: JSON.stringify(changes.confirmingFixes) }
           : {}),
+        ...(changes.zones ? { zones: JSON.stringify(changes.zones) } : {}),
         ...(changes.startedAt ? { started_at: changes.startedAt } : {}),
         ...(changes.status ? { status: changes.status } : {}),
         ...(changes.closedAt !== undefined ? { closed_at: changes.closedAt } : {}),

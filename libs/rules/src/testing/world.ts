@@ -1,5 +1,5 @@
 import type { RuleEvent } from '../events';
-import type { Fix, MachineCategory } from '../model';
+import type { DeclaredUse, Fix, MachineCategory } from '../model';
 import { streamParams, type StreamParams } from '../params';
 import { RuleSet } from '../rules';
 import { step, type DeviceState, type StepContext } from '../step';
@@ -100,9 +100,14 @@ export function repeat(place: Place, n: number): Place[] {
   return Array.from({ length: n }, () => place);
 }
 
-export function context(category: MachineCategory, params: Partial<StreamParams> = {}): StepContext {
+/** A machine of `category` declared for `declaredUse` (mining unless given; `null`: unknown). */
+export function context(
+  category: MachineCategory,
+  params: Partial<StreamParams> = {},
+  declaredUse: DeclaredUse | null = 'mining',
+): StepContext {
   return {
-    machine: { machineId: `m-${category}`, category },
+    machine: { machineId: `m-${category}`, category, declaredUse },
     lookup: WORLD,
     rules: new RuleSet(),
     params: streamParams(params),
