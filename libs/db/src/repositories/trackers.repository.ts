@@ -14,6 +14,8 @@ export interface IngestTarget {
   readonly machine: { readonly id: string; readonly category: string } | null;
   readonly intervalMovingSeconds: number;
   readonly intervalIgnitionOffSeconds: number;
+  /** When the tracker was bound to its machine (epoch ms); absent when it is bound to none. */
+  readonly boundAt?: number;
 }
 
 export type BindingWithNames = TrackerBindingRow & { imei: string; registry_number: string };
@@ -115,6 +117,7 @@ export class TrackersRepository {
         't.interval_ignition_off_seconds',
         'm.id as machine_id',
         'm.category',
+        'b.bound_at',
       ])
       .where('t.imei', 'in', [...imeis])
       .execute();
@@ -123,6 +126,7 @@ export class TrackersRepository {
         machine: row.machine_id && row.category ? { id: row.machine_id, category: row.category } : null,
         intervalMovingSeconds: row.interval_moving_seconds,
         intervalIgnitionOffSeconds: row.interval_ignition_off_seconds,
+        ...(row.machine_id && row.bound_at && { boundAt: new Date(row.bound_at).getTime() }),
       });
     return targets;
   }
