@@ -20,7 +20,12 @@ describe.each(storageModes())('device clocks through ingest (%s storage)', (stor
 
   beforeAll(async () => {
     persistent = await persistentTestDatabase(storage);
-    api = await startTestApi(storage, { MQTT_EMBEDDED_PORT: '0' }, [IngestModule], await persistent.open());
+    api = await startTestApi(
+      storage,
+      { MQTT_EMBEDDED_PORT: '0', DEVICE_CLOCK_MAX_AGE_HOURS: '168' },
+      [IngestModule],
+      await persistent.open(),
+    );
     url = api.app.get(IngestRuntime).brokerUrl!;
     const imported = await api.post('/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
     expect(imported.status).toBe(201);
@@ -37,7 +42,7 @@ describe.each(storageModes())('device clocks through ingest (%s storage)', (stor
     api.database.db.selectFrom('violations').selectAll().where('machine_id', '=', machineId).execute();
 
   it('stores a dredge’s fixes timed before its enrolment, 13 days or decades old, flagged; reports them and opens nothing', async () => {
-    const dredge = await enrolDevice(api, 'dredge');
+    const dredge = await enrolDevice(api, 'dredge', 0);
     const client = await connectDevice(url, dredge.imei, dredge.password);
     clients.push(client);
     await client.subscribeAsync(`devices/${dredge.imei}/errors`, { qos: 1 });
@@ -72,13 +77,7 @@ describe.each(storageModes())('device clocks through ingest (%s storage)', (stor
   });
 
   it('lets the fixes of a trusted clock open the violation, from the first of them', async () => {
-    const dredge = await enrolDevice(api, 'dredge');
-    // Installed yesterday: fixes of the last minutes are after the binding.
-    await api.database.db
-      .updateTable('tracker_bindings')
-      .set({ bound_at: new Date(Date.now() - DAY) })
-      .where('tracker_id', '=', dredge.trackerId)
-      .execute();
+    const dredge = await enrolDevice(api, 'dredge', DAY);
     const client = await connectDevice(url, dredge.imei, dredge.password);
     clients.push(client);
     const now = Date.now();
