@@ -38,7 +38,7 @@ describe.each(storageModes())('bulk import of machines from CSV (%s storage)', (
     const csv = [
       HEADER,
       `excavator,Caterpillar,320D2,2019,${aSerial()},C6.4-1,,MADRE DE DIOS,RUC,${owner.documentNumber},`,
-      `dredge,Artisanal,Carranchera,2021,${duplicated},,REINFO-17-1,Loreto,RUC,${newRuc},Dragas del Nanay S.A.C.`,
+      `dredge,Artisanal,Carranchera,2021,${duplicated},,,Loreto,RUC,${newRuc},Dragas del Nanay S.A.C.`,
       `spaceship,Caterpillar,320D2,1800,${aSerial()},,,Atlantis,RUC,${owner.documentNumber},`,
       `front_loader,Volvo,L120,2018,${duplicated},,,LORETO,RUC,${newRuc},`,
       `bulldozer,Komatsu,D65,2015,${aSerial()},,,PUNO,DNI,4012345,`,
@@ -72,7 +72,8 @@ describe.each(storageModes())('bulk import of machines from CSV (%s storage)', (
     expect(created.body.items[0]).toMatchObject({
       category: 'dredge',
       department: 'LORETO',
-      reinfoCode: 'REINFO-17-1',
+      declaredUse: null,
+      reinfoCode: null,
     });
   });
 

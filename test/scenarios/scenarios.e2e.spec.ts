@@ -180,6 +180,18 @@ describe.each(services)('simulator scenarios against the product (%s)', (mode) =
     });
   });
 
+  it('dredge-onto-river and dark-near-river: the zones they are reported in name the Madre de Dios, never the Manu or the Inambari', async () => {
+    const names = async (name: ScenarioName) =>
+      (await violationsOf(name)).filter((v) => v.zone_kind === 'water_body').map((v) => v.zone_name);
+    const dredge = await names('dredge-onto-river');
+    expect(dredge).toContain('Río Madre de Dios');
+    for (const zoneName of [...dredge, ...(await names('dark-near-river'))]) {
+      expect(zoneName).toMatch(
+        /^(Río Madre de Dios|cuerpo de agua de la capa regional de ríos, cerca del Río Madre de Dios)$/,
+      );
+    }
+  });
+
   it('dredge-onto-river: the water agency receives violation.opened on its webhook, signed', async () => {
     const violation = await onTheRiver();
     expect(violation).toBeDefined();

@@ -1,4 +1,8 @@
+import type { Zone } from '@app/geofence';
+import { zoneHit } from '@app/rules';
+import { TOWNS, ZONES } from '../../simulator/src/places';
 import { TestApi, startTestApi } from '../support/api';
+import { fixturePlaces } from '../support/places';
 import { storageModes } from '../support/storage';
 
 async function waitForIndex(api: TestApi): Promise<void> {
@@ -54,6 +58,89 @@ describe.each(storageModes())('default Peru zone catalogue (%s storage)', (mode)
     expect(zones.filter((z) => z.kind === 'jurisdiction').map((z) => z.name)).toEqual(['MADRE DE DIOS']);
     for (const zone of zones)
       expect((await api.get(`/v1/zones/${encodeURIComponent(zone.id)}`)).status).toBe(200);
+  });
+
+  /** The water bodies at a position as the API answers, and the zone name a violation there would carry. */
+  const waterAt = async (lat: number, lon: number) => {
+    const water = (await zonesAt(lat, lon)).filter((z) => z.kind === 'water_body');
+    return Promise.all(
+      water.map(async (z) => {
+        const feature = await api.get(`/v1/zones/${encodeURIComponent(z.id)}`);
+        expect(feature.status).toBe(200);
+        const zone = { ...feature.body.properties, geometry: feature.body.geometry } as Zone & {
+          layer: string;
+        };
+        return {
+          id: z.id,
+          name: z.name,
+          alertName: zoneHit(zone).name,
+          layer: zone.layer,
+          source: zone.source,
+        };
+      }),
+    );
+  };
+
+  it("the demo dredge near Boca Colorado is on the Madre de Dios, in the API's answer and in a violation's zone name", async () => {
+    const { bank, onRiver } = fixturePlaces().riverside(ZONES.madreDeDios, TOWNS.bocaColorado, 1200, 3);
+    let onMadre = 0;
+    for (const point of [bank, ...onRiver]) {
+      for (const water of await waterAt(point.lat, point.lon)) {
+        expect(water.alertName).toBe(water.name);
+        expect(water.name).not.toBe('Río Manu');
+        expect(water.name).toMatch(
+          /^(Río Madre de Dios|cuerpo de agua de la capa regional de ríos, cerca del Río Madre de Dios)$/,
+        );
+        if (water.id === ZONES.madreDeDios) onMadre++;
+      }
+    }
+    expect(onMadre).toBe(onRiver.length);
+  });
+
+  it('a machine near Laberinto is never reported inside the Inambari', async () => {
+    const { bank, onRiver } = fixturePlaces().riverside(ZONES.madreDeDios, TOWNS.laberinto, 700, 2);
+    for (const point of [bank, ...onRiver]) {
+      for (const water of await waterAt(point.lat, point.lon)) {
+        expect(water.alertName).not.toBe('Río Inambari');
+        expect(water.name).not.toBe('Río Inambari');
+      }
+    }
+  });
+
+  it('traces a zone to its layer and features, and reports the names the import corrected or could not verify', async () => {
+    const madre = await api.get(`/v1/zones/${ZONES.madreDeDios}`);
+    expect(madre.body.properties).toMatchObject({ name: 'Río Madre de Dios', layer: 'rivers-madre-de-dios' });
+    const source = madre.body.properties.source as {
+      layer: string;
+      nameAttribute: string;
+      features: Array<Record<string, unknown>>;
+    };
+    expect(source).toMatchObject({ layer: 'rivers-madre-de-dios', nameAttribute: 'nombre' });
+    expect(source.features).toContainEqual(
+      expect.objectContaining({ index: 0, id: 'madre', name: 'Río Madre de Dios', nameCheck: 'confirmed' }),
+    );
+    expect(source.features).toContainEqual(
+      expect.objectContaining({ index: 4, id: 'manu', name: 'Río Manu', nameCheck: 'corrected' }),
+    );
+
+    const unverified = await api.get('/v1/zones/goremad-rio-manu-unverified-madre-de-dios');
+    expect(unverified.body.properties).toMatchObject({
+      name: 'cuerpo de agua de la capa regional de ríos, cerca del Río Madre de Dios',
+      properties: { publishedName: 'Río Manu', nameCheck: 'unverified' },
+    });
+
+    const versions = await api.get('/v1/zones/versions');
+    const report = await api.get(`/v1/zones/versions/${versions.body[0].version}`);
+    const names = report.body.report.names as Array<{
+      name: string;
+      action: string;
+      zoneId: string;
+      evidence: string;
+    }>;
+    expect(names).toContainEqual(
+      expect.objectContaining({ name: 'Río Inambari', action: 'corrected', zoneId: ZONES.madreDeDios }),
+    );
+    expect(names.every((n) => n.evidence.includes('"Madre de Dios" (rivers-natural-earth-10m)'))).toBe(true);
   });
 
   it('places a point in the middle of Tambopata National Reserve inside a protected area', async () => {

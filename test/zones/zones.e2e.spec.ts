@@ -211,6 +211,68 @@ describe.each(storageModes())('zone catalogue API (%s storage)', (mode) => {
     ]);
   });
 
+  it('checks the names of a river layer against the river lines of the active catalogue, tracing each zone to its features', async () => {
+    const piece = (from: number, to: number, lat: number) => [
+      [from, lat],
+      [to, lat],
+    ];
+    const regional = collection(
+      {
+        type: 'Feature',
+        properties: { id: 'prueba', nombre: 'Río de Prueba' },
+        geometry: {
+          type: 'MultiLineString',
+          coordinates: [piece(-69.6, -69.55, -12.851), piece(-69.35, -69.3, -12.851)],
+        },
+      },
+      {
+        type: 'Feature',
+        properties: { id: 'equivocado', nombre: 'Río Equivocado' },
+        geometry: { type: 'MultiLineString', coordinates: [piece(-69.5, -69.4, -12.852)] },
+      },
+    );
+    const response = await api.post('/v1/zones/import', {
+      mapping: {
+        layer: 'test-regional-rivers',
+        kind: 'water_body',
+        authority: 'GOREMAD',
+        idPrefix: 'regional-',
+        idProperty: 'id',
+        name: 'nombre',
+        bufferMeters: 200,
+        checkNames: { description: 'la capa regional de prueba' },
+      },
+      geojson: regional,
+      activate: false,
+    });
+    expect(response.status).toBe(201);
+    expect(response.body.report.names).toEqual([
+      expect.objectContaining({
+        layer: 'test-regional-rivers',
+        feature: 1,
+        featureId: 'equivocado',
+        pieces: [0],
+        name: 'Río Equivocado',
+        action: 'corrected',
+        zoneId: 'regional-prueba',
+        shownAs: 'Río de Prueba',
+        secondSource: expect.objectContaining({ layer: 'test-rivers', name: 'Río de Prueba' }),
+      }),
+    ]);
+    const zone = await api.get(`/v1/zones/regional-prueba?version=${response.body.version as string}`);
+    expect(zone.body.properties.source).toEqual({
+      layer: 'test-regional-rivers',
+      nameAttribute: 'nombre',
+      features: [
+        { index: 0, id: 'prueba', name: 'Río de Prueba', nameCheck: 'confirmed' },
+        { index: 1, id: 'equivocado', name: 'Río Equivocado', nameCheck: 'corrected' },
+      ],
+    });
+    expect(
+      (await api.get(`/v1/zones/regional-equivocado?version=${response.body.version as string}`)).status,
+    ).toBe(404);
+  });
+
   it('lets only administrators change the catalogue', async () => {
     await api.post('/v1/users', {
       username: 'clerkz',

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import * as path from 'node:path';
 import { AppConfig, ConfigError, loadConfig } from '@app/config';
+import { prefetchDefaultCatalogue } from '@app/geofence';
 import { logLevelsUpTo } from '@app/platform';
 import { createRegistryApi, listen } from '../../registry-api/src/registry-api';
 import { IngestModule } from '../../ingest/src/ingest.module';
@@ -33,6 +34,10 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     return 0;
   }
   const config = loadConfig();
+  // A first start imports the Peru catalogue and builds its index on another thread while the database opens.
+  if (config.zoneCatalogueSeed === 'default') {
+    prefetchDefaultCatalogue({ dataDir: config.geodataDir, cacheDir: config.geofenceCacheDir });
+  }
   const demo = demoWanted(options, config);
   if (demo && !config.adminPassword) {
     process.stderr.write(
@@ -74,7 +79,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   if (logger) {
     logger.onError = (text) => process.stderr.write(`${p.red('error')} ${text}\n`);
     process.stdout.write(
-      `${p.bold('Centinela')} is starting (the first start imports the Peru zone catalogue: a few seconds)…\n`,
+      `${p.bold('Centinela')} is starting (a first start also imports the Peru zone catalogue and builds its index, which later starts reuse)…\n`,
     );
   }
   const api = await createRegistryApi(config, undefined, [IngestModule, DispatcherModule], {

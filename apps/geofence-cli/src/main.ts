@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync, writeFileSync } from 'fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'fs';
 import {
   catalogueToFeatureCollection,
   defaultCacheDir,
@@ -7,8 +7,8 @@ import {
   loadIndex,
   makeCatalogue,
   parseLayerMapping,
-  parsePointsCsv,
-  runCheck,
+  readPointsCsv,
+  writeCheckOutput,
   zonesFromFeatureCollection,
   InputError,
   type LayerMapping,
@@ -46,6 +46,14 @@ function need(flags: Map<string, string | true>, name: string): string {
   return v;
 }
 
+function readBytes(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new InputError(`cannot read ${what} file ${file}: ${(err as Error).message}`);
+  }
+}
+
 function readText(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -65,33 +73,20 @@ function readJson(file: string, what: string): unknown {
 
 async function check(flags: Map<string, string | true>): Promise<void> {
   const catalogue = zonesFromFeatureCollection(readJson(need(flags, 'zones'), 'zones'));
-  const points = parsePointsCsv(readText(need(flags, 'points'), 'points'));
+  const points = readPointsCsv(readBytes(need(flags, 'points'), 'points'));
   const { index } = await loadIndex(catalogue, {
     worker: false,
     cacheDir: flags.has('no-cache') ? false : defaultCacheDir(),
   });
   const outFile = flags.get('out');
-  if (typeof outFile === 'string') {
-    const lines: string[] = [];
-    runCheck(index, points, { write: (l) => lines.push(l) });
-    const out = createWriteStream(outFile);
-    out.end(lines.length ? `${lines.join('\n')}\n` : '');
-    await new Promise<void>((resolve, reject) => {
-      out.on('finish', resolve);
-      out.on('error', reject);
+  const fd = typeof outFile === 'string' ? openSync(outFile, 'w') : undefined;
+  try {
+    writeCheckOutput(index, points, (chunk) => {
+      if (fd === undefined) process.stdout.write(chunk);
+      else writeSync(fd, chunk);
     });
-  } else {
-    let buf = '';
-    runCheck(index, points, {
-      write: (l) => {
-        buf += `${l}\n`;
-        if (buf.length > 1 << 16) {
-          process.stdout.write(buf);
-          buf = '';
-        }
-      },
-    });
-    process.stdout.write(buf);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

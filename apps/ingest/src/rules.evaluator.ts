@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { OpenViolation, Repositories, ViolationRow } from '@app/db';
-import { MachineCategory } from '@app/registry';
+import { DeclaredUse, MachineCategory } from '@app/registry';
 import {
   ActiveIndexLookup,
   DeviceState,
@@ -20,6 +20,8 @@ import { LiveState } from './live-state';
 export interface MachineOfTracker {
   readonly id: string;
   readonly category: string;
+  /** Null: enrolled before uses were declared; unknown. */
+  readonly declaredUse: DeclaredUse | null;
 }
 
 /**
@@ -108,7 +110,11 @@ export class RulesEvaluator {
     let rules: DeviceState = state.rules ?? initialState(state.imei);
     const events: RuleEvent[] = [];
     const context = {
-      machine: { machineId: machine.id, category: machine.category as MachineCategory },
+      machine: {
+        machineId: machine.id,
+        category: machine.category as MachineCategory,
+        declaredUse: machine.declaredUse,
+      },
       lookup: this.lookup,
       rules: this.rules,
       params: this.params,

@@ -2,7 +2,7 @@ import { IngestTarget } from '@app/db';
 import { TRACKER_TARGET_TTL_MS, TrackerTargets } from './tracker-targets';
 
 const target = (machineId: string): IngestTarget => ({
-  machine: { id: machineId, category: 'excavator' },
+  machine: { id: machineId, category: 'excavator', declaredUse: 'road_works' },
   intervalMovingSeconds: 30,
   intervalIgnitionOffSeconds: 300,
 });

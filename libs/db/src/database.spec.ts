@@ -103,6 +103,16 @@ async function expectTargetNotifications(database: Database) {
   await database.db.updateTable('machines').set({ category: 'dredge' }).where('id', '=', machine).execute();
   await until('notified:machines');
   expect(told).toEqual(['notified:machines']);
+  // The declared use is part of a target; the make is not.
+  told.length = 0;
+  await database.db.updateTable('machines').set({ make: 'N' }).where('id', '=', machine).execute();
+  await database.db
+    .updateTable('machines')
+    .set({ declared_use: 'mining' })
+    .where('id', '=', machine)
+    .execute();
+  await until('notified:machines');
+  expect(told).toEqual(['notified:machines']);
   // Nothing is told of a transaction that rolled back.
   told.length = 0;
   await database.db

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ZoneSource } from '@app/geofence/model';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -53,6 +54,9 @@ export interface MachinesTable {
   serial_number: string;
   engine_number: string | null;
   reinfo_code: string | null;
+  /** One of DECLARED_USES; null: enrolled before uses were declared, unknown. */
+  declared_use: string | null;
+  concession_code: string | null;
   department: string;
   status: Generated<string>;
   owner_id: string;
@@ -131,6 +135,7 @@ export interface ZoneRevisionsTable {
   valid_from: string | null;
   valid_to: string | null;
   properties: Json<Record<string, string | number | boolean | null>> | null;
+  source: Json<ZoneSource> | null;
   created_at: Timestamp;
 }
 

@@ -35,6 +35,34 @@ export interface Zone {
   validTo?: string;
   /** Extra attributes, e.g. `department` for jurisdiction zones. */
   properties?: Record<string, string | number | boolean | null>;
+  /** Where the zone comes from: its layer and the features (and pieces of them) it was built from. */
+  source?: ZoneSource;
+}
+
+/**
+ * Outcome of checking a feature's name against a second source at import: `confirmed` (a second source names it
+ * the same), `corrected` (both other sources name it otherwise; the zone carries their name), `unverified` (a
+ * second source contradicts the name without settling it; the zone's name says so), `unchecked` (no second source).
+ */
+export type NameCheckStatus = 'confirmed' | 'corrected' | 'unverified' | 'unchecked';
+
+export interface ZoneSourceFeature {
+  /** Index of the feature in its layer (0-based). */
+  index: number;
+  /** The feature's identifier as published (GeoJSON `id`, else the id property), if any. */
+  id?: string;
+  /** The feature's name as published. */
+  name?: string;
+  /** For line features split between zones: the LineStrings of the feature (0-based) in this zone. */
+  pieces?: number[];
+  nameCheck?: NameCheckStatus;
+}
+
+export interface ZoneSource {
+  layer: string;
+  /** The feature property the name was read from; absent when the mapping gives the name. */
+  nameAttribute?: string;
+  features: ZoneSourceFeature[];
 }
 
 export interface Catalogue {
@@ -65,11 +93,32 @@ export interface RejectEntry {
   reason: string;
 }
 
+/** A name contradicted by a second source at import, and what the import did about it. */
+export interface NameCheckEntry {
+  /** The zone the pieces went to. */
+  zoneId: string;
+  layer?: string;
+  feature: number;
+  featureId?: string;
+  /** The feature's LineStrings concerned (0-based). */
+  pieces: number[];
+  /** The name the feature was published under. */
+  name: string;
+  action: 'corrected' | 'unverified';
+  /** The name the zone carries now. */
+  shownAs: string;
+  /** What the second source says. */
+  secondSource: { layer: string; name: string; zoneId?: string };
+  evidence: string;
+}
+
 export interface ImportReport {
   imported: number;
   repaired: RepairEntry[];
   merged: MergeEntry[];
   rejected: RejectEntry[];
+  /** Names contradicted by a second source (layers checked against one). */
+  names: NameCheckEntry[];
 }
 
 /** Whether the zone applies on `date` (ISO `YYYY-MM-DD` or a Date); open-ended bounds apply always. */

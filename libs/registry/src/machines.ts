@@ -1,6 +1,13 @@
+/**
+ * Floating mining artefacts that D.L. 1100 names beside dredges: the balsa gringo (a raft with a suction pump
+ * and sluice), the traca, the caranchera and the chupadera (suction rigs working river beds and banks).
+ */
+export const FLOATING_MINING_ARTEFACTS = ['balsa_gringo', 'traca', 'caranchera', 'chupadera'] as const;
+
 export const MACHINE_CATEGORIES = [
   'excavator',
   'dredge',
+  ...FLOATING_MINING_ARTEFACTS,
   'front_loader',
   'backhoe',
   'bulldozer',
@@ -8,6 +15,16 @@ export const MACHINE_CATEGORIES = [
   'other',
 ] as const;
 export type MachineCategory = (typeof MACHINE_CATEGORIES)[number];
+
+/** Categories that work on water: dredges and the floating artefacts named beside them. */
+export const FLOATING_MINING_CATEGORIES: readonly MachineCategory[] = [
+  'dredge',
+  ...FLOATING_MINING_ARTEFACTS,
+];
+
+export function isFloatingMiningCategory(category: string): boolean {
+  return (FLOATING_MINING_CATEGORIES as readonly string[]).includes(category);
+}
 
 export const MACHINE_STATUSES = ['pending_installation', 'active', 'suspended', 'decommissioned'] as const;
 export type MachineStatus = (typeof MACHINE_STATUSES)[number];

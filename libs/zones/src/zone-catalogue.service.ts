@@ -8,8 +8,9 @@ import {
   LayerMapping,
   Zone,
   importLayer,
-  loadDefaultCatalogue,
+  loadDefaultCatalogueInBackground,
   makeCatalogue,
+  referenceLines,
 } from '@app/geofence';
 import type { FeatureCollection } from 'geojson';
 import { CatalogueVersionNotFoundError, UnimportableLayerError } from './zone-catalogue.errors';
@@ -90,13 +91,17 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
 
   private async initialise(): Promise<void> {
     let version = await this.store.repos.zones.activeVersion();
-    if (!version && this.config.zoneCatalogueSeed === 'default') version = await this.seedDefaultCatalogue();
+    let seeded: Catalogue | undefined;
+    if (!version && this.config.zoneCatalogueSeed === 'default') {
+      seeded = await this.seedDefaultCatalogue();
+      version = seeded.version;
+    }
     if (!version) {
       this.logger.warn('no zone catalogue: import layers through POST /v1/zones/import');
       return;
     }
     const started = Date.now();
-    const catalogue = await this.catalogueOf(version);
+    const catalogue = seeded ?? (await this.catalogueOf(version));
     await this.engine.activate(catalogue);
     this.logger.log(
       `geofence index of catalogue ${version.slice(0, 12)} ready: ${catalogue.zones.length} zones in ${Date.now() - started} ms`,
@@ -124,9 +129,10 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
     return this.following;
   }
 
-  private async seedDefaultCatalogue(): Promise<string> {
+  /** Stores and activates the default catalogue; its zones are those the stored version reads back. */
+  private async seedDefaultCatalogue(): Promise<Catalogue> {
     const started = Date.now();
-    const { catalogue, report } = loadDefaultCatalogue({
+    const { catalogue, report } = await loadDefaultCatalogueInBackground({
       dataDir: this.config.geodataDir,
       cacheDir: this.config.geofenceCacheDir,
     });
@@ -158,7 +164,7 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
     this.logger.log(
       `default zone catalogue loaded: ${entries.length} zones, ${report.repaired.length} repaired, ${report.merged.length} merged, ${report.rejected.length} rejected (${Date.now() - started} ms)`,
     );
-    return catalogue.version;
+    return catalogue;
   }
 
   /** The stored version's zones, in the catalogue's canonical (id) order that its index refers to. */
@@ -176,7 +182,7 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
   ): Promise<ImportOutcome> {
     let imported: { zones: Zone[]; report: ImportReport };
     try {
-      imported = importLayer(geojson, mapping);
+      imported = importLayer(geojson, mapping, { references: await this.referencesFor(mapping) });
     } catch (error) {
       throw new UnimportableLayerError(
         `the layer cannot be imported: ${error instanceof Error ? error.message : String(error)}`,
@@ -234,6 +240,15 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
     };
   }
 
+  /** For a layer whose names are checked: the river lines of the active catalogue's other layers. */
+  private async referencesFor(mapping: LayerMapping) {
+    if (!mapping.checkNames) return [];
+    const active = await this.store.repos.zones.activeVersion();
+    if (!active) return [];
+    const entries = await this.store.repos.zones.loadEntries(active);
+    return referenceLines(entries.filter((e) => e.layer !== mapping.layer).map((e) => e.zone));
+  }
+
   /** Makes a stored version the active one, here and (by the notification) in every other process. */
   async activateVersion(version: string, by: Actor): Promise<void> {
     const row = await this.store.repos.zones.findVersion(version);
@@ -282,5 +297,6 @@ function summary(report: ImportReport) {
 
 function layerOf(zone: Zone): string {
   const layer = zone.properties?.[DEFAULT_CATALOGUE_LAYER_PROPERTY];
-  return typeof layer === 'string' ? layer : `default-${zone.kind}`;
+  if (typeof layer === 'string') return layer;
+  return zone.source?.layer ?? `default-${zone.kind}`;
 }

@@ -20,7 +20,13 @@ const store = {
 /** A tracker whose last fix, ignition on, was at `T`. */
 function reportedAt(writer: ReturnType<typeof integrityWriter>, imei = IMEI): LiveState {
   const state = emptyState(imei);
-  bindMachine(writer, state, { id: `m-${imei}`, category: 'excavator' }, target(`m-${imei}`), T);
+  bindMachine(
+    writer,
+    state,
+    { id: `m-${imei}`, category: 'excavator', declaredUse: null },
+    target(`m-${imei}`),
+    T,
+  );
   const fix: Fix = {
     deviceId: imei,
     source: 'json',

@@ -27,7 +27,7 @@ import { LiveStateLoader } from './live-state-loader';
 
 const IMEI = '356307042441013';
 const TOPIC = `devices/${IMEI}/teltonika`;
-const MACHINE = { id: 'm-1', category: 'excavator' };
+const MACHINE = { id: 'm-1', category: 'excavator', declaredUse: null };
 const TARGETS = new Map<string, IngestTarget>([
   [IMEI, { machine: MACHINE, intervalMovingSeconds: 30, intervalIgnitionOffSeconds: 300 }],
 ]);

@@ -6,7 +6,7 @@ import { RejectionReports } from './rejection-reports';
 
 function checked(topic: string, body: unknown, registered: boolean) {
   const item = decode(incoming(topic, body));
-  if (registered) item.machine = { id: 'm-1', category: 'excavator' };
+  if (registered) item.machine = { id: 'm-1', category: 'excavator', declaredUse: null };
   checkPlausibility(item, undefined);
   return item;
 }

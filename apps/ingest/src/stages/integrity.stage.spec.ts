@@ -9,7 +9,7 @@ import { telemetryRows } from './store.stage';
 import { IMEI, emptyState, incoming, integrityWriter, jsonFix, target } from './testing';
 import { TrackerTargets } from '../tracker-targets';
 
-const machine = { id: 'm-1', category: 'excavator' };
+const machine = { id: 'm-1', category: 'excavator', declaredUse: null };
 
 function message(topic: string, body: unknown, receivedAt: string) {
   const item = decode(incoming(topic, body, new Date(receivedAt)));

@@ -7,8 +7,9 @@ import type { BatchMessage } from './batch-message';
 
 /**
  * Stage 2, resolve the tracker's machine: the registry's target of each tracker of a batch (machine, category,
- * reporting intervals; kept in memory by `TrackerTargets`), set on each message, and each live state bound to
- * its machine. A message of a tracker the registry does not know keeps no machine: nothing of it is stored.
+ * declared use, reporting intervals; kept in memory by `TrackerTargets`), set on each message, and each live
+ * state bound to its machine. A message of a tracker the registry does not know keeps no machine: nothing of it
+ * is stored.
  */
 export class MachineStage {
   constructor(

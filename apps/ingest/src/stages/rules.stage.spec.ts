@@ -20,7 +20,7 @@ function recordingRules(events: RuleEvent[]) {
 }
 
 describe(RulesStage.name, () => {
-  const machine = { id: 'm-1', category: 'excavator' };
+  const machine = { id: 'm-1', category: 'excavator', declaredUse: null };
   const item = decode(
     incoming(`devices/${IMEI}/fixes`, {
       fixes: [

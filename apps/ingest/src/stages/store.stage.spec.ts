@@ -1,10 +1,11 @@
 import { latLngToCell } from 'h3-js';
+import type { MachineOfTracker } from '../rules.evaluator';
 import { decode } from './decode.stage';
 import { checkPlausibility } from './plausibility.stage';
 import { POSITION_CELL_RESOLUTION, telemetryRows } from './store.stage';
 import { IMEI, OTHER_IMEI, incoming, jsonFix } from './testing';
 
-function checked(topic: string, body: unknown, machine?: { id: string; category: string } | null) {
+function checked(topic: string, body: unknown, machine?: MachineOfTracker | null) {
   const item = decode(incoming(topic, body));
   if (machine !== undefined) item.machine = machine;
   checkPlausibility(item, undefined);
@@ -12,7 +13,7 @@ function checked(topic: string, body: unknown, machine?: { id: string; category:
 }
 
 describe(telemetryRows.name, () => {
-  const machine = { id: 'm-1', category: 'excavator' };
+  const machine = { id: 'm-1', category: 'excavator', declaredUse: null };
 
   it('stores each message once and each of its fixes with its H3 cell and id, set on the fix itself, in the message’s order', () => {
     const item = checked(

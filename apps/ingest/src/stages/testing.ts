@@ -2,6 +2,7 @@
 import type { DeviceMessage } from '@app/broker';
 import type { AppConfig } from '@app/config';
 import type { IngestTarget } from '@app/db';
+import type { DeclaredUse } from '@app/registry';
 import { ActiveIndexLookup, streamParams } from '@app/rules';
 import { parseDeviceTopic } from '@app/telemetry';
 import { IntegrityWriter } from '../integrity.writer';
@@ -37,9 +38,13 @@ export function integrityWriter(): IntegrityWriter {
   return new IntegrityWriter(rules as unknown as RulesEvaluator, { integritySweepSeconds: 60 } as AppConfig);
 }
 
-export function target(machineId: string, category = 'excavator'): IngestTarget {
+export function target(
+  machineId: string,
+  category = 'excavator',
+  declaredUse: DeclaredUse | null = null,
+): IngestTarget {
   return {
-    machine: { id: machineId, category },
+    machine: { id: machineId, category, declaredUse },
     intervalMovingSeconds: 30,
     intervalIgnitionOffSeconds: 300,
   };

@@ -7,6 +7,7 @@ import {
   isValidIccid,
   isValidImei,
   isValidRuc,
+  miningCodeProblem,
   normaliseDepartment,
 } from '@app/registry';
 
@@ -49,6 +50,27 @@ export const IsOwnerDocument = checked(
   },
   'documentNumber must match documentType: DNI 8 digits, CE 9-12 digits, RUC 11 digits with a valid check digit',
 );
+
+/**
+ * A REINFO reference or mining right code: plausible in shape, and given only beside `declaredUse: 'mining'` of
+ * the same object.
+ */
+export function IsMiningCode(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyKey) => {
+    const field = String(propertyKey);
+    if (field !== 'reinfoCode' && field !== 'concessionCode')
+      throw new Error(`IsMiningCode applies to reinfoCode or concessionCode, not ${field}`);
+    const problem = (args: ValidationArguments) =>
+      miningCodeProblem(field, args.value, (args.object as { declaredUse?: unknown }).declaredUse);
+    registerDecorator({
+      name: 'isMiningCode',
+      target: target.constructor,
+      propertyName: field,
+      options: { message: (args) => problem(args) ?? '', ...options },
+      validator: { validate: (_value: unknown, args) => args !== undefined && problem(args) === undefined },
+    });
+  };
+}
 
 /** Path ids are UUIDs; anything else is a field-level 400, not a 404. */
 export const UUID_PARAM = new ParseUUIDPipe({

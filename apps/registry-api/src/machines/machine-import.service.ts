@@ -22,7 +22,7 @@ export const IMPORT_COLUMNS = {
     'owner_document_type',
     'owner_document_number',
   ],
-  optional: ['engine_number', 'reinfo_code', 'owner_name'],
+  optional: ['engine_number', 'declared_use', 'reinfo_code', 'concession_code', 'owner_name'],
 } as const;
 
 export const MAX_IMPORT_ROWS = 10_000;
@@ -176,7 +176,9 @@ export class MachineImportService {
       year: /^\d+$/.test(year) ? Number(year) : year,
       serialNumber: row['serial_number'],
       engineNumber: blankToUndefined(row['engine_number']),
+      declaredUse: blankToUndefined(row['declared_use']?.toLowerCase()),
       reinfoCode: blankToUndefined(row['reinfo_code']),
+      concessionCode: blankToUndefined(row['concession_code']),
       department: row['department'],
       ownerId: '00000000-0000-4000-8000-000000000000',
     });
@@ -190,7 +192,9 @@ export class MachineImportService {
     const columnOf: Record<string, string> = {
       serialNumber: 'serial_number',
       engineNumber: 'engine_number',
+      declaredUse: 'declared_use',
       reinfoCode: 'reinfo_code',
+      concessionCode: 'concession_code',
       documentType: 'owner_document_type',
       documentNumber: 'owner_document_number',
       name: 'owner_name',

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, Roles, validationFailed } from '@app/platform';
 import { UUID_PARAM } from '../common/validators';
 import { IMPORT_COLUMNS, MachineImportService } from './machine-import.service';
 import {
   BindTrackerDto,
+  ChangeDeclaredUseDto,
   ChangeStatusDto,
   CreateMachineDto,
   ImportQueryDto,
@@ -78,6 +79,16 @@ export class MachinesController {
     @CurrentUser() user: AuthenticatedUser,
   ) {
     return this.machines.update(id, body, user);
+  }
+
+  @Put(':id/declared-use')
+  @Roles('admin', 'registry_clerk')
+  changeDeclaredUse(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: ChangeDeclaredUseDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
+    return this.machines.changeDeclaredUse(id, body, user);
   }
 
   @Post(':id/status')

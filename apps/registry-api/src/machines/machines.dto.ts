@@ -2,6 +2,8 @@ import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import {
+  DECLARED_USES,
+  DeclaredUse,
   MACHINE_CATEGORIES,
   MACHINE_STATUSES,
   MIN_MACHINE_YEAR,
@@ -9,7 +11,7 @@ import {
   MachineStatus,
 } from '@app/registry';
 import { PageQuery } from '@app/platform';
-import { IsDepartment, IsImei } from '../common/validators';
+import { IsDepartment, IsImei, IsMiningCode } from '../common/validators';
 
 const MAX_YEAR = new Date().getUTCFullYear() + 1;
 
@@ -49,13 +51,29 @@ export class CreateMachineDto {
   engineNumber?: string;
 
   @ApiPropertyOptional({
-    example: 'REINFO-17-000123',
-    description: 'Mining formalisation registry (REINFO) reference',
+    enum: DECLARED_USES,
+    description: 'What the machine is used for; without it the use is recorded as unknown (null)',
   })
   @IsOptional()
-  @IsString()
-  @Length(1, 60)
+  @IsIn(DECLARED_USES)
+  declaredUse?: DeclaredUse;
+
+  @ApiPropertyOptional({
+    example: 'REINFO-17-000123',
+    description: 'Mining formalisation registry (REINFO) reference; only with declaredUse mining',
+  })
+  @IsOptional()
+  @IsMiningCode()
   reinfoCode?: string;
+
+  @ApiPropertyOptional({
+    example: '01-00123-05',
+    description:
+      'Code of the mining right (INGEMMET cadastre) the machine works; only with declaredUse mining. 7 to 10 digits, dashes allowed; stored as digits',
+  })
+  @IsOptional()
+  @IsMiningCode()
+  concessionCode?: string;
 
   @ApiProperty({ example: 'MADRE DE DIOS', description: 'Department where the machine operates' })
   @IsDepartment()
@@ -67,8 +85,36 @@ export class CreateMachineDto {
 }
 
 export class UpdateMachineDto extends PartialType(
-  PickType(CreateMachineDto, ['make', 'model', 'year', 'engineNumber', 'reinfoCode', 'department'] as const),
+  PickType(CreateMachineDto, ['make', 'model', 'year', 'engineNumber', 'department'] as const),
 ) {}
+
+/** A new declaration of use, replacing the machine's declared use and mining codes as a whole. */
+export class ChangeDeclaredUseDto {
+  @ApiProperty({ enum: DECLARED_USES })
+  @IsIn(DECLARED_USES)
+  declaredUse!: DeclaredUse;
+
+  @ApiPropertyOptional({
+    example: 'REINFO-17-000123',
+    description: 'Mining formalisation registry (REINFO) reference; only with declaredUse mining',
+  })
+  @IsOptional()
+  @IsMiningCode()
+  reinfoCode?: string;
+
+  @ApiPropertyOptional({
+    example: '01-00123-05',
+    description: 'Code of the mining right (INGEMMET cadastre); only with declaredUse mining',
+  })
+  @IsOptional()
+  @IsMiningCode()
+  concessionCode?: string;
+
+  @ApiProperty({ example: 'Owner presented the road maintenance contract with the provincial municipality' })
+  @IsString()
+  @Length(3, 1000)
+  reason!: string;
+}
 
 export class ChangeStatusDto {
   @ApiProperty({ enum: MACHINE_STATUSES })
@@ -135,6 +181,14 @@ export class MachineQueryDto extends PageQuery {
   @IsOptional()
   @IsDepartment()
   department?: string;
+
+  @ApiPropertyOptional({
+    enum: [...DECLARED_USES, 'unknown'],
+    description: 'Declared use; unknown: machines enrolled before uses were declared',
+  })
+  @IsOptional()
+  @IsIn([...DECLARED_USES, 'unknown'])
+  declaredUse?: DeclaredUse | 'unknown';
 }
 
 export class ImportQueryDto {

@@ -4,8 +4,12 @@ import type { Actor } from '@app/db';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MachineRow, MachineWithLinks, Repositories, Store } from '@app/db';
 import {
+  DeclaredUse,
   MachineStatus,
+  UseDeclaration,
   allowedTransitions,
+  checkUseDeclaration,
+  isDeclaredUse,
   formatRegistryNumber,
   isAllowedTransition,
   normaliseDepartment,
@@ -16,11 +20,13 @@ import {
   conflict,
   notFound,
   unprocessable,
+  validationFailed,
   Page,
   pageWindow,
   toPage,
 } from '@app/platform';
 import {
+  ChangeDeclaredUseDto,
   ChangeStatusDto,
   CreateMachineDto,
   MachineQueryDto,
@@ -37,7 +43,12 @@ export interface MachineView {
   year: number;
   serialNumber: string;
   engineNumber: string | null;
+  /** Null: enrolled before uses were declared; unknown. */
+  declaredUse: DeclaredUse | null;
+  /** Only with declared use mining (or kept from before uses were declared). */
   reinfoCode: string | null;
+  /** Only with declared use mining. */
+  concessionCode: string | null;
   department: string;
   status: string;
   ownerId: string;
@@ -60,7 +71,9 @@ export function machineView(row: MachineRow): MachineView {
     year: row.year,
     serialNumber: row.serial_number,
     engineNumber: row.engine_number,
+    declaredUse: isDeclaredUse(row.declared_use) ? row.declared_use : null,
     reinfoCode: row.reinfo_code,
+    concessionCode: row.concession_code,
     department: row.department,
     status: row.status,
     ownerId: row.owner_id,
@@ -79,6 +92,23 @@ function machineSummary(row: MachineWithLinks): MachineSummary {
     },
     tracker: row.tracker_id && row.tracker_imei ? { id: row.tracker_id, imei: row.tracker_imei } : null,
   };
+}
+
+/** The declaration normalised; the DTO's validation has already refused what this would. */
+function useDeclaration(input: {
+  declaredUse?: unknown;
+  reinfoCode?: unknown;
+  concessionCode?: unknown;
+}): UseDeclaration {
+  const checked = checkUseDeclaration({
+    declaredUse: input.declaredUse,
+    reinfoCode: input.reinfoCode,
+    concessionCode: input.concessionCode,
+  });
+  if (!checked.declaration) {
+    throw validationFailed(checked.problems.map((p) => ({ field: p.field, messages: [p.message] })));
+  }
+  return checked.declaration;
 }
 
 export type EnrolmentInput = Omit<CreateMachineDto, 'department'> & { department: string };
@@ -107,6 +137,7 @@ export class MachinesService {
     if (await repos.machines.findBySerialNumber(input.serialNumber)) {
       throw conflict('serialNumber', 'a machine with this serial number is already registered');
     }
+    const declaration = input.declaredUse === undefined ? undefined : useDeclaration(input);
     const year = now.getUTCFullYear();
     const sequence = await repos.machines.nextRegistrySequence(year);
     const machine = await repos.machines.create({
@@ -117,7 +148,9 @@ export class MachinesService {
       year: input.year,
       serial_number: input.serialNumber,
       engine_number: input.engineNumber ?? null,
-      reinfo_code: input.reinfoCode ?? null,
+      declared_use: declaration?.declaredUse ?? null,
+      reinfo_code: declaration?.reinfoCode ?? null,
+      concession_code: declaration?.concessionCode ?? null,
       department: normaliseDepartment(input.department)!,
       owner_id: input.ownerId,
       created_at: now,
@@ -163,6 +196,7 @@ export class MachinesService {
       category: query.category,
       status: query.status,
       department: query.department ? normaliseDepartment(query.department) : undefined,
+      declaredUse: query.declaredUse === 'unknown' ? null : query.declaredUse,
       ...pageWindow(query),
     });
     return toPage(query, result, machineSummary);
@@ -179,7 +213,6 @@ export class MachinesService {
           ...(changes.model !== undefined ? { model: changes.model.trim() } : {}),
           ...(changes.year !== undefined ? { year: changes.year } : {}),
           ...(changes.engineNumber !== undefined ? { engine_number: changes.engineNumber } : {}),
-          ...(changes.reinfoCode !== undefined ? { reinfo_code: changes.reinfoCode } : {}),
           ...(changes.department !== undefined
             ? { department: normaliseDepartment(changes.department)! }
             : {}),
@@ -192,6 +225,32 @@ export class MachinesService {
         entityId: id,
         before: machineView(before),
         after,
+      });
+      return after;
+    });
+  }
+
+  /** Replaces the machine's declaration of use (and its mining codes) as a whole, audited with the reason. */
+  changeDeclaredUse(id: string, input: ChangeDeclaredUseDto, by: AuthenticatedUser): Promise<MachineView> {
+    return this.store.transaction(async (repos) => {
+      const before = await this.lockedMachine(repos, id);
+      if (before.status === 'decommissioned')
+        throw unprocessable('a decommissioned machine cannot change its declared use', 'status');
+      const declaration = useDeclaration(input);
+      const after = machineView(
+        (await repos.machines.update(id, {
+          declared_use: declaration.declaredUse,
+          reinfo_code: declaration.reinfoCode,
+          concession_code: declaration.concessionCode,
+        }))!,
+      );
+      await repos.audit.record({
+        actor: actorOf(by),
+        action: 'machine.declared_use_changed',
+        entityType: 'machine',
+        entityId: id,
+        before: machineView(before),
+        after: { ...after, reason: input.reason },
       });
       return after;
     });

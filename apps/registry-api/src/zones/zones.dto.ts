@@ -20,6 +20,48 @@ import {
 import { ZONE_KINDS, type ZoneKind } from '@app/geofence';
 import { PageQuery } from '@app/platform';
 
+/** Line layers: check each piece's name against the river lines of the active catalogue's other layers. */
+export class NameCheckDto {
+  @ApiProperty({
+    example: 'la capa regional de ríos',
+    description:
+      'The layer in the name of a piece whose name is contradicted and not settled, in Spanish: "cuerpo de agua de <description>, cerca del Río X"',
+  })
+  @IsString()
+  @Length(1, 200)
+  description!: string;
+
+  @ApiPropertyOptional({
+    example: 3000,
+    description: 'Distance from a river line that counts as following it',
+  })
+  @IsOptional()
+  @IsNumber()
+  @Min(1)
+  @Max(50_000)
+  corridorMeters?: number;
+
+  @ApiPropertyOptional({
+    example: 0.5,
+    description: 'Share of a piece along a river line for it to follow the line',
+  })
+  @IsOptional()
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  followShare?: number;
+
+  @ApiPropertyOptional({
+    example: 0.75,
+    description: 'Share above which a contradiction both sources back is corrected',
+  })
+  @IsOptional()
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  correctShare?: number;
+}
+
 /** How the features of a layer become zones: which property is the name, the code, the legal basis... */
 export class LayerMappingDto {
   @ApiProperty({
@@ -94,6 +136,12 @@ export class LayerMappingDto {
   @IsOptional()
   @IsObject()
   properties?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: NameCheckDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => NameCheckDto)
+  checkNames?: NameCheckDto;
 }
 
 export class ImportLayerDto {

@@ -97,6 +97,7 @@ export class ZonesService {
         authority: zone.authority,
         legalBasis: zone.legalBasis,
         ...(zone.properties ? { properties: zone.properties } : {}),
+        ...(zone.source ? { source: zone.source } : {}),
       })),
     };
   }

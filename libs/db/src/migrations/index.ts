@@ -11,6 +11,8 @@ import * as refusedMessages from './20261201T1600_refused_messages';
 import * as deviceMessagesReceivedIdx from './20261201T1700_device_messages_received_idx';
 import * as dispatchNotifications from './20261205T0900_dispatch_notifications';
 import * as positionsJamming from './20261205T1700_positions_jamming';
+import * as zoneSources from './20261205T1800_zone_sources';
+import * as declaredUse from './20261205T1830_declared_use';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +28,6 @@ export const migrations: Record<string, Migration> = {
   '20261201T1700_device_messages_received_idx': deviceMessagesReceivedIdx,
   '20261205T0900_dispatch_notifications': dispatchNotifications,
   '20261205T1700_positions_jamming': positionsJamming,
+  '20261205T1800_zone_sources': zoneSources,
+  '20261205T1830_declared_use': declaredUse,
 };

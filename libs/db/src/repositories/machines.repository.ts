@@ -16,6 +16,8 @@ export interface MachineQuery {
   readonly category?: string | undefined;
   readonly status?: string | undefined;
   readonly department?: string | undefined;
+  /** A declared use, or null for machines whose use is unknown. */
+  readonly declaredUse?: string | null | undefined;
   readonly limit: number;
   readonly offset: number;
 }
@@ -159,7 +161,11 @@ export class MachinesRepository {
       )
       .$if(query.category !== undefined, (qb) => qb.where('m.category', '=', query.category!))
       .$if(query.status !== undefined, (qb) => qb.where('m.status', '=', query.status!))
-      .$if(query.department !== undefined, (qb) => qb.where('m.department', '=', query.department!));
+      .$if(query.department !== undefined, (qb) => qb.where('m.department', '=', query.department!))
+      .$if(query.declaredUse === null, (qb) => qb.where('m.declared_use', 'is', null))
+      .$if(typeof query.declaredUse === 'string', (qb) =>
+        qb.where('m.declared_use', '=', query.declaredUse!),
+      );
     const [items, count] = await Promise.all([
       base
         .selectAll('m')

@@ -1,4 +1,5 @@
 import { Kysely } from 'kysely';
+import { isDeclaredUse, type DeclaredUse } from '@app/registry';
 import type { DB, NewTracker, TrackerBindingRow, TrackerRow, TrackerUpdate } from '../schema';
 
 export interface TrackerQuery {
@@ -11,7 +12,12 @@ export interface TrackerQuery {
 
 /** What ingest needs of a publishing tracker. */
 export interface IngestTarget {
-  readonly machine: { readonly id: string; readonly category: string } | null;
+  readonly machine: {
+    readonly id: string;
+    readonly category: string;
+    /** Null: the machine was enrolled before uses were declared; its use is unknown. */
+    readonly declaredUse: DeclaredUse | null;
+  } | null;
   readonly intervalMovingSeconds: number;
   readonly intervalIgnitionOffSeconds: number;
   /** When the tracker was bound to its machine (epoch ms); absent when it is bound to none. */
@@ -117,13 +123,21 @@ export class TrackersRepository {
         't.interval_ignition_off_seconds',
         'm.id as machine_id',
         'm.category',
+        'm.declared_use',
         'b.bound_at',
       ])
       .where('t.imei', 'in', [...imeis])
       .execute();
     for (const row of rows)
       targets.set(row.imei, {
-        machine: row.machine_id && row.category ? { id: row.machine_id, category: row.category } : null,
+        machine:
+          row.machine_id && row.category
+            ? {
+                id: row.machine_id,
+                category: row.category,
+                declaredUse: isDeclaredUse(row.declared_use) ? row.declared_use : null,
+              }
+            : null,
         intervalMovingSeconds: row.interval_moving_seconds,
         intervalIgnitionOffSeconds: row.interval_ignition_off_seconds,
         ...(row.machine_id && row.bound_at && { boundAt: new Date(row.bound_at).getTime() }),

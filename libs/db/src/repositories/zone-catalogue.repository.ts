@@ -56,6 +56,8 @@ export function zoneRevision(zone: Zone): string {
     zone.validTo ?? null,
     properties,
     zone.geometry,
+    // Appended only when present, so zones without a source keep the revision they had.
+    ...(zone.source ? [zone.source] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -73,6 +75,7 @@ function zoneFromRow(row: ZoneRevisionRow): Zone {
     ...(row.valid_from !== null ? { validFrom: row.valid_from } : {}),
     ...(row.valid_to !== null ? { validTo: row.valid_to } : {}),
     ...(row.properties !== null ? { properties: row.properties } : {}),
+    ...(row.source !== null && row.source !== undefined ? { source: row.source } : {}),
   };
 }
 
@@ -101,6 +104,7 @@ export class ZoneCatalogueRepository {
             valid_from: zone.validFrom ?? null,
             valid_to: zone.validTo ?? null,
             properties: zone.properties ? JSON.stringify(zone.properties) : null,
+            source: zone.source ? JSON.stringify(zone.source) : null,
           })),
         )
         .onConflict((oc) => oc.column('revision').doNothing())

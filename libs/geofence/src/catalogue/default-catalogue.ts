@@ -3,10 +3,18 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { basename, dirname, join, resolve } from 'path';
 import type { FeatureCollection } from 'geojson';
 import type { Catalogue, ImportReport } from '../model';
-import { importLayer, makeCatalogue, mergeReports, slug, type LayerMapping } from './importer';
+import {
+  importLayer,
+  makeCatalogue,
+  mergeReports,
+  referenceLines,
+  slug,
+  type LayerImport,
+  type LayerMapping,
+} from './importer';
 
 /** Bump when the importer's output for the same input changes. */
-export const IMPORTER_VERSION = 5;
+export const IMPORTER_VERSION = 6;
 
 export interface DefaultLayer {
   file: string;
@@ -40,7 +48,9 @@ export const DEFAULT_LAYERS: DefaultLayer[] = [
       authority: 'SERNANP',
       idPrefix: 'sernanp-za-',
       idProperty: 'anp_codi',
-      name: { value: 'Zona de Amortiguamiento de la Reserva Nacional Tambopata (tramo Interoceánica – La Pampa)' },
+      name: {
+        value: 'Zona de Amortiguamiento de la Reserva Nacional Tambopata (tramo Interoceánica – La Pampa)',
+      },
       code: 'anp_codi',
       legalBasis: ['za_baler', 'za_balem', 'za_balea'],
       validFrom: ['za_feler', 'za_felem', 'za_felea'],
@@ -75,6 +85,7 @@ export const DEFAULT_LAYERS: DefaultLayer[] = [
       bufferMeters: 200,
       joinGapMeters: 250,
       properties: { waterType: { value: 'río' } },
+      checkNames: { description: 'la capa regional de ríos' },
     },
   },
   {
@@ -208,13 +219,36 @@ export function prepareDefaultLayers(layers: Layers): void {
     p.display_name = `${String(p.tipo ?? 'Cuerpo de agua')} ${String(p.id ?? '')}`.trim();
     f.properties = p;
   }
-  for (const file of ['native-communities-ucayali.geojson', 'territorial-reserves.geojson', 'indigenous-territories-mining-impacted.geojson']) {
+  for (const file of [
+    'native-communities-ucayali.geojson',
+    'territorial-reserves.geojson',
+    'indigenous-territories-mining-impacted.geojson',
+  ]) {
     for (const f of layers[file]?.features ?? []) {
       const p = { ...((f.properties ?? {}) as Props) };
       p.legal_fallback = 'Ley N° 22175 (comunidades nativas); Ley N° 28736 (pueblos en aislamiento)';
       f.properties = p;
     }
   }
+}
+
+/**
+ * Imports every default layer; layers whose names are checked are imported last, against the line zones of the
+ * other layers (the regional rivers against the Natural Earth centerlines).
+ */
+function importDefaultLayers(layers: Layers): LayerImport[] {
+  const imports = new Map<DefaultLayer, LayerImport>();
+  for (const l of DEFAULT_LAYERS) {
+    if (!l.mapping.checkNames) imports.set(l, importLayer(layers[l.file] as FeatureCollection, l.mapping));
+  }
+  for (const l of DEFAULT_LAYERS) {
+    if (!l.mapping.checkNames) continue;
+    const references = [...imports.entries()]
+      .filter(([other]) => other.mapping.layer !== l.mapping.layer)
+      .flatMap(([, i]) => referenceLines(i.zones));
+    imports.set(l, importLayer(layers[l.file] as FeatureCollection, l.mapping, { references }));
+  }
+  return DEFAULT_LAYERS.map((l) => imports.get(l) as LayerImport);
 }
 
 export interface DefaultCatalogueOptions {
@@ -244,8 +278,13 @@ export function defaultCacheDir(): string {
   return resolve(dirname(dirname(defaultDataDir())), '.data', 'geofence-cache');
 }
 
-/** Import the default catalogue from `data/peru/`, cached on disk by content hash of the inputs. */
-export function loadDefaultCatalogue(options: DefaultCatalogueOptions = {}): LoadedCatalogue {
+interface CatalogueInputs {
+  raw: Record<string, Buffer>;
+  /** The cache file of the import of these inputs (whether there or not), or null without a cache. */
+  cacheFile: string | null;
+}
+
+function catalogueInputs(options: DefaultCatalogueOptions): CatalogueInputs {
   const dataDir = options.dataDir ?? defaultDataDir();
   const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
   const files = [...DEFAULT_LAYERS.map((l) => l.file), 'protected-areas-national-simplified.geojson'];
@@ -259,22 +298,38 @@ export function loadDefaultCatalogue(options: DefaultCatalogueOptions = {}): Loa
     h.update(createHash('sha256').update(buf).digest());
   }
   const inputHash = h.digest('hex').slice(0, 32);
-  const cacheFile = cacheDir ? join(cacheDir, `catalogue-${inputHash}.json`) : null;
+  return { raw, cacheFile: cacheDir ? join(cacheDir, `catalogue-${inputHash}.json`) : null };
+}
+
+/** The cache file holding the import of the default catalogue's current inputs, or null if there is none. */
+export function defaultCatalogueCacheFile(options: DefaultCatalogueOptions = {}): string | null {
+  const { cacheFile } = catalogueInputs(options);
+  return cacheFile && existsSync(cacheFile) ? cacheFile : null;
+}
+
+/** Import the default catalogue from `data/peru/`, cached on disk by content hash of the inputs. */
+export function loadDefaultCatalogue(options: DefaultCatalogueOptions = {}): LoadedCatalogue {
+  const { raw, cacheFile } = catalogueInputs(options);
   if (cacheFile && existsSync(cacheFile)) {
     try {
-      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { catalogue: Catalogue; report: ImportReport };
+      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as {
+        catalogue: Catalogue;
+        report: ImportReport;
+      };
       return { ...cached, fromCache: true };
     } catch {
       // fall through and rebuild
     }
   }
   const layers: Layers = {};
-  for (const file of files) layers[file] = JSON.parse((raw[file] as Buffer).toString('utf8')) as FeatureCollection;
+  for (const [file, buf] of Object.entries(raw))
+    layers[file] = JSON.parse(buf.toString('utf8')) as FeatureCollection;
   prepareDefaultLayers(layers);
-  const imports = DEFAULT_LAYERS.map((l) => importLayer(layers[l.file] as FeatureCollection, l.mapping));
+  const imports = importDefaultLayers(layers);
   const catalogue = makeCatalogue(imports.flatMap((i) => i.zones));
   const report = mergeReports(imports.map((i) => i.report));
-  if (cacheFile && cacheDir) {
+  if (cacheFile) {
+    const cacheDir = dirname(cacheFile);
     mkdirSync(cacheDir, { recursive: true });
     const tmp = `${cacheFile}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify({ catalogue, report }));

@@ -1,5 +1,5 @@
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
-import { importLayer, makeCatalogue, parseLayerMapping, type LayerMapping } from './importer';
+import { importLayer, makeCatalogue, parseLayerMapping, referenceLines, type LayerMapping } from './importer';
 
 const mapping: LayerMapping = {
   layer: 'test',
@@ -144,7 +144,7 @@ describe(importLayer.name, () => {
     expect(report.rejected[0]?.reason).toContain('without a buffer');
   });
 
-  it('produces the same ids and catalogue version whatever the feature order', () => {
+  it('produces the same ids whatever the feature order, each zone tracing its feature, and the same version for the same layer', () => {
     const features = [
       feature(square(-70, -12), { code: 'A', name: 'A' }),
       feature(square(-69, -12), { code: 'B', name: 'B' }),
@@ -153,7 +153,10 @@ describe(importLayer.name, () => {
     const a = makeCatalogue(importLayer(collection(features), mapping).zones);
     const b = makeCatalogue(importLayer(collection([...features].reverse()), mapping).zones);
     expect(a.zones.map((z) => z.id)).toEqual(['anp-a', 'anp-b', 'anp-c']);
-    expect(b.version).toBe(a.version);
+    expect(b.zones.map((z) => z.id)).toEqual(['anp-a', 'anp-b', 'anp-c']);
+    expect(b.zones.map((z) => z.source?.features[0]?.index)).toEqual([2, 1, 0]);
+    expect(b.zones.map(({ source: _, ...zone }) => zone)).toEqual(a.zones.map(({ source: _, ...zone }) => zone));
+    expect(makeCatalogue(importLayer(collection(features), mapping).zones).version).toBe(a.version);
   });
 });
 
@@ -167,8 +170,120 @@ describe(parseLayerMapping.name, () => {
     [{ ...mapping, name: 3 }, 'mapping.name: expected a property name'],
     [{ ...mapping, bufferMeters: -1 }, 'mapping.bufferMeters: expected a number'],
     [{ ...mapping, properties: { a: [] } }, 'mapping.properties.a'],
+    [{ ...mapping, checkNames: { description: '' } }, 'mapping.checkNames.description'],
+    [{ ...mapping, checkNames: { description: 'x', correctShare: 2 } }, 'mapping.checkNames.correctShare'],
     [[], 'mapping: expected a JSON object'],
   ])('rejects %j naming the field', (input, message) => {
     expect(() => parseLayerMapping(input)).toThrow(message);
+  });
+});
+
+describe('zone sources and river names checked against a second source', () => {
+  const rivers: LayerMapping = {
+    layer: 'regional-rivers',
+    kind: 'water_body',
+    authority: 'ANA',
+    idPrefix: 'rio-',
+    idProperty: 'id',
+    name: 'nombre',
+    bufferMeters: 200,
+    properties: { basin: 'cuenca' },
+    checkNames: { description: 'la capa regional de ríos' },
+  };
+  const centerlines: LayerMapping = {
+    layer: 'centerlines',
+    kind: 'water_body',
+    authority: 'ANA',
+    idPrefix: 'ne-',
+    idProperty: 'name',
+    name: 'name',
+    bufferMeters: 500,
+  };
+  const line = (from: number, to: number, lat = -12.005) => [
+    [from, lat],
+    [to, lat],
+  ];
+  const multi = (...lines: number[][][]): Geometry => ({ type: 'MultiLineString', coordinates: lines });
+  // "Big" runs along 12° S; its regional feature has two pieces on it, "Small" has one piece on the stretch
+  // between them (mislabelled) and one far from any centerline.
+  const regional = collection([
+    feature(multi(line(-69.9, -69.6), line(-69.2, -69.1)), { id: 'big', nombre: 'Río Big', cuenca: 'Big' }),
+    feature(multi(line(-71.5, -71.3, -14), line(-69.5, -69.3, -12.003)), { id: 'small', nombre: 'Río Small', cuenca: 'Small' }),
+    feature(multi(line(-69.5, -69.3, -13)), { id: 'wrong', nombre: 'Río Wrong', cuenca: 'Wrong' }),
+  ]);
+  const reference = importLayer(
+    collection([
+      feature({ type: 'LineString', coordinates: line(-70.5, -69, -12) }, { name: 'Big' }),
+      feature({ type: 'LineString', coordinates: line(-70, -69, -13) }, { name: 'Other' }),
+    ]),
+    centerlines,
+  );
+  const imported = importLayer(regional, rivers, { references: referenceLines(reference.zones) });
+  const zone = (id: string) => imported.zones.find((z) => z.id === id);
+
+  it('records the layer, the features and the attribute the name was read from', () => {
+    expect(reference.zones.find((z) => z.id === 'ne-big')?.source).toEqual({
+      layer: 'centerlines',
+      nameAttribute: 'name',
+      features: [{ index: 0, id: 'Big', name: 'Big' }],
+    });
+    const fixed = importLayer(collection([feature(square(-70, -12), { code: 'A' })]), { ...mapping, name: { value: 'Fixed' } });
+    expect(fixed.zones[0]?.source).toEqual({ layer: 'test', features: [{ index: 0, id: 'A' }] });
+  });
+
+  it('moves a piece both sources name otherwise to the zone of that name, tracing it to its feature', () => {
+    expect(zone('rio-big')?.name).toBe('Río Big');
+    expect(zone('rio-big')?.source?.features).toEqual([
+      { index: 0, id: 'big', name: 'Río Big', nameCheck: 'confirmed' },
+      { index: 1, id: 'small', name: 'Río Small', pieces: [1], nameCheck: 'corrected' },
+    ]);
+    const lines = zone('rio-big')?.geometry as { type: string; coordinates: number[][][] };
+    expect(lines.coordinates.flat()).toContainEqual([-69.5, -12.003]);
+    expect(zone('rio-small')?.source?.features).toEqual([
+      { index: 1, id: 'small', name: 'Río Small', pieces: [0], nameCheck: 'unchecked' },
+    ]);
+    expect(imported.report.names).toContainEqual(
+      expect.objectContaining({
+        zoneId: 'rio-big',
+        layer: 'regional-rivers',
+        feature: 1,
+        featureId: 'small',
+        pieces: [1],
+        name: 'Río Small',
+        action: 'corrected',
+        shownAs: 'Río Big',
+        secondSource: { layer: 'centerlines', name: 'Big', zoneId: 'ne-big' },
+      }),
+    );
+    const entry = imported.report.names.find((n) => n.feature === 1);
+    expect(entry?.evidence).toMatch(/100 % of the length within 3000 m of "Big" \(centerlines\)/);
+  });
+
+  it('shows a piece contradicted by one source only as unverified, keeping the published name in its properties', () => {
+    expect(zone('rio-wrong')).toBeUndefined();
+    expect(zone('rio-wrong-unverified-other')).toMatchObject({
+      name: 'cuerpo de agua de la capa regional de ríos, cerca del Río Other',
+      properties: { basin: 'Wrong', publishedName: 'Río Wrong', nameCheck: 'unverified' },
+      source: { layer: 'regional-rivers', features: [{ index: 2, id: 'wrong', name: 'Río Wrong', nameCheck: 'unverified' }] },
+    });
+    expect(imported.report.names).toContainEqual(
+      expect.objectContaining({
+        zoneId: 'rio-wrong-unverified-other',
+        action: 'unverified',
+        name: 'Río Wrong',
+        secondSource: { layer: 'centerlines', name: 'Other', zoneId: 'ne-other' },
+      }),
+    );
+  });
+
+  it('checks nothing without a second source, and imports the same zones as before apart from their source', () => {
+    const plain = importLayer(regional, rivers);
+    expect(plain.report.names).toEqual([]);
+    expect(plain.zones.map((z) => [z.id, z.name])).toEqual([
+      ['rio-big', 'Río Big'],
+      ['rio-small', 'Río Small'],
+      ['rio-wrong', 'Río Wrong'],
+    ]);
+    expect(plain.zones[1]?.source?.features).toEqual([{ index: 1, id: 'small', name: 'Río Small' }]);
   });
 });

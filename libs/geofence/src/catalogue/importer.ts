@@ -1,7 +1,26 @@
 import { createHash } from 'crypto';
 import type { Feature, FeatureCollection, Geometry, LineString, MultiLineString, Position } from 'geojson';
-import { ZONE_KINDS, type Catalogue, type ImportReport, type Zone, type ZoneGeometry, type ZoneKind } from '../model';
+import {
+  ZONE_KINDS,
+  type Catalogue,
+  type ImportReport,
+  type NameCheckEntry,
+  type NameCheckStatus,
+  type Zone,
+  type ZoneGeometry,
+  type ZoneKind,
+  type ZoneSourceFeature,
+} from '../model';
 import { joinLines, normalisePolygons } from './geometry-repair';
+import {
+  checkLineNames,
+  DEFAULT_NAME_CHECK,
+  riverKey,
+  type NameCheckParams,
+  type PieceVerdict,
+  type ReferenceLine,
+} from './name-check';
+import { slug } from './slug';
 
 /** A value read from a feature: a property name, the first non-empty of several, or a fixed value. */
 export type AttributeSource = string | string[] | { value: string };
@@ -36,6 +55,17 @@ export interface LayerMapping {
   properties?: Record<string, AttributeSource>;
   /** Normalise polygons (resolve self-intersections, unite overlapping parts). Default true. */
   repairPolygons?: boolean;
+  /**
+   * For line layers: check each piece's name against the reference lines passed to `importLayer` (other river
+   * layers). `description` names the layer in the zone name of an unverified piece, in Spanish: "cuerpo de agua de
+   * <description>, cerca del Río X".
+   */
+  checkNames?: { description: string; corridorMeters?: number; followShare?: number; correctShare?: number };
+}
+
+export interface ImportOptions {
+  /** Named centerlines of other layers, the second source for `checkNames`. */
+  references?: readonly ReferenceLine[];
 }
 
 export interface LayerImport {
@@ -46,25 +76,26 @@ export interface LayerImport {
 type Props = Record<string, unknown>;
 
 function read(props: Props, src: AttributeSource | undefined): string | undefined {
+  return readWithKey(props, src)?.value;
+}
+
+/** The value and the property it came from (none for a fixed value). */
+function readWithKey(
+  props: Props,
+  src: AttributeSource | undefined,
+): { value: string; key?: string } | undefined {
   if (src === undefined) return undefined;
-  if (typeof src === 'object' && !Array.isArray(src)) return src.value;
+  if (typeof src === 'object' && !Array.isArray(src)) return { value: src.value };
   for (const key of Array.isArray(src) ? src : [src]) {
     const v = props[key];
     if (v === null || v === undefined) continue;
     const s = String(v).trim();
-    if (s !== '') return s;
+    if (s !== '') return { value: s, key };
   }
   return undefined;
 }
 
-export function slug(s: string): string {
-  return s
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-}
+export { slug };
 
 /** Checks coordinates; returns a message for the first problem found. */
 export function checkPositions(coords: unknown, depth: number): string | null {
@@ -98,7 +129,8 @@ export function geometryProblem(geometry: Geometry | null | undefined): string |
     const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
     if (polys.length === 0) return 'empty geometry';
     for (const poly of polys) {
-      if (poly.length === 0 || (poly[0] as Position[]).length < 4) return 'polygon outer ring has fewer than 4 positions';
+      if (poly.length === 0 || (poly[0] as Position[]).length < 4)
+        return 'polygon outer ring has fewer than 4 positions';
     }
   } else {
     const g = geometry as LineString | MultiLineString;
@@ -112,13 +144,29 @@ function geometryHash(g: Geometry): string {
   return createHash('sha1').update(JSON.stringify(g)).digest('hex');
 }
 
+interface LinePiece {
+  coords: Position[];
+  feature: number;
+  /** Index of the LineString within its feature. */
+  piece: number;
+  nameCheck?: NameCheckStatus;
+}
+
 interface Group {
   id: string;
   features: number[];
   polygons: Position[][][];
-  lines: Position[][];
+  lines: LinePiece[];
   first: Props;
-  featureId?: string;
+  /** Name and extra properties set by the name check (unverified pieces). */
+  shownName?: string;
+  extraProperties?: Record<string, string>;
+}
+
+interface PublishedFeature {
+  id?: string;
+  name?: string;
+  pieces: number;
 }
 
 /**
@@ -126,11 +174,16 @@ interface Group {
  * duplicates, resolve self-intersecting rings, join river pieces. Every feature ends up in a zone
  * or in `rejected`; every change is listed in `repaired` or `merged`.
  */
-export function importLayer(fc: FeatureCollection, mapping: LayerMapping): LayerImport {
+export function importLayer(
+  fc: FeatureCollection,
+  mapping: LayerMapping,
+  options: ImportOptions = {},
+): LayerImport {
   if (!ZONE_KINDS.includes(mapping.kind)) throw new Error(`unknown zone kind "${mapping.kind}"`);
-  const report: ImportReport = { imported: 0, repaired: [], merged: [], rejected: [] };
+  const report: ImportReport = { imported: 0, repaired: [], merged: [], rejected: [], names: [] };
   const layer = mapping.layer;
   const groups = new Map<string, Group>();
+  const published = new Map<number, PublishedFeature>();
   const seenGeometry = new Map<string, { zoneId: string; feature: number }>();
   if (!fc || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
     throw new Error(`${layer}: not a GeoJSON FeatureCollection`);
@@ -145,6 +198,14 @@ export function importLayer(fc: FeatureCollection, mapping: LayerMapping): Layer
     }
     const g = f.geometry as ZoneGeometry;
     const isLine = g.type === 'LineString' || g.type === 'MultiLineString';
+    const publishedId = f.id !== undefined ? String(f.id) : read(props, mapping.idProperty);
+    const nameRead = readWithKey(props, mapping.name);
+    const publishedName = nameRead?.key !== undefined ? nameRead.value : undefined;
+    published.set(i, {
+      ...(publishedId !== undefined ? { id: publishedId } : {}),
+      ...(publishedName !== undefined ? { name: publishedName } : {}),
+      pieces: g.type === 'MultiLineString' ? g.coordinates.length : 1,
+    });
     if (isLine && !(lineBuffer(props, mapping) > 0)) {
       report.rejected.push({ layer, feature: i, reason: 'line feature without a buffer (bufferMeters)' });
       return;
@@ -175,15 +236,18 @@ export function importLayer(fc: FeatureCollection, mapping: LayerMapping): Layer
     let group = groups.get(id);
     if (!group) {
       group = { id, features: [], polygons: [], lines: [], first: props };
-      if (f.id !== undefined) group.featureId = String(f.id);
       groups.set(id, group);
     }
     group.features.push(i);
     if (g.type === 'Polygon') group.polygons.push(g.coordinates);
     else if (g.type === 'MultiPolygon') group.polygons.push(...g.coordinates);
-    else if (g.type === 'LineString') group.lines.push(g.coordinates);
-    else group.lines.push(...g.coordinates);
+    else if (g.type === 'LineString') group.lines.push({ coords: g.coordinates, feature: i, piece: 0 });
+    else group.lines.push(...g.coordinates.map((coords, piece) => ({ coords, feature: i, piece })));
   });
+
+  if (mapping.checkNames && options.references && options.references.length > 0) {
+    report.names = checkNames(groups, published, mapping, options.references);
+  }
 
   const zones: Zone[] = [];
   for (const group of groups.values()) {
@@ -200,11 +264,16 @@ export function importLayer(fc: FeatureCollection, mapping: LayerMapping): Layer
         what: `${parts} features of the same zone combined into one`,
       });
     }
+    if (group.polygons.length === 0 && group.lines.length === 0) continue;
     if (group.polygons.length > 0 && group.lines.length > 0) {
-      report.rejected.push({ layer, feature: firstFeature, reason: `zone ${group.id} mixes polygons and lines` });
+      report.rejected.push({
+        layer,
+        feature: firstFeature,
+        reason: `zone ${group.id} mixes polygons and lines`,
+      });
       continue;
     }
-    const name = read(props, mapping.name) ?? group.id;
+    const name = group.shownName ?? read(props, mapping.name) ?? group.id;
     let geometry: ZoneGeometry;
     let bufferMeters: number | undefined;
     if (group.polygons.length > 0) {
@@ -213,11 +282,21 @@ export function importLayer(fc: FeatureCollection, mapping: LayerMapping): Layer
         try {
           const n = normalisePolygons(polygons);
           if (n.polygons.length === 0) {
-            report.rejected.push({ layer, feature: firstFeature, reason: `zone ${group.id} ("${name}") has no area` });
+            report.rejected.push({
+              layer,
+              feature: firstFeature,
+              reason: `zone ${group.id} ("${name}") has no area`,
+            });
             continue;
           }
           polygons = n.polygons;
-          if (n.changes.length) report.repaired.push({ zoneId: group.id, feature: firstFeature, layer, what: n.changes.join('; ') });
+          if (n.changes.length)
+            report.repaired.push({
+              zoneId: group.id,
+              feature: firstFeature,
+              layer,
+              what: n.changes.join('; '),
+            });
         } catch (err) {
           report.repaired.push({
             zoneId: group.id,
@@ -227,11 +306,17 @@ export function importLayer(fc: FeatureCollection, mapping: LayerMapping): Layer
           });
         }
       }
-      geometry = polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0] as Position[][] } : { type: 'MultiPolygon', coordinates: polygons };
+      geometry =
+        polygons.length === 1
+          ? { type: 'Polygon', coordinates: polygons[0] as Position[][] }
+          : { type: 'MultiPolygon', coordinates: polygons };
     } else {
       bufferMeters = lineBuffer(props, mapping);
       const maxGap = mapping.joinGapMeters ?? bufferMeters;
-      const j = joinLines(group.lines, maxGap);
+      const j = joinLines(
+        group.lines.map((l) => l.coords),
+        maxGap,
+      );
       if (j.joined > 0 || j.bridged.length > 0) {
         const bridged = j.bridged.length
           ? `, ${j.bridged.length} gap(s) up to ${Math.round(Math.max(...j.bridged))} m bridged`
@@ -246,7 +331,10 @@ export function importLayer(fc: FeatureCollection, mapping: LayerMapping): Layer
           what: `river pieces joined: ${group.lines.length} → ${j.lines.length} line(s) (${j.joined} touching${bridged})${left}`,
         });
       }
-      geometry = j.lines.length === 1 ? { type: 'LineString', coordinates: j.lines[0] as Position[] } : { type: 'MultiLineString', coordinates: j.lines };
+      geometry =
+        j.lines.length === 1
+          ? { type: 'LineString', coordinates: j.lines[0] as Position[] }
+          : { type: 'MultiLineString', coordinates: j.lines };
     }
     const zone: Zone = {
       id: group.id,
@@ -263,15 +351,209 @@ export function importLayer(fc: FeatureCollection, mapping: LayerMapping): Layer
     if (validFrom !== undefined) zone.validFrom = validFrom;
     const validTo = read(props, mapping.validTo);
     if (validTo !== undefined) zone.validTo = validTo;
-    if (mapping.properties) {
+    if (mapping.properties || group.extraProperties) {
       const out: Record<string, string | null> = {};
-      for (const [k, src] of Object.entries(mapping.properties)) out[k] = read(props, src) ?? null;
-      zone.properties = out;
+      for (const [k, src] of Object.entries(mapping.properties ?? {})) out[k] = read(props, src) ?? null;
+      zone.properties = { ...out, ...group.extraProperties };
     }
+    const nameAttribute = readWithKey(props, mapping.name)?.key;
+    zone.source = {
+      layer,
+      ...(nameAttribute !== undefined ? { nameAttribute } : {}),
+      features: sourceFeatures(group, published),
+    };
     zones.push(zone);
   }
   report.imported = zones.length;
   return { zones, report };
+}
+
+/** Where each published feature's pieces ended up, by name-check outcome, in the order of the layer. */
+function sourceFeatures(group: Group, published: Map<number, PublishedFeature>): ZoneSourceFeature[] {
+  const describe = (index: number): ZoneSourceFeature => {
+    const p = published.get(index);
+    return {
+      index,
+      ...(p?.id !== undefined ? { id: p.id } : {}),
+      ...(p?.name !== undefined ? { name: p.name } : {}),
+    };
+  };
+  if (group.lines.length === 0) {
+    return [...new Set(group.features)].sort((a, b) => a - b).map(describe);
+  }
+  const parts = new Map<string, { index: number; status?: NameCheckStatus; pieces: number[] }>();
+  for (const line of group.lines) {
+    const key = `${line.feature}|${line.nameCheck ?? ''}`;
+    let part = parts.get(key);
+    if (!part) {
+      part = { index: line.feature, ...(line.nameCheck ? { status: line.nameCheck } : {}), pieces: [] };
+      parts.set(key, part);
+    }
+    part.pieces.push(line.piece);
+  }
+  for (const index of group.features) {
+    if (![...parts.values()].some((part) => part.index === index))
+      parts.set(`${index}|`, { index, pieces: [] });
+  }
+  return [...parts.values()]
+    .sort((a, b) => a.index - b.index || (a.status ?? '').localeCompare(b.status ?? ''))
+    .map((part) => {
+      const whole =
+        part.pieces.length === 0 || part.pieces.length === (published.get(part.index)?.pieces ?? 0);
+      return {
+        ...describe(part.index),
+        ...(whole ? {} : { pieces: part.pieces.sort((a, b) => a - b) }),
+        ...(part.status ? { nameCheck: part.status } : {}),
+      };
+    });
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 100)} %`;
+}
+
+/**
+ * Checks the name of every line piece against the reference centerlines, then moves corrected pieces to the zone of
+ * the layer that carries the right name and unverified ones to a zone whose name says so. Returns the report entries.
+ */
+function checkNames(
+  groups: Map<string, Group>,
+  published: Map<number, PublishedFeature>,
+  mapping: LayerMapping,
+  references: readonly ReferenceLine[],
+): NameCheckEntry[] {
+  const check = mapping.checkNames as NonNullable<LayerMapping['checkNames']>;
+  const lineGroups = [...groups.values()].filter((g) => g.lines.length > 0 && g.polygons.length === 0);
+  const groupName = (g: Group) => read(g.first, mapping.name) ?? g.id;
+  const byKey = new Map<string, Group>();
+  for (const g of lineGroups) if (!byKey.has(riverKey(groupName(g)))) byKey.set(riverKey(groupName(g)), g);
+  const owners: { group: Group; line: LinePiece }[] = lineGroups.flatMap((group) =>
+    group.lines.map((line) => ({ group, line })),
+  );
+  const params: Partial<NameCheckParams> = {
+    ...(check.corridorMeters !== undefined ? { corridorMeters: check.corridorMeters } : {}),
+    ...(check.followShare !== undefined ? { followShare: check.followShare } : {}),
+    ...(check.correctShare !== undefined ? { correctShare: check.correctShare } : {}),
+  };
+  const corridor = check.corridorMeters ?? DEFAULT_NAME_CHECK.corridorMeters;
+  const verdicts = checkLineNames(
+    owners.map(({ line }) => ({
+      feature: line.feature,
+      piece: line.piece,
+      name: published.get(line.feature)?.name ?? '',
+      coords: line.coords,
+    })),
+    references,
+    params,
+  );
+
+  type Contradiction = Extract<PieceVerdict, { status: 'corrected' | 'unverified' }>;
+  const moves = new Map<
+    string,
+    {
+      from: Group;
+      to: Group;
+      feature: number;
+      action: Contradiction['status'];
+      verdicts: Contradiction[];
+      pieces: number[];
+    }
+  >();
+  owners.forEach(({ group, line }, k) => {
+    const verdict = verdicts[k] as PieceVerdict;
+    line.nameCheck = verdict.status;
+    if (verdict.status !== 'corrected' && verdict.status !== 'unverified') return;
+    const refKey = riverKey(verdict.reference.name);
+    let target = verdict.status === 'corrected' ? byKey.get(refKey) : undefined;
+    let action: Contradiction['status'] = verdict.status;
+    if (!target) {
+      action = 'unverified';
+      line.nameCheck = 'unverified';
+      const near = byKey.get(refKey)
+        ? groupName(byKey.get(refKey) as Group)
+        : `Río ${verdict.reference.name}`;
+      const id = `${group.id}-unverified-${slug(refKey)}`;
+      target = groups.get(id);
+      if (!target) {
+        const publishedName = published.get(line.feature)?.name ?? groupName(group);
+        target = {
+          id,
+          features: [],
+          polygons: [],
+          lines: [],
+          first: group.first,
+          shownName: `cuerpo de agua de ${check.description}, cerca del ${near}`,
+          extraProperties: { publishedName, nameCheck: 'unverified' },
+        };
+        groups.set(id, target);
+      }
+      if (!target.features.includes(line.feature)) target.features.push(line.feature);
+    }
+    if (target === group) return;
+    group.lines.splice(group.lines.indexOf(line), 1);
+    target.lines.push(line);
+    const key = `${group.id}|${target.id}|${line.feature}|${action}`;
+    const move = moves.get(key) ?? {
+      from: group,
+      to: target,
+      feature: line.feature,
+      action,
+      verdicts: [],
+      pieces: [],
+    };
+    move.verdicts.push(verdict);
+    move.pieces.push(line.piece);
+    moves.set(key, move);
+  });
+  const moved = new Set([...moves.values()].map((m) => m.feature));
+  for (const g of lineGroups)
+    g.features = g.features.filter((f) => !moved.has(f) || g.lines.some((l) => l.feature === f));
+
+  const km = (metres: number) => `${(metres / 1000).toFixed(1)} km`;
+  return [...moves.values()].map((move) => {
+    const ref = (move.verdicts[0] as Contradiction).reference;
+    const name = published.get(move.feature)?.name ?? groupName(move.from);
+    const direct = move.verdicts.filter((v) => v.continues === undefined);
+    const continuing = move.verdicts.filter((v) => v.continues !== undefined);
+    const total = (vs: Contradiction[], of: (v: Contradiction) => number) =>
+      vs.reduce((sum, v) => sum + of(v) * v.lengthMeters, 0);
+    const corroboration = move.verdicts.every((v) => v.corroborated)
+      ? `, on the stretch this layer's own "${groupName(byKey.get(riverKey(ref.name)) as Group)}" follows`
+      : ', where this layer has no river of that name (a single generalised source)';
+    const rivals = [...new Set(move.verdicts.flatMap((v) => v.others.slice(1).map((o) => o.name)))];
+    const evidence: string[] = [];
+    if (direct.length > 0) {
+      const length = total(direct, () => 1);
+      evidence.push(
+        `${direct.length} piece(s), ${km(length)}: ${percent(total(direct, (v) => v.share) / length)} of the length within ${corridor} m of "${ref.name}" (${ref.layer})${corroboration}, ` +
+          `${percent(total(direct, (v) => v.ownShare) / length)} near a centerline named "${name}"`,
+      );
+    }
+    if (continuing.length > 0) {
+      const length = total(continuing, () => 1);
+      evidence.push(
+        `${continuing.length} piece(s), ${km(length)}, meeting a contradicted piece of the same feature: ${percent(total(continuing, (v) => v.share) / length)} of the length within ${DEFAULT_NAME_CHECK.continuityCorridorMeters} m of "${ref.name}" (${ref.layer})`,
+      );
+    }
+    if (rivals.length) evidence.push(`also near ${rivals.map((r) => `"${r}"`).join(', ')}`);
+    const featureId = published.get(move.feature)?.id;
+    return {
+      zoneId: move.to.id,
+      layer: mapping.layer,
+      feature: move.feature,
+      ...(featureId !== undefined ? { featureId } : {}),
+      pieces: move.pieces.sort((a, b) => a - b),
+      name,
+      action: move.action,
+      shownAs: move.to.shownName ?? groupName(move.to),
+      secondSource: {
+        layer: ref.layer,
+        name: ref.name,
+        ...(ref.zoneId !== undefined ? { zoneId: ref.zoneId } : {}),
+      },
+      evidence: evidence.join('; '),
+    };
+  });
 }
 
 function lineBuffer(props: Props, mapping: LayerMapping): number {
@@ -280,6 +562,24 @@ function lineBuffer(props: Props, mapping: LayerMapping): number {
     if (Number.isFinite(v) && v > 0) return v;
   }
   return mapping.bufferMeters ?? 0;
+}
+
+/** The line zones (rivers) among `zones`, as the named centerlines another layer's names are checked against. */
+export function referenceLines(zones: readonly Zone[]): ReferenceLine[] {
+  return zones.flatMap((zone) => {
+    const g = zone.geometry;
+    if (g.type !== 'LineString' && g.type !== 'MultiLineString') return [];
+    if (zone.properties?.nameCheck === 'unverified') return [];
+    const layer = zone.source?.layer ?? zone.id;
+    return [
+      {
+        layer,
+        name: zone.name,
+        zoneId: zone.id,
+        lines: g.type === 'LineString' ? [g.coordinates] : g.coordinates,
+      },
+    ];
+  });
 }
 
 /** Content hash of a zone list: the catalogue version. Independent of input order. */
@@ -295,7 +595,8 @@ export function catalogueVersion(zones: readonly Zone[]): string {
 export function makeCatalogue(zones: Zone[]): Catalogue {
   const sorted = [...zones].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (let i = 1; i < sorted.length; i++) {
-    if ((sorted[i] as Zone).id === (sorted[i - 1] as Zone).id) throw new Error(`duplicate zone id ${(sorted[i] as Zone).id}`);
+    if ((sorted[i] as Zone).id === (sorted[i - 1] as Zone).id)
+      throw new Error(`duplicate zone id ${(sorted[i] as Zone).id}`);
   }
   return { version: catalogueVersion(sorted), zones: sorted };
 }
@@ -306,6 +607,7 @@ export function mergeReports(reports: ImportReport[]): ImportReport {
     repaired: reports.flatMap((r) => r.repaired),
     merged: reports.flatMap((r) => r.merged),
     rejected: reports.flatMap((r) => r.rejected),
+    names: reports.flatMap((r) => r.names ?? []),
   };
 }
 
@@ -317,7 +619,8 @@ function isSource(v: unknown): v is AttributeSource {
 
 /** Validate an attribute mapping received as JSON (API body, CLI file); throws with the field at fault. */
 export function parseLayerMapping(input: unknown): LayerMapping {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('mapping: expected a JSON object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new Error('mapping: expected a JSON object');
   const m = input as Record<string, unknown>;
   const fail = (field: string, what: string): never => {
     throw new Error(`mapping.${field}: ${what}`);
@@ -328,19 +631,40 @@ export function parseLayerMapping(input: unknown): LayerMapping {
   if (!ZONE_KINDS.includes(m.kind as ZoneKind)) fail('kind', `expected one of ${ZONE_KINDS.join(', ')}`);
   if (!isSource(m.name)) fail('name', 'expected a property name, a list of names or {"value": "..."}');
   for (const f of ['idProperty', 'code', 'legalBasis', 'validFrom', 'validTo']) {
-    if (m[f] !== undefined && !isSource(m[f])) fail(f, 'expected a property name, a list of names or {"value": "..."}');
+    if (m[f] !== undefined && !isSource(m[f]))
+      fail(f, 'expected a property name, a list of names or {"value": "..."}');
   }
   for (const f of ['bufferMeters', 'joinGapMeters']) {
     if (m[f] !== undefined && !(typeof m[f] === 'number' && Number.isFinite(m[f]) && (m[f] as number) >= 0)) {
       fail(f, 'expected a number ≥ 0');
     }
   }
-  if (m.bufferProperty !== undefined && typeof m.bufferProperty !== 'string') fail('bufferProperty', 'expected a string');
-  if (m.repairPolygons !== undefined && typeof m.repairPolygons !== 'boolean') fail('repairPolygons', 'expected true or false');
+  if (m.bufferProperty !== undefined && typeof m.bufferProperty !== 'string')
+    fail('bufferProperty', 'expected a string');
+  if (m.repairPolygons !== undefined && typeof m.repairPolygons !== 'boolean')
+    fail('repairPolygons', 'expected true or false');
+  if (m.checkNames !== undefined) {
+    const c = m.checkNames as Record<string, unknown> | null;
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) fail('checkNames', 'expected an object');
+    else {
+      if (typeof c.description !== 'string' || c.description.trim() === '')
+        fail('checkNames.description', 'expected a string');
+      if (c.corridorMeters !== undefined && !(typeof c.corridorMeters === 'number' && c.corridorMeters > 0)) {
+        fail('checkNames.corridorMeters', 'expected a number > 0');
+      }
+      for (const f of ['followShare', 'correctShare']) {
+        const v = c[f];
+        if (v !== undefined && !(typeof v === 'number' && v > 0 && v <= 1))
+          fail(`checkNames.${f}`, 'expected a number in (0, 1]');
+      }
+    }
+  }
   if (m.properties !== undefined) {
-    if (typeof m.properties !== 'object' || m.properties === null || Array.isArray(m.properties)) fail('properties', 'expected an object');
+    if (typeof m.properties !== 'object' || m.properties === null || Array.isArray(m.properties))
+      fail('properties', 'expected an object');
     for (const [k, v] of Object.entries(m.properties as Record<string, unknown>)) {
-      if (!isSource(v)) fail(`properties.${k}`, 'expected a property name, a list of names or {"value": "..."}');
+      if (!isSource(v))
+        fail(`properties.${k}`, 'expected a property name, a list of names or {"value": "..."}');
     }
   }
   return m as unknown as LayerMapping;

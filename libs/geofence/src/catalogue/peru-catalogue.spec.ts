@@ -2,9 +2,9 @@ import * as turf from '@turf/turf';
 import { Geodesic } from 'geographiclib-geodesic';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import type { FeatureCollection, MultiPolygon, Polygon, Position } from 'geojson';
+import type { FeatureCollection, MultiLineString, MultiPolygon, Polygon, Position } from 'geojson';
 import { fixtureCatalogue, fixtureIndex } from '../../../../test/support/geofence-fixtures';
-import type { Zone } from '../model';
+import type { ImportReport, Zone } from '../model';
 import type { GeofenceIndex } from '../index/geofence-index';
 import { defaultDataDir } from './default-catalogue';
 
@@ -229,5 +229,108 @@ describe('zone index over the real Peru catalogue (differential)', () => {
     expect(lima.map((z) => z.properties?.department)).toEqual(['LIMA']);
     const puertoMaldonado = index.zonesAt(-12.5933, -69.1891).filter((z) => z.kind === 'jurisdiction');
     expect(puertoMaldonado.map((z) => z.properties?.department)).toEqual(['MADRE DE DIOS']);
+  });
+});
+
+describe('river names of the regional layer, checked against the Natural Earth centerlines', () => {
+  let index: GeofenceIndex;
+  let zones: readonly Zone[];
+  let report: ImportReport;
+  const BOCA_COLORADO = { lat: -12.53, lon: -70.51 };
+  const LABERINTO = { lat: -12.72, lon: -69.59 };
+
+  beforeAll(async () => {
+    const loaded = fixtureCatalogue();
+    index = await fixtureIndex();
+    zones = loaded.catalogue.zones;
+    report = loaded.report;
+  });
+
+  const zone = (id: string) => zones.find((z) => z.id === id) as Zone;
+  const regionalVerticesNear = (place: { lat: number; lon: number }, metres: number): Position[] =>
+    zones
+      .filter((z) => z.source?.layer === 'rivers-madre-de-dios')
+      .flatMap((z) => lines(z).flat())
+      .filter((p) => geodesic(place.lat, place.lon, p[1] as number, p[0] as number) <= metres);
+  const waterNamesAt = (p: Position): string[] =>
+    index
+      .zonesAt(p[1] as number, p[0] as number)
+      .filter((z) => z.kind === 'water_body')
+      .map((z) => z.name);
+
+  it('moves the "Manu" and "Inambari" pieces on the Madre de Dios to it, and reports each with its evidence', () => {
+    const corrected = report.names.filter((n) => n.action === 'corrected');
+    expect(corrected.map((n) => [n.name, n.zoneId, n.shownAs]).sort()).toEqual([
+      ['Río Inambari', 'goremad-rio-madre', 'Río Madre de Dios'],
+      ['Río Manu', 'goremad-rio-madre', 'Río Madre de Dios'],
+    ]);
+    for (const entry of report.names) {
+      expect(entry).toMatchObject({
+        layer: 'rivers-madre-de-dios',
+        secondSource: { layer: 'rivers-natural-earth-10m', name: 'Madre de Dios' },
+      });
+      expect(entry.evidence).toMatch(/within 3000 m of "Madre de Dios"/);
+    }
+    const madre = zone('goremad-rio-madre');
+    expect(madre.name).toBe('Río Madre de Dios');
+    expect(
+      madre.source?.features
+        .filter((f) => f.nameCheck === 'corrected')
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(['Río Inambari', 'Río Manu']);
+  });
+
+  it('keeps the Manu upstream of Boca Manu, which Natural Earth draws as its "Madre de Dios", and the Tambopata', () => {
+    expect(zone('goremad-rio-manu').name).toBe('Río Manu');
+    // Piece 70 of the published Manu, near 11.63° S 71.94° W, lies along Natural Earth's "Madre de Dios" and
+    // stays the Manu; so does the lower Manu just above Boca Manu (piece 105).
+    const published = JSON.parse(
+      readFileSync(join(defaultDataDir(), 'rivers-madre-de-dios.geojson'), 'utf8'),
+    ) as FeatureCollection<MultiLineString>;
+    const manu = published.features[4];
+    expect(manu?.properties?.nombre).toBe('Río Manu');
+    for (const piece of [70, 105]) {
+      const [lon, lat] = manu?.geometry.coordinates[piece]?.[1] as Position;
+      expect(index.zonesAt(lat as number, lon as number).map((z) => z.name)).toContain('Río Manu');
+      expect(zone('goremad-rio-manu').source?.features[0]?.pieces).toContain(piece);
+    }
+    expect(
+      report.names.some(
+        (n) => n.name === 'Río Tambopata' || n.name === 'Río Las Piedras' || n.name === 'Río Heath',
+      ),
+    ).toBe(false);
+  });
+
+  it('names the pieces it cannot settle as unverified water bodies near the Madre de Dios, keeping the published name', () => {
+    const unverified = zones.filter((z) => z.properties?.nameCheck === 'unverified');
+    expect(unverified.length).toBeGreaterThan(0);
+    for (const z of unverified) {
+      expect(z.name).toBe('cuerpo de agua de la capa regional de ríos, cerca del Río Madre de Dios');
+      expect(['Río Manu', 'Río Inambari']).toContain(z.properties?.publishedName);
+      expect(
+        z.source?.features.every(
+          (f) => f.nameCheck === 'unverified' && f.name === z.properties?.publishedName,
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it('near Boca Colorado, where the demo dredge works, every regional river piece is named the Madre de Dios', () => {
+    const vertices = regionalVerticesNear(BOCA_COLORADO, 15_000);
+    expect(vertices.length).toBeGreaterThan(50);
+    for (const p of vertices) {
+      const names = waterNamesAt(p);
+      expect(names).not.toContain('Río Manu');
+      expect(names.some((n) => n === 'Río Madre de Dios' || n.endsWith('cerca del Río Madre de Dios'))).toBe(
+        true,
+      );
+    }
+  });
+
+  it('near Laberinto no river piece is named the Inambari, whose mouth this layer draws 17 km upstream', () => {
+    const vertices = regionalVerticesNear(LABERINTO, 10_000);
+    expect(vertices.length).toBeGreaterThan(50);
+    for (const p of vertices) expect(waterNamesAt(p)).not.toContain('Río Inambari');
   });
 });

@@ -3,8 +3,9 @@ import type { FeatureCollection, Geometry } from 'geojson';
 import { ZONE_KINDS, type Catalogue, type Zone, type ZoneGeometry, type ZoneKind } from '../model';
 import { geometryProblem } from '../catalogue/importer';
 import type { GeofenceIndex } from '../index/geofence-index';
+import { formatCheckLines, InputError, readPointsCsv } from './points-csv';
 
-export class InputError extends Error {}
+export { InputError };
 
 export interface CheckPoint {
   id: string;
@@ -14,77 +15,17 @@ export interface CheckPoint {
   line: number;
 }
 
-function splitCsvLine(line: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (line[i] === '"') {
-      let s = '';
-      i++;
-      for (;;) {
-        if (i >= line.length) return null;
-        if (line[i] === '"') {
-          if (line[i + 1] === '"') {
-            s += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        s += line[i];
-        i++;
-      }
-      out.push(s);
-      if (i === line.length) return out;
-      if (line[i] !== ',') return null;
-      i++;
-    } else {
-      const j = line.indexOf(',', i);
-      if (j < 0) {
-        out.push(line.slice(i).trim());
-        return out;
-      }
-      out.push(line.slice(i, j).trim());
-      i = j + 1;
-    }
-  }
-}
-
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
 /** Parse a points CSV with a header naming `id`, `lon` and `lat` columns (any order). */
 export function parsePointsCsv(text: string): CheckPoint[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const headerLine = lines[0] ?? '';
-  const header = splitCsvLine(headerLine.trim())?.map((h) => h.trim().toLowerCase());
-  const col = (name: string): number => header?.indexOf(name) ?? -1;
-  const [iId, iLon, iLat] = [col('id'), col('lon'), col('lat')];
-  if (!header || iId < 0 || iLon < 0 || iLat < 0) {
-    throw new InputError(`line 1: expected a header with columns id,lon,lat, got "${headerLine.slice(0, 80)}"`);
-  }
+  const table = readPointsCsv(Buffer.from(text, 'utf8'));
   const points: CheckPoint[] = [];
-  for (let n = 1; n < lines.length; n++) {
-    const raw = lines[n] as string;
-    if (raw.trim() === '') continue;
-    const line = n + 1;
-    const fields = splitCsvLine(raw);
-    if (!fields || fields.length !== header.length) {
-      throw new InputError(`line ${line}: expected ${header.length} fields (${header.join(',')}), got "${raw.slice(0, 80)}"`);
-    }
-    const id = fields[iId] as string;
-    const lonS = fields[iLon] as string;
-    const latS = fields[iLat] as string;
-    if (id === '') throw new InputError(`line ${line}: empty id`);
-    if (!NUMBER.test(lonS) || !NUMBER.test(latS)) {
-      throw new InputError(`line ${line}: lon/lat must be decimal numbers, got lon="${lonS}" lat="${latS}"`);
-    }
-    const lon = Number(lonS);
-    const lat = Number(latS);
-    if (!(lon >= -180 && lon <= 180) || !(lat >= -90 && lat <= 90)) {
-      throw new InputError(`line ${line}: coordinates out of range (lon ${lonS}, lat ${latS})`);
-    }
-    points.push({ id, lon, lat, line });
+  for (let k = 0; k < table.count; k++) {
+    points.push({
+      id: table.id(k),
+      lon: table.lon[k] as number,
+      lat: table.lat[k] as number,
+      line: table.lines[k] as number,
+    });
   }
   return points;
 }
@@ -101,10 +42,12 @@ export function zonesFromFeatureCollection(input: unknown): Catalogue {
   const zones: Zone[] = [];
   fc.features.forEach((f, i) => {
     const where = `feature ${i + 1} (features[${i}])`;
-    if (!f || typeof f !== 'object' || f.type !== 'Feature') throw new InputError(`${where}: not a GeoJSON Feature`);
+    if (!f || typeof f !== 'object' || f.type !== 'Feature')
+      throw new InputError(`${where}: not a GeoJSON Feature`);
     const props = (f.properties ?? {}) as Record<string, unknown>;
     const rawId = f.id ?? props.id;
-    if (rawId === undefined || rawId === null || rawId === '') throw new InputError(`${where}: no id (feature id or properties.id)`);
+    if (rawId === undefined || rawId === null || rawId === '')
+      throw new InputError(`${where}: no id (feature id or properties.id)`);
     const id = String(rawId);
     const problem = geometryProblem(f.geometry as Geometry | null);
     if (problem) throw new InputError(`${where} id "${id}": ${problem}`);
@@ -137,17 +80,7 @@ export interface CheckOptions {
 
 /** One NDJSON line per point: `{"id": "...", "zones": [sorted unique zone ids]}`. */
 export function runCheck(index: GeofenceIndex, points: readonly CheckPoint[], options: CheckOptions): void {
-  for (const p of points) {
-    const hits = index.zonesAt(p.lat, p.lon);
-    let ids: string[];
-    if (hits.length === 0) ids = [];
-    else {
-      ids = hits.map((z) => z.id);
-      ids.sort();
-      ids = ids.filter((id, k) => k === 0 || id !== ids[k - 1]);
-    }
-    options.write(JSON.stringify({ id: p.id, zones: ids }));
-  }
+  formatCheckLines(index, points, options.write);
 }
 
 /**

@@ -27,36 +27,73 @@ interface BoundaryRec {
   edges: number[];
 }
 
-/**
- * Build the cell index of a set of zones.
- *
- * Each zone part is rasterised top-down from `minRes`: a cell whose (margin-expanded) bounding box
- * meets no edge is either fully inside (recorded at that resolution) or outside (dropped); a cell
- * crossed by edges is split into its children down to `maxRes`, where it keeps the crossing edges.
- */
-export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string, params: Partial<IndexParams> = {}): FlatIndex {
-  const started = Date.now();
+/** The zones' parts with their edges in one vertex pool: the same for every thread that builds the same index. */
+export interface PreparedParts {
+  params: IndexParams;
+  parts: Part[];
+  vertices: Float64Array;
+}
+
+export function prepareParts(zones: readonly Zone[], params: Partial<IndexParams> = {}): PreparedParts {
   const p: IndexParams = { ...DEFAULT_INDEX_PARAMS, ...params };
   const pool = new VertexPool();
   const parts: Part[] = [];
   zones.forEach((z, i) => parts.push(...prepareZone(z, i, pool, p.maxSegmentMeters)));
-  const v = pool.toArray();
+  return { params: p, parts, vertices: pool.toArray() };
+}
 
-  const geoCache = new Map<string, CellGeo>();
-  const cellGeo = (cell: string): CellGeo => {
-    let g = geoCache.get(cell);
-    if (g) return g;
-    g = cellRect(cell, p.margin);
-    if (geoCache.size >= 100000) geoCache.clear();
-    geoCache.set(cell, g);
-    return g;
-  };
+/**
+ * What rasterising some of the parts found, as arrays a thread can hand to another: cells fully inside a zone
+ * (one entry per finding: resolution, cell key, zone) and boundary records (cell, part, crossing edges).
+ */
+export interface PartRaster {
+  fullRes: Uint8Array;
+  fullKey: Float64Array;
+  fullZone: Int32Array;
+  recCell: string[];
+  recPart: Int32Array;
+  /** Record i's edges are `recEdges[recEdgeStart[i] .. recEdgeStart[i + 1])`. */
+  recEdgeStart: Int32Array;
+  recEdges: Int32Array;
+}
 
-  // full[r]: key -> zone indices; boundary: cell -> records
-  const full: Map<number, Set<number>>[] = [];
-  for (let r = 0; r <= p.maxRes; r++) full.push(new Map());
-  const boundary = new Map<string, BoundaryRec[]>();
-  let fullCells = 0;
+/**
+ * Which of `shards` threads rasterises each part: the parts, largest first by edge count, each to the
+ * least loaded thread so far. Deterministic, so every thread computes the same split.
+ */
+export function shardOfParts(parts: readonly Part[], shards: number): Int32Array {
+  const shard = new Int32Array(parts.length);
+  if (shards <= 1) return shard;
+  const load = new Float64Array(shards);
+  const order = [...parts.keys()].sort(
+    (a, b) => (parts[b] as Part).edges.length - (parts[a] as Part).edges.length || a - b,
+  );
+  for (const pi of order) {
+    let best = 0;
+    for (let k = 1; k < shards; k++) if ((load[k] as number) < (load[best] as number)) best = k;
+    shard[pi] = best;
+    load[best] = (load[best] as number) + (parts[pi] as Part).edges.length + 64;
+  }
+  return shard;
+}
+
+/**
+ * Rasterise the parts of one shard (all parts when `shards` is 1): each part top-down from `minRes`; a cell
+ * whose (margin-expanded) bounding box meets no edge is either fully inside (recorded at that resolution) or
+ * outside (dropped); a cell crossed by edges is split into its children down to `maxRes`, where it keeps the
+ * crossing edges.
+ */
+export function rasteriseParts(prepared: PreparedParts, shard = 0, shards = 1): PartRaster {
+  const { params: p, parts, vertices: v } = prepared;
+  const owner = shardOfParts(parts, shards);
+  const cellGeo = cellGeoCache(p.margin);
+  const fullRes: number[] = [];
+  const fullKey: number[] = [];
+  const fullZone: number[] = [];
+  const recCell: string[] = [];
+  const recPart: number[] = [];
+  const recEdgeStart: number[] = [0];
+  const recEdges: number[] = [];
 
   const visit = (pi: number, part: Part, cell: string, r: number): void => {
     const g = cellGeo(cell);
@@ -65,30 +102,102 @@ export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string,
       if (!part.isLine && pointInPart(part, v, g.cx, g.cy) === 1) {
         // Above minRes (very large zones), record the covered cells at minRes.
         const covered = r < p.minRes ? cellToChildren(cell, p.minRes) : [cell];
-        const level = full[Math.max(r, p.minRes)] as Map<number, Set<number>>;
+        const level = Math.max(r, p.minRes);
         for (const c of covered) {
-          const key = cellKey(c);
-          let s = level.get(key);
-          if (!s) level.set(key, (s = new Set()));
-          s.add(part.zone);
-          fullCells++;
+          fullRes.push(level);
+          fullKey.push(cellKey(c));
+          fullZone.push(part.zone);
         }
       }
       return;
     }
     if (r === p.maxRes || (r >= p.minRes && edges.length <= p.leafEdges)) {
-      let recs = boundary.get(cell);
-      if (!recs) boundary.set(cell, (recs = []));
-      recs.push({ part: pi, edges });
+      recCell.push(cell);
+      recPart.push(pi);
+      for (const e of edges) recEdges.push(e);
+      recEdgeStart.push(recEdges.length);
       return;
     }
     for (const child of cellToChildren(cell, r + 1)) visit(pi, part, child, r + 1);
   };
 
   parts.forEach((part, pi) => {
+    if (owner[pi] !== shard) return;
     const { res, cells } = startCells(part, p.minRes);
     for (const cell of cells) visit(pi, part, cell, res);
   });
+  return {
+    fullRes: Uint8Array.from(fullRes),
+    fullKey: Float64Array.from(fullKey),
+    fullZone: Int32Array.from(fullZone),
+    recCell,
+    recPart: Int32Array.from(recPart),
+    recEdgeStart: Int32Array.from(recEdgeStart),
+    recEdges: Int32Array.from(recEdges),
+  };
+}
+
+/** The typed arrays of a raster, for a thread's transfer list. */
+export function rasterTransferList(raster: PartRaster): ArrayBuffer[] {
+  const { fullRes, fullKey, fullZone, recPart, recEdgeStart, recEdges } = raster;
+  return [fullRes, fullKey, fullZone, recPart, recEdgeStart, recEdges].map((a) => a.buffer as ArrayBuffer);
+}
+
+function cellGeoCache(margin: number): (cell: string) => CellGeo {
+  const geoCache = new Map<string, CellGeo>();
+  return (cell: string): CellGeo => {
+    let g = geoCache.get(cell);
+    if (g) return g;
+    g = cellRect(cell, margin);
+    if (geoCache.size >= 100000) geoCache.clear();
+    geoCache.set(cell, g);
+    return g;
+  };
+}
+
+/** Build the cell index of a set of zones on this thread. */
+export function buildFlatIndex(
+  zones: readonly Zone[],
+  catalogueVersion: string,
+  params: Partial<IndexParams> = {},
+): FlatIndex {
+  const started = Date.now();
+  const prepared = prepareParts(zones, params);
+  return assembleFlatIndex(zones, catalogueVersion, prepared, [rasteriseParts(prepared)], started);
+}
+
+/** The index from the rasters of all shards of the prepared parts. */
+export function assembleFlatIndex(
+  zones: readonly Zone[],
+  catalogueVersion: string,
+  prepared: PreparedParts,
+  rasters: readonly PartRaster[],
+  started = Date.now(),
+): FlatIndex {
+  const { params: p, parts, vertices: v } = prepared;
+  const cellGeo = cellGeoCache(p.margin);
+  // full[r]: key -> zone indices; boundary: cell -> records
+  const full: Map<number, Set<number>>[] = [];
+  for (let r = 0; r <= p.maxRes; r++) full.push(new Map());
+  const boundary = new Map<string, BoundaryRec[]>();
+  let fullCells = 0;
+  for (const raster of rasters) {
+    for (let i = 0; i < raster.fullZone.length; i++) {
+      const level = full[raster.fullRes[i] as number] as Map<number, Set<number>>;
+      const key = raster.fullKey[i] as number;
+      let s = level.get(key);
+      if (!s) level.set(key, (s = new Set()));
+      s.add(raster.fullZone[i] as number);
+      fullCells++;
+    }
+    for (let i = 0; i < raster.recCell.length; i++) {
+      const cell = raster.recCell[i] as string;
+      let recs = boundary.get(cell);
+      if (!recs) boundary.set(cell, (recs = []));
+      const edges = Array.from(raster.recEdges.subarray(raster.recEdgeStart[i], raster.recEdgeStart[i + 1]));
+      recs.push({ part: raster.recPart[i] as number, edges });
+    }
+  }
 
   // Collect entries: every cell with content, plus its ancestors down to minRes.
   const entryIndex: Map<number, number>[] = [];
@@ -106,7 +215,10 @@ export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string,
     if (r > p.minRes) ensure(Math.floor(key / 8), r - 1);
     return i;
   };
-  for (let r = p.minRes; r <= p.maxRes; r++) for (const key of (full[r] as Map<number, Set<number>>).keys()) ensure(key, r);
+  // In key order, so that the index is the same however its parts were shared out between threads.
+  for (let r = p.minRes; r <= p.maxRes; r++) {
+    for (const key of [...(full[r] as Map<number, Set<number>>).keys()].sort((a, b) => a - b)) ensure(key, r);
+  }
   const boundaryCells = [...boundary.keys()].sort();
   for (const cell of boundaryCells) ensure(cellKey(cell), getResolution(cell));
 
@@ -116,7 +228,9 @@ export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string,
   for (let i = 0; i < n; i++) {
     const r = eRes[i] as number;
     if (r > p.minRes) {
-      const pIdx = (entryIndex[r - 1] as Map<number, number>).get(Math.floor((eKey[i] as number) / 8)) as number;
+      const pIdx = (entryIndex[r - 1] as Map<number, number>).get(
+        Math.floor((eKey[i] as number) / 8),
+      ) as number;
       parentOf[i] = pIdx;
       entryFlags[pIdx] = (entryFlags[pIdx] as number) | ENTRY_DEEPER;
     }
@@ -199,7 +313,8 @@ export function buildFlatIndex(zones: readonly Zone[], catalogueVersion: string,
 
   const zoneBuffer = new Float64Array(zones.length);
   zones.forEach((z, i) => {
-    if (z.geometry.type === 'LineString' || z.geometry.type === 'MultiLineString') zoneBuffer[i] = z.bufferMeters ?? 0;
+    if (z.geometry.type === 'LineString' || z.geometry.type === 'MultiLineString')
+      zoneBuffer[i] = z.bufferMeters ?? 0;
   });
 
   return {
@@ -300,7 +415,14 @@ function referencePoint(g: CellGeo, recs: BoundaryRec[], parts: Part[], v: Float
       (rec) =>
         !(parts[rec.part] as Part).isLine &&
         rec.edges.some((k) =>
-          onSegment(v[2 * k] as number, v[2 * k + 1] as number, v[2 * k + 2] as number, v[2 * k + 3] as number, x, y),
+          onSegment(
+            v[2 * k] as number,
+            v[2 * k + 1] as number,
+            v[2 * k + 2] as number,
+            v[2 * k + 3] as number,
+            x,
+            y,
+          ),
         ),
     );
   let x = g.cx;

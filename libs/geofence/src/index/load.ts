@@ -1,10 +1,28 @@
 import { createHash } from 'crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'fs';
+import { availableParallelism } from 'os';
 import { join } from 'path';
 import { Worker } from 'worker_threads';
 import type { Catalogue, Zone } from '../model';
-import { buildFlatIndex } from './build';
-import { DEFAULT_INDEX_PARAMS, deserializeIndex, INDEX_FORMAT, serializeIndex, type FlatIndex, type IndexParams } from './flat-index';
+import { assembleFlatIndex, buildFlatIndex, prepareParts, rasteriseParts, type PartRaster } from './build';
+import {
+  DEFAULT_INDEX_PARAMS,
+  deserializeIndex,
+  INDEX_FORMAT,
+  serializeIndex,
+  type FlatIndex,
+  type IndexParams,
+} from './flat-index';
 import { GeofenceIndex } from './geofence-index';
 
 export interface LoadIndexOptions {
@@ -23,7 +41,11 @@ export interface LoadedIndex {
   ms: number;
 }
 
-export function indexCacheFile(cacheDir: string, catalogue: Catalogue, params: Partial<IndexParams> = {}): string {
+export function indexCacheFile(
+  cacheDir: string,
+  catalogue: Catalogue,
+  params: Partial<IndexParams> = {},
+): string {
   const p = { ...DEFAULT_INDEX_PARAMS, ...params };
   const key = createHash('sha256')
     .update(`${INDEX_FORMAT}\n${catalogue.version}\n${JSON.stringify(p)}`)
@@ -54,23 +76,50 @@ export function pruneCache(dir: string, pattern: RegExp, keep: number): void {
   }
 }
 
+/** Index builds already under way in this process (on another thread), by catalogue version and parameters. */
+const buildsUnderWay = new Map<string, Promise<FlatIndex | null>>();
+
+function buildKey(version: string, params: Partial<IndexParams>): string {
+  return `${version}\n${JSON.stringify({ ...DEFAULT_INDEX_PARAMS, ...params })}`;
+}
+
+/**
+ * Announces a build of a catalogue version's index started elsewhere in this process (resolving to null if it
+ * does not finish): `loadIndex` of that version with those parameters takes its result instead of building.
+ */
+export function registerIndexBuild(
+  version: string,
+  params: Partial<IndexParams>,
+  build: Promise<FlatIndex | null>,
+): void {
+  const key = buildKey(version, params);
+  const entry = build.catch(() => null);
+  buildsUnderWay.set(key, entry);
+  void entry.then(() => {
+    if (buildsUnderWay.get(key) === entry) buildsUnderWay.delete(key);
+  });
+}
+
 /** Build the index synchronously on this thread (small catalogues, tests, tools). */
 export function buildIndex(catalogue: Catalogue, params: Partial<IndexParams> = {}): GeofenceIndex {
   return new GeofenceIndex(catalogue.zones, buildFlatIndex(catalogue.zones, catalogue.version, params));
 }
 
-/** Build the flat index in a worker thread. */
-export function buildFlatIndexInWorker(zones: readonly Zone[], version: string, params: Partial<IndexParams> = {}): Promise<FlatIndex> {
+/** Threads an index build uses by default: the machine's, up to 4. */
+export function defaultBuildThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+type WorkerReply<T> = ({ ok: true } & T) | { ok: false; error: string };
+
+function runBuildWorker<T, R>(job: object, pick: (reply: { ok: true } & T) => R): Promise<R> {
   const ts = __filename.endsWith('.ts');
   const file = join(__dirname, ts ? 'build.worker.ts' : 'build.worker.js');
-  const worker = new Worker(file, {
-    workerData: { zones, version, params },
-    execArgv: ts ? ['-r', '@swc-node/register'] : [],
-  });
-  return new Promise<FlatIndex>((resolve, reject) => {
-    worker.once('message', (msg: { ok: true; flat: FlatIndex } | { ok: false; error: string }) => {
+  const worker = new Worker(file, { workerData: job, execArgv: ts ? ['-r', '@swc-node/register'] : [] });
+  return new Promise<R>((resolve, reject) => {
+    worker.once('message', (msg: WorkerReply<T>) => {
       void worker.terminate();
-      if (msg.ok) resolve(msg.flat);
+      if (msg.ok) resolve(pick(msg));
       else reject(new Error(`geofence index build failed: ${msg.error}`));
     });
     worker.once('error', reject);
@@ -78,6 +127,48 @@ export function buildFlatIndexInWorker(zones: readonly Zone[], version: string, 
       if (code !== 0) reject(new Error(`geofence index worker exited with code ${code}`));
     });
   });
+}
+
+/**
+ * Build the flat index with `threads` threads: this one rasterises one share of the zones' parts while helper
+ * workers rasterise the others, then this one assembles the index (the same index as one thread builds).
+ */
+export async function buildFlatIndexInThreads(
+  zones: readonly Zone[],
+  version: string,
+  params: Partial<IndexParams> = {},
+  threads = defaultBuildThreads(),
+): Promise<FlatIndex> {
+  if (threads <= 1) return buildFlatIndex(zones, version, params);
+  const started = Date.now();
+  const zonesJson = JSON.stringify(zones);
+  const helpers: Promise<PartRaster>[] = [];
+  for (let shard = 1; shard < threads; shard++) {
+    const job = { kind: 'shard', zonesJson, params, shard, shards: threads };
+    helpers.push(runBuildWorker(job, (msg: { raster: PartRaster }) => msg.raster));
+  }
+  // A helper that fails is reported once all have settled, not left running unobserved.
+  const settled = Promise.allSettled(helpers);
+  const prepared = prepareParts(zones, params);
+  const own = rasteriseParts(prepared, 0, threads);
+  const others = await settled;
+  const rasters = [own];
+  for (const result of others) {
+    if (result.status === 'rejected') throw result.reason;
+    rasters.push(result.value);
+  }
+  return assembleFlatIndex(zones, version, prepared, rasters, started);
+}
+
+/** Build the flat index in a worker thread (which shares the work out to `threads` threads). */
+export function buildFlatIndexInWorker(
+  zones: readonly Zone[],
+  version: string,
+  params: Partial<IndexParams> = {},
+  threads?: number,
+): Promise<FlatIndex> {
+  const job = { kind: 'build', zones, version, params, ...(threads !== undefined ? { threads } : {}) };
+  return runBuildWorker(job, (msg: { flat: FlatIndex }) => msg.flat);
 }
 
 /**
@@ -99,10 +190,15 @@ export async function loadIndex(catalogue: Catalogue, options: LoadIndexOptions 
       // unreadable or stale cache entry: rebuild
     }
   }
+  const underWay = await buildsUnderWay.get(buildKey(catalogue.version, params));
   const flat =
-    options.worker === false
-      ? buildFlatIndex(catalogue.zones, catalogue.version, params)
-      : await buildFlatIndexInWorker(catalogue.zones, catalogue.version, params);
+    underWay &&
+    underWay.catalogueVersion === catalogue.version &&
+    underWay.zoneCount === catalogue.zones.length
+      ? underWay
+      : options.worker === false
+        ? buildFlatIndex(catalogue.zones, catalogue.version, params)
+        : await buildFlatIndexInWorker(catalogue.zones, catalogue.version, params);
   if (cacheFile && options.cacheDir) {
     mkdirSync(options.cacheDir, { recursive: true });
     const tmp = `${cacheFile}.${process.pid}.${Date.now()}.tmp`;
