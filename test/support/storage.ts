@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { Database, StorageMode, openDatabase } from '@app/db';
+import { databaseSnapshot } from './database-snapshot';
 
 /**
  * The storage modes the suites run against: always the embedded PostgreSQL; also a real PostgreSQL server
@@ -21,7 +22,11 @@ export interface TestDatabase extends Database {
 /** A fresh, migrated database for one suite: in-memory PGlite, or a new database on the PostgreSQL server. */
 export async function openTestDatabase(mode: StorageMode): Promise<TestDatabase> {
   if (mode === 'embedded') {
-    const database = await openDatabase({ embeddedDataDir: 'memory://' });
+    const snapshot = databaseSnapshot();
+    const database = await openDatabase({
+      embeddedDataDir: 'memory://',
+      ...(snapshot ? { embeddedSnapshot: snapshot } : {}),
+    });
     return { ...database, dispose: () => database.close() };
   }
   const serverUrl = process.env['DATABASE_URL'];

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import type { DB } from './schema';
 import { Client } from 'pg';
-import { Database, NotificationListener, openDatabase } from './database';
+import { Database, NotificationListener, embeddedSnapshot, openDatabase } from './database';
 import { migrateDown } from './migrator';
 import { migrations } from './migrations';
 
@@ -158,6 +158,21 @@ describe('embedded database', () => {
     for (let i = 0; i < Object.keys(migrations).length; i++) await migrateDown(database.db);
     expect(await tables(database.db)).toEqual([]);
     await database.close();
+  });
+
+  it('starts a new database from a snapshot: migrated, empty, and independent of other copies', async () => {
+    const snapshot = await embeddedSnapshot();
+    const first = await openDatabase({ embeddedDataDir: 'memory://', embeddedSnapshot: snapshot });
+    const second = await openDatabase({ embeddedDataDir: 'memory://', embeddedSnapshot: snapshot });
+    const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
+      first.db,
+    );
+    expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(migrations).sort());
+    expect(await first.db.selectFrom('machines').select('id').execute()).toEqual([]);
+    await first.db.insertInto('registry_counters').values({ year: 1, last_number: 7 }).execute();
+    expect(await second.db.selectFrom('registry_counters').selectAll().execute()).toEqual([]);
+    await first.close();
+    await second.close();
   });
 
   it('runs one transaction at a time on its single connection', async () => {

@@ -15,6 +15,11 @@ export interface DatabaseOptions {
   /** Directory of the embedded database; `memory://` keeps it in memory (tests). */
   readonly embeddedDataDir?: string;
   readonly poolSize?: number;
+  /**
+   * A data directory for a new embedded database to start from, as `embeddedSnapshot` makes it: restoring one is
+   * several times faster than creating a database (test suites each start from the same migrated snapshot).
+   */
+  readonly embeddedSnapshot?: Blob;
 }
 
 /** What a listener of a notification channel is told; notifications arrive after their transaction committed. */
@@ -135,7 +140,10 @@ function listenPostgres(
 async function openEmbedded(options: DatabaseOptions): Promise<Database> {
   const dataDir = options.embeddedDataDir ?? path.resolve('.data', 'pglite');
   if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir.startsWith('memory://') ? undefined : dataDir);
+  const pglite = await PGlite.create(
+    dataDir.startsWith('memory://') ? undefined : dataDir,
+    options.embeddedSnapshot ? { loadDataDir: options.embeddedSnapshot } : {},
+  );
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return {
     db,
@@ -155,4 +163,16 @@ async function openEmbedded(options: DatabaseOptions): Promise<Database> {
     },
     close: () => db.destroy(),
   };
+}
+
+/** The data directory of a new, migrated, empty embedded database, for `embeddedSnapshot`. */
+export async function embeddedSnapshot(): Promise<Blob> {
+  const pglite = await PGlite.create();
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  try {
+    await migrateToLatest(db);
+    return await pglite.dumpDataDir('none');
+  } finally {
+    await db.destroy();
+  }
 }
