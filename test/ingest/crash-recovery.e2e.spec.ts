@@ -52,6 +52,7 @@ describe.each(modes)('ingest killed mid-stream (%s, Mosquitto)', (mode) => {
       ZONE_CATALOGUE_SEED: 'none',
       INGEST_INSTANCE_ID: 'crash-test',
       INGEST_MQTT_CONNECTIONS: '16',
+      DEVICE_CLOCK_MAX_AGE_HOURS: api.config.deviceClockMaxAgeHours.toString(),
       LOG_LEVEL: 'log',
     };
     ingest = await startIngestProcess(ingestEnv);

@@ -232,6 +232,13 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
     await client.endAsync(true).catch(() => undefined);
     const issued = await api.post(`/v1/trackers/${dredge.trackerId}/credentials`);
     expect(issued.status).toBe(201);
+    // Installed on the other dredge before the fixes it sends from there.
+    await api.database.db
+      .updateTable('tracker_bindings')
+      .set({ bound_at: new Date('2026-11-23T08:30:00Z') })
+      .where('tracker_id', '=', dredge.trackerId)
+      .where('unbound_at', 'is', null)
+      .execute();
     client = await device({ ...dredge, password: issued.body.password as string, machineId: other.id });
     await publish(client, dredge.imei, { fixes: minutes('2026-11-23T09:00:00Z', 6, ON_RIVER) });
 

@@ -9,11 +9,18 @@ export interface EnrolledDevice {
   readonly machineId: string;
 }
 
-/** A machine with a bound tracker and issued credentials, enrolled through the API as a clerk would. */
+/** How long before now `enrolDevice`'s trackers count as bound: fixes of the days before are theirs. */
+export const INSTALLED_AGO_MS = 30 * 24 * 3_600_000;
+
+/**
+ * A machine with a bound tracker and issued credentials, enrolled through the API as a clerk would. The binding is
+ * dated `installedAgoMs` before now, as for a tracker installed then (fixes timed before it are not trusted).
+ */
 export async function enrolDevice(
   api: TestApi,
   category = 'excavator',
   machineFields: object = {},
+  installedAgoMs = INSTALLED_AGO_MS,
 ): Promise<EnrolledDevice> {
   const owner = await createOwner(api);
   const machine = await createMachine(api, owner.id, { category, ...machineFields });
@@ -22,6 +29,13 @@ export async function enrolDevice(
   if (bound.status !== 201) throw new Error(`bind: ${bound.status} ${JSON.stringify(bound.body)}`);
   const issued = await api.post(`/v1/trackers/${tracker.id}/credentials`);
   if (issued.status !== 201) throw new Error(`credentials: ${issued.status} ${JSON.stringify(issued.body)}`);
+  if (installedAgoMs > 0)
+    await api.database.db
+      .updateTable('tracker_bindings')
+      .set({ bound_at: new Date(Date.now() - installedAgoMs) })
+      .where('tracker_id', '=', tracker.id)
+      .where('unbound_at', 'is', null)
+      .execute();
   return {
     imei: tracker.imei,
     password: issued.body.password as string,

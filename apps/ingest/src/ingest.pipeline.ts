@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DevicePublisher } from '@app/broker';
 import { DATABASE, Database, Store } from '@app/db';
-import { INBOUND_CHANNELS } from '@app/telemetry';
+import { DEFAULT_LIMITS, INBOUND_CHANNELS } from '@app/telemetry';
 import { IngestCounters } from './ingest-counters';
 import { IntegrityWriter } from './integrity.writer';
 import { LiveStateStore } from './live-state';
@@ -72,6 +72,11 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
       machines: new MachineStage(this.targets, integrity),
       rules: new RulesStage(rules),
       integrity: integrityStage,
+      limits: {
+        ...DEFAULT_LIMITS,
+        maxAgeMs: config.deviceClockMaxAgeHours * 3_600_000,
+        maxFutureSkewMs: config.deviceClockMaxAheadSeconds * 1000,
+      },
     };
     this.violations = new ViolationsStage(store, rules, integrity);
     this.loader = new LiveStateLoader(this.liveStates, store, rules, integrity, counters);

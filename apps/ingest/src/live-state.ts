@@ -325,12 +325,13 @@ function remember(states: Map<string, LiveState>, state: LiveState, max: number)
   }
 }
 
-/** Flags that make a fix's position unusable as the tracker's last (the plausibility check's own rule). */
-const POSITION_DOUBTS: readonly FixFlag[] = [
+/** Flags that make a fix unusable as the tracker's last, its position or its time (the plausibility check's own rule). */
+const REFERENCE_DOUBTS: readonly FixFlag[] = [
   'null_island',
   'out_of_range',
   'no_gnss_fix',
   'impossible_speed',
+  'clock',
 ];
 
 /**
@@ -340,7 +341,7 @@ const POSITION_DOUBTS: readonly FixFlag[] = [
 export function advanceLastFix(state: LiveState, fix: Fix): void {
   if (state.lastFix && fix.time <= state.lastFix.time) return;
   if (!isOnEarth(fix.lat, fix.lon)) return;
-  for (const flag of fix.flags) if (POSITION_DOUBTS.includes(flag)) return;
+  for (const flag of fix.flags) if (REFERENCE_DOUBTS.includes(flag)) return;
   state.lastFix = lastFixOf(fix);
 }
 

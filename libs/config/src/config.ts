@@ -122,6 +122,20 @@ export const CONFIG_KEYS = {
     1,
     3600,
   ),
+  deviceClockMaxAgeHours: integer(
+    'DEVICE_CLOCK_MAX_AGE_HOURS',
+    "How far behind its receipt a fix's device time may be and still be trusted, in hours: fixes a tracker buffered without coverage arrive hours or days late. An older fix is stored, flagged clock, reported on the device's errors topic and opens no violation or integrity alert.",
+    168,
+    1,
+    8760,
+  ),
+  deviceClockMaxAheadSeconds: integer(
+    'DEVICE_CLOCK_MAX_AHEAD_SECONDS',
+    "How far ahead of its receipt a fix's device time may be and still be trusted, in seconds. A fix further ahead is stored, flagged clock, reported on the device's errors topic and opens no violation or integrity alert.",
+    300,
+    0,
+    86400,
+  ),
   embeddedMqttHost: stringWithDefault(
     'MQTT_EMBEDDED_HOST',
     'Address the embedded broker listens on.',

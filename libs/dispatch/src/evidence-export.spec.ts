@@ -96,6 +96,22 @@ describe('evidence exports', () => {
     expect(kml.match(/<Point>/g)).toHaveLength(2);
   });
 
+  it('renders the KML track of a single fix as a Point, a LineString needing two coordinates', () => {
+    const kml = renderKml({ ...evidence, positions: [position(1, -12.8502)] }, at);
+
+    expect(kml).not.toContain('<LineString>');
+    expect(kml).toContain(
+      '<Placemark><name>Track</name><Point><coordinates>-69.55,-12.8502</coordinates></Point>',
+    );
+  });
+
+  it('renders no KML track without fixes', () => {
+    const kml = renderKml({ ...evidence, positions: [] }, at);
+
+    expect(kml).not.toContain('<name>Track</name>');
+    expect(kml).not.toContain('<coordinates>');
+  });
+
   it('renders CSV with one quoted-where-needed row per position', () => {
     const csv = renderCsv(evidence).split('\r\n');
     expect(csv[0]).toMatch(/^violation_id,zone_id,fix_time,/);

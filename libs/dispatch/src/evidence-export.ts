@@ -131,7 +131,6 @@ function data(fields: Record<string, string | number | boolean | null>): string 
 
 export function renderKml(evidence: Evidence, generatedAt: Date): string {
   const { violation: v, machine: m, zone: z } = evidence;
-  const line = evidence.positions.map((p) => `${p.lon},${p.lat}`).join(' ');
   const points = evidence.positions
     .map(
       (p) =>
@@ -166,10 +165,24 @@ export function renderKml(evidence: Evidence, generatedAt: Date): string {
       chainHead: evidence.chain.head,
       generatedAt: generatedAt.toISOString(),
     })}</ExtendedData>` +
-    `<Placemark><name>Track</name><LineString><coordinates>${line}</coordinates></LineString></Placemark>` +
+    kmlTrack(evidence.positions) +
     `<Folder><name>Positions</name>${points}</Folder>` +
     '</Document></kml>'
   );
+}
+
+/**
+ * The track as a KML placemark: a LineString needs two coordinates at least, so a single fix is a Point, and there
+ * is no track without fixes.
+ */
+function kmlTrack(positions: readonly EvidencePosition[]): string {
+  const coordinates = positions.map((p) => `${p.lon},${p.lat}`);
+  if (coordinates.length === 0) return '';
+  const geometry =
+    coordinates.length === 1
+      ? `<Point><coordinates>${coordinates[0]}</coordinates></Point>`
+      : `<LineString><coordinates>${coordinates.join(' ')}</coordinates></LineString>`;
+  return `<Placemark><name>Track</name>${geometry}</Placemark>`;
 }
 
 const CSV_COLUMNS = [

@@ -5,7 +5,9 @@
  *
  * - `integrityStep(state, input, ctx)` once per decoded fix (after it is stored, trusted or flagged, in the
  *   order the fixes are taken from the message) and once per status message. `input.fix.receivedAt` is the
- *   platform time of the message; it is the step's "now".
+ *   platform time of the message; it is the step's "now". A fix flagged `clock` (its device time cannot be
+ *   placed: far from its receipt, or before the tracker was bound) passes every detector by: its time would
+ *   open a dark period decades or days long, or place the machine where it was not.
  * - `integritySweep(state, now, ctx)` periodically for every tracker with a state (every minute is plenty:
  *   the shortest default dark threshold is 15 min). It is the only thing that notices a tracker that went
  *   silent, since no message arrives then.
@@ -21,6 +23,7 @@
  *   the alert turned out not to hold: mark the row retracted.
  * - Deterministic: no clock is read; the same state, input and context give the same result.
  */
+import { hasUntrustedClock } from '@app/telemetry';
 import {
   alertEvent,
   markReported,
@@ -129,6 +132,7 @@ export function integrityStep(
     return { state: s, events };
   }
   const fix = input.fix;
+  if (hasUntrustedClock(fix)) return { state: s, events };
   const now = fix.receivedAt;
   stepDark(s, fix, ctx, now, events);
   apply(s, 'power_cut', observePower(s.power, fix, ctx.params), ctx, now, events);

@@ -296,3 +296,27 @@ describe('went dark', () => {
     expect(ofKind(drive(live(held), ctx).events, 'went_dark')).toEqual([]);
   });
 });
+
+describe('fixes of untrusted clock', () => {
+  const DAY = 24 * HOUR;
+  const ctx = context('dredge');
+  const working30 = working(T0, PLACES.bocaColoradoRiver, 30);
+  // A freshly installed tracker whose first fixes carry a device time 13 days, and decades, old.
+  const oldClock = (flags: IntegrityFix['flags']) => [
+    fixAt(T0 - 13 * DAY, PLACES.bocaColoradoRiver, { receivedAt: T0 - 2 * MINUTE, flags }),
+    fixAt(Date.UTC(1999, 7, 22), PLACES.bocaColoradoRiver, { receivedAt: T0 - MINUTE, flags }),
+  ];
+
+  it('would report the silence a device time days or decades old implies, were it trusted', () => {
+    const { events } = drive(live([...oldClock([]), ...working30]), ctx);
+
+    expect(ofKind(events, 'went_dark')).not.toEqual([]);
+  });
+
+  it('are passed by, so a device time days or decades old opens no alert of any kind', () => {
+    const { events, state } = drive(live([...oldClock(['stale_time', 'clock']), ...working30]), ctx);
+
+    expect(events).toEqual([]);
+    expect(openAlerts(state)).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeDeviceMessage } from './device-message';
+import { errorsPayload } from './errors-payload';
 import { FIX_EVENTS, FIX_FLAGS, REJECTION_REASONS, RejectionReason } from './model';
 import { DecodeContext } from './options';
 import {
@@ -96,8 +97,23 @@ describe('device protocol', () => {
     );
     const receivedAt = new Date('2026-11-22T05:00:00Z');
 
-    it('has the fix, batch, status and errors examples', () => {
-      expect(examples).toHaveLength(4);
+    it('has the fix, batch, status and the two errors examples', () => {
+      expect(examples).toHaveLength(5);
+    });
+
+    it('shows the fixes of untrusted clock as the platform lists them', () => {
+      const listed = examples[4]!['untrustedClock'] as { time: string; message: string }[];
+      const result = decodeDeviceMessage(
+        fixes,
+        jsonPayload({ time: listed[0]!.time, lat: -12.6, lon: -69.2 }),
+        receivedAt,
+      );
+      const payload = errorsPayload(fixes, receivedAt, result.fixes.length, result.rejections, result.fixes);
+
+      expect(examples[4]).toEqual({
+        ...payload,
+        untrustedClock: [{ ...payload.untrustedClock![0], message: listed[0]!.message }],
+      });
     });
 
     it('decodes the single fix and the batch without rejections and trusts every fix', () => {

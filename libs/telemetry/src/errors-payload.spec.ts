@@ -43,3 +43,41 @@ describe('errors payload size', () => {
     expect(body.omittedRejections).toBe(30);
   });
 });
+
+describe('errors payload of fixes of untrusted clock', () => {
+  it('lists the stored fixes flagged clock, with why, beside the rejections', () => {
+    const topic = `devices/${IMEI}/fixes`;
+    const receivedAt = new Date('2026-11-22T05:00:00Z');
+    const result = decodeDeviceMessage(
+      topic,
+      jsonPayload({
+        fixes: [
+          { time: '2026-11-22T04:59:00Z', lat: -12, lon: -77 },
+          { time: '2026-11-09T04:59:00Z', lat: -12, lon: -77 },
+          { time: '2026-11-22T06:00:00Z', lat: -12, lon: -77 },
+        ],
+      }),
+      receivedAt,
+    );
+
+    const body = errorsPayload(topic, receivedAt, result.fixes.length, result.rejections, result.fixes);
+
+    expect(body.rejections).toEqual([]);
+    expect(body.untrustedClock).toEqual([
+      expect.objectContaining({ index: 1, time: '2026-11-09T04:59:00.000Z', doubt: 'behind_receipt' }),
+      expect.objectContaining({ index: 2, time: '2026-11-22T06:00:00.000Z', doubt: 'ahead_of_receipt' }),
+    ]);
+  });
+
+  it('leaves the member out when every fix has a trusted clock', () => {
+    const topic = `devices/${IMEI}/fixes`;
+    const receivedAt = new Date('2026-11-22T05:00:00Z');
+    const result = decodeDeviceMessage(
+      topic,
+      jsonPayload({ time: '2026-11-22T04:59:00Z', lat: -12, lon: -77 }),
+      receivedAt,
+    );
+
+    expect(errorsPayload(topic, receivedAt, 1, [], result.fixes)).not.toHaveProperty('untrustedClock');
+  });
+});

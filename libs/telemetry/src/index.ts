@@ -26,4 +26,4 @@ export { assessPlausibility } from './plausibility';
 export type { FixDraft } from './plausibility';
 export { distanceMeters, isOnEarth } from './geo';
 export { errorsPayload, MAX_REJECTIONS_PER_ERRORS_MESSAGE } from './errors-payload';
-export type { ErrorsPayload } from './errors-payload';
+export type { ClockDoubt, ErrorsPayload, UntrustedClockFix } from './errors-payload';

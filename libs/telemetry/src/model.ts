@@ -18,7 +18,9 @@ export type FixEvent = (typeof FIX_EVENTS)[number];
 
 /**
  * Plausibility flags. A flagged fix is stored and shown to the integrity detectors, but it is not trusted
- * for verdicts (`trusted` is false as soon as one flag is set).
+ * for verdicts (`trusted` is false as soon as one flag is set). `clock`: the device time cannot be placed (ahead
+ * of or behind its receipt beyond the tolerances, which `future_time` and `stale_time` tell apart, or before the
+ * tracker was bound to its machine); the integrity detectors pass such a fix by.
  */
 export const FIX_FLAGS = [
   'null_island',
@@ -28,8 +30,14 @@ export const FIX_FLAGS = [
   'future_time',
   'stale_time',
   'impossible_speed',
+  'clock',
 ] as const;
 export type FixFlag = (typeof FIX_FLAGS)[number];
+
+/** Whether the fix's device time cannot be trusted (flagged `clock`): it says nothing about when it was taken. */
+export function hasUntrustedClock(fix: { readonly flags: readonly FixFlag[] }): boolean {
+  return fix.flags.includes('clock');
+}
 
 export type FixSource = 'json' | 'teltonika';
 

@@ -1,9 +1,12 @@
 import { PreviousFix } from './model';
 
 export interface DecodeLimits {
-  /** A fix more than this ahead of `receivedAt` is flagged `future_time`. */
+  /** A fix more than this ahead of `receivedAt` is flagged `future_time` and `clock`. */
   maxFutureSkewMs: number;
-  /** A fix older than this relative to `receivedAt` is flagged `stale_time`. */
+  /**
+   * A fix older than this relative to `receivedAt` is flagged `stale_time` and `clock`. Firmware buffers fixes
+   * while it has no coverage and sends them late, for hours or days: those are late fixes, not a wrong clock.
+   */
   maxAgeMs: number;
   /** Implied speed between two fixes above this is flagged `impossible_speed` on the later one. */
   maxImpliedSpeedKmh: number;
@@ -19,7 +22,7 @@ export interface DecodeLimits {
 
 export const DEFAULT_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxFutureSkewMs: 5 * 60_000,
-  maxAgeMs: 30 * 24 * 3_600_000,
+  maxAgeMs: 7 * 24 * 3_600_000,
   maxImpliedSpeedKmh: 250,
   maxHdop: 10,
   minSatellites: 4,

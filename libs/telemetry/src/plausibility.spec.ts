@@ -31,8 +31,6 @@ describe(assessPlausibility.name, () => {
     ['no_gnss_fix', { satellites: 0 }],
     ['low_quality', { satellites: 3 }],
     ['low_quality', { hdop: 10.1 }],
-    ['future_time', { time: at('2026-11-22T05:05:01Z') }],
-    ['stale_time', { time: at('2026-10-23T04:59:59Z') }],
   ] as const)('flags %s for %p', (flag, overrides) => {
     const [fix] = assessPlausibility([draft(overrides)], receivedAt, DEFAULT_LIMITS);
 
@@ -41,9 +39,23 @@ describe(assessPlausibility.name, () => {
   });
 
   it.each([
+    ['future_time', { time: at('2026-11-22T05:05:01Z') }],
+    ['stale_time', { time: at('2026-11-15T04:59:59Z') }],
+    ['stale_time', { time: at('1996-01-06T00:00:00Z') }],
+  ] as const)(
+    'flags the clock (%s) of a fix timed beyond the tolerance of its receipt: %p',
+    (flag, overrides) => {
+      const [fix] = assessPlausibility([draft(overrides)], receivedAt, DEFAULT_LIMITS);
+
+      expect(fix!.flags).toEqual([flag, 'clock']);
+      expect(fix!.trusted).toBe(false);
+    },
+  );
+
+  it.each([
     ['exactly 5 minutes ahead', { time: at('2026-11-22T05:05:00Z') }],
     ['4 satellites and HDOP 10', { satellites: 4, hdop: 10 }],
-    ['exactly 30 days old', { time: at('2026-10-23T05:00:00Z') }],
+    ['exactly 7 days old', { time: at('2026-11-15T05:00:00Z') }],
   ])('does not flag a fix at the limit: %s', (_, overrides) => {
     expect(flagsOf([draft(overrides)])).toEqual([[]]);
   });
@@ -56,7 +68,35 @@ describe(assessPlausibility.name, () => {
       limits,
     );
 
-    expect(fix!.flags).toEqual(['low_quality', 'future_time']);
+    expect(fix!.flags).toEqual(['low_quality', 'future_time', 'clock']);
+  });
+
+  it('flags the clock of a fix timed before its tracker was bound, and trusts the fixes after', () => {
+    const boundAt = at('2026-11-20T12:00:00Z');
+    const fixes = assessPlausibility(
+      [
+        draft({ time: at('2026-11-20T11:59:59Z') }),
+        draft({ time: at('2026-11-20T12:00:00Z') }),
+        draft({ time: at('2026-11-22T04:59:00Z') }),
+      ],
+      receivedAt,
+      DEFAULT_LIMITS,
+      undefined,
+      boundAt,
+    );
+
+    expect(fixes.map((fix) => fix.flags)).toEqual([['clock'], [], []]);
+    expect(fixes.map((fix) => fix.trusted)).toEqual([false, true, true]);
+  });
+
+  it('neither judges a fix of untrusted clock by its implied speed nor judges the next fix against it', () => {
+    const flags = flagsOf([
+      draft({ time: at('2026-11-22T04:58:00Z'), lat: -12.0 }),
+      draft({ time: at('2026-11-22T05:30:00Z'), lat: -3.7 }),
+      draft({ time: at('2026-11-22T04:59:00Z'), lat: -12.001 }),
+    ]);
+
+    expect(flags).toEqual([[], ['future_time', 'clock'], []]);
   });
 
   it('flags the later of two fixes whose implied speed is impossible', () => {

@@ -15,9 +15,10 @@ const LOW_QUALITY = bit('low_quality');
 const FUTURE_TIME = bit('future_time');
 const STALE_TIME = bit('stale_time');
 const IMPOSSIBLE_SPEED = bit('impossible_speed');
+const CLOCK = bit('clock');
 
-/** Flags that make a position unusable as the reference for the next implied-speed check. */
-const POSITION_DOUBTS: FlagBits = NULL_ISLAND | OUT_OF_RANGE | NO_GNSS_FIX | IMPOSSIBLE_SPEED;
+/** Flags that make a fix unusable as the reference for the next implied-speed check (its position or its time). */
+const REFERENCE_DOUBTS: FlagBits = NULL_ISLAND | OUT_OF_RANGE | NO_GNSS_FIX | IMPOSSIBLE_SPEED | CLOCK;
 
 const NULL_ISLAND_DEGREES = 1e-6;
 
@@ -25,16 +26,18 @@ const NULL_ISLAND_DEGREES = 1e-6;
  * Adds plausibility flags, completing the drafts into decoded fixes (the drafts are taken over). Fixes are never
  * dropped here. Implied speed is checked in device-time order against
  * the latest earlier fix whose position is not itself in doubt (the previous stored fix counts), so one wild
- * fix in a batch flags only itself, not the good fix after it.
+ * fix in a batch flags only itself, not the good fix after it. A fix timed before `boundAt` (when the tracker
+ * was bound to its machine) is flagged `clock`, as is one beyond the limits' tolerances of its receipt.
  */
 export function assessPlausibility(
   drafts: readonly FixDraft[],
   receivedAt: Date,
   limits: DecodeLimits,
   previousFix?: PreviousFix,
+  boundAt?: number,
 ): Fix[] {
   const received = receivedAt.getTime();
-  const flags = drafts.map((draft) => intrinsicFlags(draft, received, limits));
+  const flags = drafts.map((draft) => intrinsicFlags(draft, received, limits, boundAt));
   const times = drafts.map((draft) => draft.time);
   const order = drafts.length === 1 ? [0] : drafts.map((_, i) => i).sort((a, b) => times[a]! - times[b]!);
 
@@ -52,12 +55,12 @@ export function assessPlausibility(
     const draft = drafts[i]!;
     if (
       anchor &&
-      (flags[i]! & OUT_OF_RANGE) === 0 &&
+      (flags[i]! & (OUT_OF_RANGE | CLOCK)) === 0 &&
       impliedSpeedKmh(anchor, draft) > limits.maxImpliedSpeedKmh
     ) {
       flags[i]! |= IMPOSSIBLE_SPEED;
     }
-    if ((flags[i]! & POSITION_DOUBTS) === 0) anchor = draft;
+    if ((flags[i]! & REFERENCE_DOUBTS) === 0) anchor = draft;
   }
 
   // Completed in place: copying every field of every fix cost more than the checks themselves.
@@ -70,7 +73,12 @@ export function assessPlausibility(
   });
 }
 
-function intrinsicFlags(draft: FixDraft, receivedAt: number, limits: DecodeLimits): FlagBits {
+function intrinsicFlags(
+  draft: FixDraft,
+  receivedAt: number,
+  limits: DecodeLimits,
+  boundAt: number | undefined,
+): FlagBits {
   let flags = 0;
   if (!isOnEarth(draft.lat, draft.lon)) flags |= OUT_OF_RANGE;
   else if (Math.abs(draft.lat) < NULL_ISLAND_DEGREES && Math.abs(draft.lon) < NULL_ISLAND_DEGREES)
@@ -79,8 +87,9 @@ function intrinsicFlags(draft: FixDraft, receivedAt: number, limits: DecodeLimit
   else if (draft.satellites !== undefined && draft.satellites < limits.minSatellites) flags |= LOW_QUALITY;
   if (draft.hdop !== undefined && draft.hdop > limits.maxHdop) flags |= LOW_QUALITY;
   const ageMs = receivedAt - draft.time;
-  if (-ageMs > limits.maxFutureSkewMs) flags |= FUTURE_TIME;
-  if (ageMs > limits.maxAgeMs) flags |= STALE_TIME;
+  if (-ageMs > limits.maxFutureSkewMs) flags |= FUTURE_TIME | CLOCK;
+  if (ageMs > limits.maxAgeMs) flags |= STALE_TIME | CLOCK;
+  if (boundAt !== undefined && draft.time < boundAt) flags |= CLOCK;
   return flags;
 }
 

@@ -1,4 +1,5 @@
 import { IngestTarget } from '@app/db';
+import { DecodeLimits } from '@app/telemetry';
 import { IntegrityEvent, IntegrityInput } from '@app/integrity';
 import { LiveState } from '../live-state';
 import type { BatchMessage } from '../stages/batch-message';
@@ -13,6 +14,8 @@ export interface BatchStages {
   readonly machines: MachineStage;
   readonly rules: RulesStage;
   readonly integrity: IntegrityStage;
+  /** The plausibility check's tolerances (the device clock's from the configuration). */
+  readonly limits: Readonly<DecodeLimits>;
 }
 
 /** What a batch writes, and the live states it changed (kept once it committed). */
@@ -36,7 +39,11 @@ export async function evaluateBatch(
 ): Promise<EvaluatedBatch> {
   for (const item of batch) {
     stages.machines.resolve(item, targets);
-    checkPlausibility(item, fixesOf(item) ? states.get(item.imei as string) : undefined);
+    const boundAt = item.imei ? targets.get(item.imei)?.boundAt : undefined;
+    checkPlausibility(item, fixesOf(item) ? states.get(item.imei as string) : undefined, {
+      limits: stages.limits,
+      boundAt,
+    });
   }
   const rows = telemetryRows(batch);
   const changed = new Map<string, LiveState>();

@@ -3,7 +3,14 @@ import type { AppConfig } from '@app/config';
 import type { IngestTarget, NewPosition, PositionRow, Store } from '@app/db';
 import { buildIndex } from '@app/geofence';
 import { initialState } from '@app/rules';
-import { AvlRecord, CODEC_8_EXTENDED, TELTONIKA_IO, parseDeviceTopic, writeAvlPacket } from '@app/telemetry';
+import {
+  AvlRecord,
+  CODEC_8_EXTENDED,
+  DEFAULT_LIMITS,
+  TELTONIKA_IO,
+  parseDeviceTopic,
+  writeAvlPacket,
+} from '@app/telemetry';
 import { avlRecord, ioElement } from '@app/telemetry/testing/fixtures';
 import { IngestCounters } from '../ingest-counters';
 import { IntegrityWriter } from '../integrity.writer';
@@ -67,6 +74,7 @@ const stages: BatchStages = {
   machines: new MachineStage(new TrackerTargets(async () => TARGETS, 10), integrity),
   rules: new RulesStage(rules),
   integrity: new IntegrityStage(integrity, store),
+  limits: DEFAULT_LIMITS,
 };
 
 /** What one fix of a Teltonika record says, as generated. */

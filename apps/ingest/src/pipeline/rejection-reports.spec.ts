@@ -65,4 +65,31 @@ describe(RejectionReports.name, () => {
       },
     ]);
   });
+
+  it('tells a device of the fixes stored with an untrusted clock, and says nothing of a clean message', async () => {
+    const reports = new RejectionReports(new IngestCounters());
+    const published: { topic: string; payload: unknown }[] = [];
+    reports.usePublisher({
+      publishToDevice: async (topic, payload) =>
+        void published.push({ topic, payload: JSON.parse(payload.toString()) }),
+    });
+
+    await reports.report(
+      checked(`devices/${IMEI}/fixes`, jsonFix('2026-11-22T04:59:00Z', -12.6, -69.2), true),
+    );
+    await reports.report(
+      checked(`devices/${IMEI}/fixes`, jsonFix('1999-08-22T00:00:00Z', -12.6, -69.2), true),
+    );
+
+    expect(published).toEqual([
+      {
+        topic: `devices/${IMEI}/errors`,
+        payload: expect.objectContaining({
+          acceptedFixes: 1,
+          rejections: [],
+          untrustedClock: [expect.objectContaining({ index: 0, doubt: 'behind_receipt' })],
+        }),
+      },
+    ]);
+  });
 });

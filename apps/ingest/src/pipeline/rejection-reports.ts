@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DevicePublisher } from '@app/broker';
-import { errorsPayload, errorsTopic } from '@app/telemetry';
+import { errorsPayload, errorsTopic, hasUntrustedClock } from '@app/telemetry';
 import { IngestCounters } from '../ingest-counters';
 import type { BatchMessage } from '../stages/batch-message';
 
@@ -38,16 +38,21 @@ export class RejectionReports {
     }
   }
 
-  /** Publishes the message's rejections to its device, if any; a failure to publish is logged, not raised. */
+  /**
+   * Publishes the message's rejections and its stored fixes of untrusted clock to its device, if any; a failure
+   * to publish is logged, not raised.
+   */
   async report(item: BatchMessage): Promise<void> {
     const { imei, rejections } = item;
-    if (!this.publisher || !imei || rejections.length === 0 || unregistered(item)) return;
+    if (!this.publisher || !imei || unregistered(item)) return;
+    if (rejections.length === 0 && !item.fixes.some(hasUntrustedClock)) return;
     try {
       const payload = errorsPayload(
         item.message.topic,
         item.message.receivedAt,
         item.fixes.length,
         rejections,
+        item.fixes,
       );
       await this.publisher.publishToDevice(errorsTopic(imei), Buffer.from(JSON.stringify(payload)));
     } catch (error) {

@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '@app/telemetry';
 import { decode } from './decode.stage';
 import { checkPlausibility } from './plausibility.stage';
 import { IMEI, emptyState, incoming, jsonFix } from './testing';
@@ -45,5 +46,38 @@ describe(checkPlausibility.name, () => {
     checkPlausibility(item, undefined);
 
     expect(item.fixes[0]).toMatchObject({ trusted: true, flags: [] });
+  });
+
+  it('flags the clock of a fix timed before the tracker was bound, within the configured tolerances', () => {
+    const item = decode(
+      incoming(topic, {
+        fixes: [jsonFix('2026-11-22T03:59:00Z', -12.6, -69.2), jsonFix('2026-11-22T04:01:00Z', -12.6, -69.2)],
+      }),
+    );
+
+    checkPlausibility(item, emptyState(), {
+      limits: { ...DEFAULT_LIMITS, maxAgeMs: 2 * 3_600_000 },
+      boundAt: Date.parse('2026-11-22T04:00:00Z'),
+    });
+
+    expect(item.fixes.map((fix) => fix.flags)).toEqual([['clock'], []]);
+  });
+
+  it('takes the configured tolerances of the device clock', () => {
+    const item = decode(incoming(topic, jsonFix('2026-11-22T03:59:00Z', -12.6, -69.2)));
+
+    checkPlausibility(item, undefined, { limits: { ...DEFAULT_LIMITS, maxAgeMs: 3_600_000 } });
+
+    expect(item.fixes[0]).toMatchObject({ trusted: false, flags: ['stale_time', 'clock'] });
+  });
+
+  it('does not make a fix of untrusted clock the last fix the next message is judged against', () => {
+    const state = emptyState();
+    const item = decode(incoming(topic, jsonFix('2026-11-23T04:59:00Z', -3.7, -73.2)));
+
+    checkPlausibility(item, state);
+
+    expect(item.fixes[0]?.flags).toEqual(['future_time', 'clock']);
+    expect(state.lastFix).toBeUndefined();
   });
 });

@@ -20,6 +20,8 @@ export interface IngestTarget {
   } | null;
   readonly intervalMovingSeconds: number;
   readonly intervalIgnitionOffSeconds: number;
+  /** When the tracker was bound to its machine (epoch ms); absent when it is bound to none. */
+  readonly boundAt?: number;
 }
 
 export type BindingWithNames = TrackerBindingRow & { imei: string; registry_number: string };
@@ -122,6 +124,7 @@ export class TrackersRepository {
         'm.id as machine_id',
         'm.category',
         'm.declared_use',
+        'b.bound_at',
       ])
       .where('t.imei', 'in', [...imeis])
       .execute();
@@ -137,6 +140,7 @@ export class TrackersRepository {
             : null,
         intervalMovingSeconds: row.interval_moving_seconds,
         intervalIgnitionOffSeconds: row.interval_ignition_off_seconds,
+        ...(row.machine_id && row.bound_at && { boundAt: new Date(row.bound_at).getTime() }),
       });
     return targets;
   }

@@ -69,10 +69,10 @@ describe(decodeTeltonika.name, () => {
       ]);
     });
 
-    it('flags the samples as stale when they arrive years after they were recorded', () => {
+    it('flags the clock of samples that arrive years after they were recorded', () => {
       const { fixes } = decodeTeltonika(hexPacket(TELTONIKA_SAMPLES.codec8Vienna), receivedAt);
 
-      expect(fixes[0]!.flags).toEqual(['stale_time']);
+      expect(fixes[0]!.flags).toEqual(['stale_time', 'clock']);
       expect(fixes[0]!.trusted).toBe(false);
     });
 
