@@ -6,7 +6,7 @@ import { DispatcherModule } from '../../apps/dispatcher/src/dispatcher.module';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
 import { TestApi, startTestApi } from '../support/api';
-import { closedByBroker, connectDevice, enrolDevice, fix } from '../support/devices';
+import { closedByBroker, connectDevice, enrolDevice, fix, storedPositions } from '../support/devices';
 import { storageModes } from '../support/storage';
 import {
   AgencySetup,
@@ -17,7 +17,7 @@ import {
   openViolation,
   enrolMachine,
 } from './support';
-import { TEST_RIVER, TEST_RIVER_MAPPING, minutes } from '../support/river';
+import { OFF_RIVER, ON_RIVER, TEST_RIVER, TEST_RIVER_MAPPING, minutes } from '../support/river';
 
 function nextMessages(
   client: MqttClient,
@@ -401,6 +401,74 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
     } finally {
       stream.close();
     }
+  });
+
+  it('shows, seals and exports every fix of an open violation stored so far, not only up to its last update', async () => {
+    const dredge = await enrolDevice(api, 'dredge');
+    const device = await connectDevice(brokerUrl, dredge.imei, dredge.password);
+    clients.push(device);
+    const track = [
+      ...minutes('2026-11-23T08:00:00Z', 3, OFF_RIVER),
+      ...minutes('2026-11-23T08:03:00Z', 12, ON_RIVER),
+    ];
+    for (const point of track)
+      await device.publishAsync(`devices/${dredge.imei}/fixes`, JSON.stringify(point), { qos: 1 });
+    const opened = await eventually(
+      () =>
+        receiver
+          .events()
+          .find((e) => e.type === 'violation.opened' && (e.data as { imei?: string }).imei === dredge.imei),
+      'the opened event at the webhook',
+    );
+    const id = opened.subject;
+    await eventually(
+      async () => (await storedPositions(api, dredge.imei)).length === track.length,
+      'every fix stored',
+    );
+    const inRiver = track.slice(3).map((p) => new Date(p.time).toISOString());
+
+    const evidence = await api.get(`/v1/violations/${id}/evidence`);
+    expect(evidence.status).toBe(200);
+    expect(evidence.body.violation.status).toBe('open');
+    expect(evidence.body.violation.lastSeenAt < inRiver[inRiver.length - 1]!).toBe(true);
+    expect(evidence.body.positions.map((p: { fixTime: string }) => p.fixTime)).toEqual(inRiver);
+
+    const sealed = await eventually(
+      async () => {
+        const verified = await api.get(`/v1/violations/${id}/evidence/verify`);
+        return verified.body.length === 1 + inRiver.length ? verified.body : undefined;
+      },
+      'every fix sealed',
+      30_000,
+    );
+    expect(sealed).toMatchObject({ valid: true, problems: [] });
+    const links = await api.database.db
+      .selectFrom('evidence_links')
+      .select('ref')
+      .where('violation_id', '=', id)
+      .where('kind', '=', 'position')
+      .orderBy('seq')
+      .execute();
+    expect(links.map((l) => l.ref)).toEqual(inRiver.map((t) => `position:${dredge.imei}@${t}`));
+
+    const exported = async (format: string) =>
+      (
+        await api
+          .http()
+          .get(`/v1/violations/${id}/export?format=${format}`)
+          .set('authorization', `Bearer ${api.adminToken}`)
+          .buffer(true)
+          .parse((res, done) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => done(null, Buffer.concat(chunks)));
+          })
+      ).body.toString('utf8') as string;
+    const geojson = JSON.parse(await exported('geojson'));
+    expect(geojson.features[0].geometry.coordinates).toHaveLength(inRiver.length);
+    const csv = (await exported('csv')).split('\r\n').filter((l) => l.startsWith(id));
+    expect(csv).toHaveLength(inRiver.length);
+    expect((await exported('kml')).match(/<when>/g) ?? []).toHaveLength(inRiver.length);
   });
 });
 

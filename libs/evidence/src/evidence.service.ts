@@ -102,10 +102,16 @@ function toLink(row: {
   };
 }
 
-/** The end of the window of fixes a violation's evidence covers. */
-function windowEnd(v: ViolationRow): Date {
-  return v.closed_at ?? v.last_seen_at;
+/**
+ * The end of the window of fixes a violation's evidence covers: its close, or for an open one the moment of
+ * asking (`last_seen_at` trails the fixes already stored).
+ */
+function windowEnd(v: ViolationRow, now: Date): Date {
+  return v.closed_at ?? now;
 }
+
+const sealedFixTimes = (links: readonly { kind: string; ref: string }[]): Date[] =>
+  links.filter((l) => l.kind === 'position').map((l) => new Date(l.ref.slice(l.ref.lastIndexOf('@') + 1)));
 
 /**
  * The evidence of violations: seals what is stored (the violation, its fixes with their raw messages, including
@@ -135,7 +141,7 @@ export class EvidenceService {
     const fixes = await repos.evidence.fixesBetween(
       violation.imei,
       violation.started_at,
-      windowEnd(violation),
+      windowEnd(violation, new Date()),
     );
     for (const fix of fixes)
       if (!sealed.has(positionRef(fix)))
@@ -156,10 +162,7 @@ export class EvidenceService {
     const current = new Map<string, unknown>();
     if (violation) {
       current.set(violationRef(violation), violationContent(violation));
-      const times = links
-        .filter((l) => l.kind === 'position')
-        .map((l) => new Date(l.ref.slice(l.ref.lastIndexOf('@') + 1)));
-      for (const fix of await repos.evidence.fixesAt(violation.imei, times))
+      for (const fix of await repos.evidence.fixesAt(violation.imei, sealedFixTimes(links)))
         current.set(positionRef(fix), fixContent(fix));
       for (const step of await repos.violationCases.steps(violationId))
         current.set(stepRef(step), stepContent(step));
@@ -172,7 +175,7 @@ export class EvidenceService {
     const repos = this.store.repos;
     const [parties, fixes, steps, chain] = await Promise.all([
       repos.violationCases.parties(violation.id),
-      repos.evidence.fixesBetween(violation.imei, violation.started_at, windowEnd(violation)),
+      this.shownFixes(repos, violation),
       repos.violationCases.steps(violation.id),
       this.verify(violation.id, repos),
     ]);
@@ -225,6 +228,26 @@ export class EvidenceService {
       })),
       chain: { length: chain.length, head: chain.head, valid: chain.valid },
     };
+  }
+
+  /**
+   * The fixes evidence shows: those of the window up to now, and any already sealed outside it (an open violation
+   * sealed fixes after the one that later closed it), so what is shown is what is sealed.
+   */
+  private async shownFixes(repos: Repositories, violation: ViolationRow): Promise<StoredFix[]> {
+    const [inWindow, links] = await Promise.all([
+      repos.evidence.fixesBetween(violation.imei, violation.started_at, windowEnd(violation, new Date())),
+      repos.evidence.links(violation.id),
+    ]);
+    const shown = new Set(inWindow.map(positionRef));
+    const outside = sealedFixTimes(links).filter(
+      (time) => !shown.has(positionRef({ imei: violation.imei, fix_time: time })),
+    );
+    if (outside.length === 0) return inWindow;
+    const extra = await repos.evidence.fixesAt(violation.imei, outside);
+    return [...inWindow, ...extra].sort(
+      (a, b) => new Date(a.fix_time).getTime() - new Date(b.fix_time).getTime(),
+    );
   }
 
   /** The system's export signing key, created on first use and kept in the database. */
