@@ -425,11 +425,15 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
       async () => (await storedPositions(api, dredge.imei)).length === track.length,
       'every fix stored',
     );
-    const inRiver = track.slice(3).map((p) => new Date(p.time).toISOString());
 
     const evidence = await api.get(`/v1/violations/${id}/evidence`);
     expect(evidence.status).toBe(200);
     expect(evidence.body.violation.status).toBe('open');
+    // The episode starts at the fix that began the confirming run; every fix since then is stored.
+    const inRiver = track
+      .map((p) => new Date(p.time).toISOString())
+      .filter((time) => time >= evidence.body.violation.startedAt);
+    expect(inRiver.length).toBeGreaterThanOrEqual(10);
     expect(evidence.body.violation.lastSeenAt < inRiver[inRiver.length - 1]!).toBe(true);
     expect(evidence.body.positions.map((p: { fixTime: string }) => p.fixTime)).toEqual(inRiver);
 
