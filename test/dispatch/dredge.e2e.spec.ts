@@ -434,7 +434,7 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
       .map((p) => new Date(p.time).toISOString())
       .filter((time) => time >= evidence.body.violation.startedAt);
     expect(inRiver.length).toBeGreaterThanOrEqual(10);
-    expect(evidence.body.violation.lastSeenAt < inRiver[inRiver.length - 1]!).toBe(true);
+    expect(evidence.body.violation.lastSeenAt).toBe(inRiver[inRiver.length - 1]);
     expect(evidence.body.positions.map((p: { fixTime: string }) => p.fixTime)).toEqual(inRiver);
 
     const sealed = await eventually(

@@ -108,7 +108,8 @@ export class PositionsRepository {
    * to its given id; the fixes of a message stored before are all stored already, so no fix refers to an id that
    * was not stored. Rows travel as one array per column (`unnest`), each a single parameter, so the statement's
    * size and planning do not grow with the batch; payloads travel in base64 and are hashed by the database.
-   * Returns how many fixes were new.
+   * The same statement moves `last_seen_at` of the trackers' open violations (not integrity alerts) to their
+   * newest new trusted fix. Returns how many fixes were new.
    */
   async storeTelemetry(messages: readonly NewDeviceMessage[], rows: readonly NewPosition[]): Promise<number> {
     if (messages.length === 0 && rows.length === 0) return 0;
@@ -119,7 +120,7 @@ export class PositionsRepository {
       payload_base64: m.payload.toString('base64'),
       received_at: m.receivedAt,
     }));
-    const result = await sql`
+    const result = await sql<{ stored: number }>`
       with stored_messages as (
         insert into device_messages (id, imei, topic, payload, payload_sha256, received_at)
         select id, imei, topic, payload, encode(sha256(payload), 'hex'), received_at
@@ -129,12 +130,24 @@ export class PositionsRepository {
         ) as m
         on conflict (imei, payload_sha256) do nothing
       )
-      insert into positions (${POSITION_COLUMNS})
-      select ${POSITION_VALUES}
-      from unnest(${unnestArguments(rows, POSITION_FIELDS)}) as p(${POSITION_COLUMNS})
-      on conflict (imei, fix_time) do nothing
+      , stored_positions as (
+        insert into positions (${POSITION_COLUMNS})
+        select ${POSITION_VALUES}
+        from unnest(${unnestArguments(rows, POSITION_FIELDS)}) as p(${POSITION_COLUMNS})
+        on conflict (imei, fix_time) do nothing
+        returning imei, fix_time, trusted
+      )
+      , seen as (
+        update violations v set last_seen_at = s.last_fix
+        from (
+          select imei, max(fix_time) as last_fix from stored_positions where trusted group by imei
+        ) as s
+        where v.imei = s.imei and v.status = 'open' and v.zone_kind <> 'integrity'
+          and v.last_seen_at < s.last_fix
+      )
+      select count(*)::int as stored from stored_positions
     `.execute(this.db);
-    return Number(result.numAffectedRows ?? 0);
+    return Number(result.rows[0]?.stored ?? 0);
   }
 
   /** Keeps a device message the database refused to store, whole, with the reason. */
