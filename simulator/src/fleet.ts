@@ -36,7 +36,15 @@ export class RegistryClient {
   }
 
   /** Owner (once per client), machine, tracker, binding, credentials, activation. */
-  async enrol(category: MachineCategory, department = 'MADRE DE DIOS'): Promise<EnrolledTracker> {
+  /**
+   * Enrols a machine with its tracker. `installedAt`: when the tracker was installed, if before now (a scenario
+   * replaying hours of history has its tracker installed before its first fix).
+   */
+  async enrol(
+    category: MachineCategory,
+    department = 'MADRE DE DIOS',
+    installedAt?: Date,
+  ): Promise<EnrolledTracker> {
     this.ownerId ??= (
       await this.request<{ id: string }>('POST', '/v1/owners', {
         kind: 'company',
@@ -63,7 +71,10 @@ export class RegistryClient {
       intervalMovingSeconds: 60,
       intervalIgnitionOffSeconds: 900,
     });
-    await this.request('POST', `/v1/machines/${machine.id}/tracker`, { trackerId: tracker.id });
+    await this.request('POST', `/v1/machines/${machine.id}/tracker`, {
+      trackerId: tracker.id,
+      ...(installedAt ? { installedAt: installedAt.toISOString() } : {}),
+    });
     const issued = await this.request<{ password: string }>('POST', `/v1/trackers/${tracker.id}/credentials`);
     await this.request(
       'POST',
@@ -329,8 +340,9 @@ export async function launchDevice(
   maxBatch?: number,
   department?: string,
   deviceOptions: DeviceOptions = {},
+  installedAt?: Date,
 ): Promise<SimulatedDevice> {
-  const tracker = await target.registry.enrol(category, department);
+  const tracker = await target.registry.enrol(category, department, installedAt);
   const firmware = new TrackerFirmware(tracker.imei, encoding, maxBatch ? { maxBatch } : {});
   const device = new SimulatedDevice(tracker, firmware, target.stats, deviceOptions);
   await device.connect(target.mqttUrl);
@@ -373,7 +385,16 @@ export async function runScenario(
   target: FleetTarget,
   options: ScenarioRunOptions = {},
 ): Promise<SimulatedDevice> {
-  const device = await launchDevice(target, scenario.category, scenario.encoding, options.maxBatch);
+  const first = scenario.steps[0]?.sample.timeMs;
+  const device = await launchDevice(
+    target,
+    scenario.category,
+    scenario.encoding,
+    options.maxBatch,
+    undefined,
+    {},
+    first === undefined ? undefined : new Date(Math.min(Date.now(), first - 60_000)),
+  );
   options.onLaunched?.(device);
   let completed = false;
   try {

@@ -139,6 +139,41 @@ describe.each(storageModes())('trackers and device credentials (%s storage)', (m
     expect((await api.get(`/v1/trackers?bound=false&imei=${second.imei}`)).body.total).toBe(0);
   });
 
+  it('dates a binding at the installation a clerk records, within the last 30 days and after any earlier binding', async () => {
+    const owner = await createOwner(api);
+    const machine = await createMachine(api, owner.id);
+    const other = await createMachine(api, owner.id);
+    const tracker = await createTracker(api);
+    const bind = (machineId: string, installedAt?: string) =>
+      api.post(`/v1/machines/${machineId}/tracker`, {
+        trackerId: tracker.id,
+        ...(installedAt ? { installedAt } : {}),
+      });
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+
+    const invalid = await bind(machine.id, 'yesterday');
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.errors[0].field).toBe('installedAt');
+    expect((await bind(machine.id, ago(-3_600_000))).status).toBe(422);
+    expect((await bind(machine.id, ago(40 * 24 * 3_600_000))).status).toBe(422);
+
+    const installedAt = ago(2 * 3_600_000);
+    const bound = await bind(machine.id, installedAt);
+    expect(bound.status).toBe(201);
+    expect(new Date(bound.body.boundAt).toISOString()).toBe(installedAt);
+    const audit = await api.get(`/v1/audit?entityType=machine&entityId=${machine.id}`);
+    expect(JSON.stringify(audit.body)).toContain('tracker.bound');
+
+    expect(
+      (await api.post(`/v1/machines/${machine.id}/tracker/unbind`, { reason: 'moved to another machine' }))
+        .status,
+    ).toBe(200);
+    const beforeUnbinding = await bind(other.id, installedAt);
+    expect(beforeUnbinding.status).toBe(422);
+    expect(beforeUnbinding.body.errors[0].field).toBe('installedAt');
+    expect((await bind(other.id)).status).toBe(201);
+  });
+
   it('refuses to bind a tracker that is on another machine', async () => {
     const owner = await createOwner(api);
     const a = await createMachine(api, owner.id);

@@ -120,7 +120,7 @@ export class MachinesController {
     @Body() body: BindTrackerDto,
     @CurrentUser() user: AuthenticatedUser,
   ) {
-    return this.machines.bindTracker(id, body.trackerId, user);
+    return this.machines.bindTracker(id, body.trackerId, user, body.installedAt);
   }
 
   @Post(':id/tracker/unbind')

@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 import {
   DECLARED_USES,
   DeclaredUse,
@@ -142,6 +153,16 @@ export class BindTrackerDto {
   @ApiProperty({ format: 'uuid' })
   @IsUUID()
   trackerId!: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2026-12-01T14:00:00Z',
+    description:
+      'When the tracker was installed on the machine, if before this request (at most 30 days ago); its fixes timed before it are not trusted. Default: now.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  installedAt?: string;
 }
 
 export class UnbindTrackerDto {

@@ -113,6 +113,10 @@ function useDeclaration(input: {
 
 export type EnrolmentInput = Omit<CreateMachineDto, 'department'> & { department: string };
 
+/** How far back a clerk may date a tracker's installation, and how far ahead a clock may be. */
+const INSTALLED_AT_MAX_AGE_MS = 30 * 24 * 3_600_000;
+const INSTALLED_AT_AHEAD_MS = 5 * 60_000;
+
 @Injectable()
 export class MachinesService {
   constructor(
@@ -323,7 +327,13 @@ export class MachinesService {
     });
   }
 
-  bindTracker(id: string, trackerId: string, by: AuthenticatedUser) {
+  bindTracker(id: string, trackerId: string, by: AuthenticatedUser, installedAt?: string) {
+    const now = Date.now();
+    const boundAt = installedAt === undefined ? new Date(now) : new Date(installedAt);
+    if (boundAt.getTime() > now + INSTALLED_AT_AHEAD_MS)
+      throw unprocessable('installedAt is in the future', 'installedAt');
+    if (boundAt.getTime() < now - INSTALLED_AT_MAX_AGE_MS)
+      throw unprocessable('installedAt is more than 30 days ago', 'installedAt');
     return this.store.transaction(async (repos) => {
       const machine = await this.lockedMachine(repos, id);
       if (machine.status === 'decommissioned')
@@ -334,8 +344,13 @@ export class MachinesService {
       if (ofMachine) throw conflict('machineId', 'the machine already has a bound tracker; unbind it first');
       const ofTracker = await repos.trackers.openBindingOfTracker(trackerId);
       if (ofTracker) throw conflict('trackerId', 'the tracker is already bound to a machine');
+      const previous = (await repos.trackers.bindingsOfTracker(trackerId)).some(
+        (b) => b.unbound_at !== null && new Date(b.unbound_at) > boundAt,
+      );
+      if (previous)
+        throw unprocessable('the tracker was bound to a machine after installedAt', 'installedAt');
       const actor = actorOf(by);
-      const binding = await repos.trackers.bind(trackerId, id, actor.id, new Date());
+      const binding = await repos.trackers.bind(trackerId, id, actor.id, boundAt);
       await repos.audit.record({
         actor,
         action: 'tracker.bound',
