@@ -81,8 +81,9 @@ describe('the main job (npm start) on embedded services', () => {
       'Demo agencies  created FEMA-MDD, PNP-DIRMEAMB, SERNANP, OEFA, ANA, GORE-MDD',
     );
 
+    // Peru's local time of the event, the registry number, the zone with its coordinates and the legal basis.
     await job.waitFor(
-      /● VIOLATION opened +dredge-onto-river #1 +dredge-in-water-body · Río Madre de Dios/,
+      /\d\d:\d\d:\d\d ● VIOLATION opened +dredge-onto-river #1 MAQ-\d{4}-\d{6} +dredge-in-water-body · Río Madre de Dios \(water body\) @ -\d+\.\d+, -\d+\.\d+ · Decreto Legislativo N° 1100/,
       90_000,
     );
     await job.waitFor(
