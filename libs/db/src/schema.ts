@@ -358,6 +358,41 @@ export interface DeclaredWindowsTable {
   cancel_reason: string | null;
 }
 
+export interface ZoneImportJobsTable {
+  id: Generated<string>;
+  layer: string;
+  activate: boolean;
+  status: Generated<string>;
+  stage: Generated<string>;
+  progress: Json<unknown> | null;
+  result: Json<unknown> | null;
+  error: string | null;
+  timeout_seconds: number;
+  created_by: string | null;
+  created_by_username: string;
+  created_at: Timestamp;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: Timestamp;
+}
+
+export interface ApprovalProposalsTable {
+  id: Generated<string>;
+  kind: string;
+  entity_id: string;
+  payload: Json<unknown>;
+  reason: string;
+  status: Generated<string>;
+  proposed_by: string | null;
+  proposed_by_username: string;
+  proposer_agency_id: string | null;
+  proposed_at: Timestamp;
+  decided_by: string | null;
+  decided_by_username: string | null;
+  decided_at: Date | null;
+  decision_reason: string | null;
+}
+
 export interface DB {
   agencies: AgenciesTable;
   users: UsersTable;
@@ -385,6 +420,8 @@ export interface DB {
   deliveries: DeliveriesTable;
   signing_keys: SigningKeysTable;
   declared_windows: DeclaredWindowsTable;
+  zone_import_jobs: ZoneImportJobsTable;
+  approval_proposals: ApprovalProposalsTable;
 }
 
 export type AgencyRow = Selectable<AgenciesTable>;
@@ -416,3 +453,5 @@ export type AgencyChannelRow = Selectable<AgencyChannelsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type DeclaredWindowRow = Selectable<DeclaredWindowsTable>;
 export type NewDeclaredWindow = Insertable<DeclaredWindowsTable>;
+export type ZoneImportJobRow = Selectable<ZoneImportJobsTable>;
+export type ApprovalProposalRow = Selectable<ApprovalProposalsTable>;

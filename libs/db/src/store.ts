@@ -1,4 +1,4 @@
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { DB } from './schema';
 import { AuditRepository } from './repositories/audit.repository';
 import { DeclaredWindowsRepository } from './repositories/declared-windows.repository';
@@ -13,6 +13,8 @@ import { AgencyChannelsRepository } from './repositories/agency-channels.reposit
 import { DeliveriesRepository } from './repositories/deliveries.repository';
 import { EvidenceRepository } from './repositories/evidence.repository';
 import { ViolationCasesRepository } from './repositories/violation-cases.repository';
+import { ZoneImportJobsRepository } from './repositories/zone-import-jobs.repository';
+import { ApprovalsRepository } from './repositories/approvals.repository';
 
 /** The repositories, bound to one connection or to one transaction. */
 export interface Repositories {
@@ -30,6 +32,8 @@ export interface Repositories {
   readonly agencyChannels: AgencyChannelsRepository;
   readonly deliveries: DeliveriesRepository;
   readonly declaredWindows: DeclaredWindowsRepository;
+  readonly zoneImportJobs: ZoneImportJobsRepository;
+  readonly approvals: ApprovalsRepository;
 }
 
 export function repositoriesFor(db: Kysely<DB>): Repositories {
@@ -48,6 +52,8 @@ export function repositoriesFor(db: Kysely<DB>): Repositories {
     agencyChannels: new AgencyChannelsRepository(db),
     deliveries: new DeliveriesRepository(db),
     declaredWindows: new DeclaredWindowsRepository(db),
+    zoneImportJobs: new ZoneImportJobsRepository(db),
+    approvals: new ApprovalsRepository(db),
   };
 }
 
@@ -59,7 +65,15 @@ export class Store {
     this.repos = repositoriesFor(db);
   }
 
-  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((tx) => work(repositoriesFor(tx)));
+  transaction<T>(work: (repos: Repositories, tx: Kysely<DB>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(repositoriesFor(tx), tx));
   }
+}
+
+/**
+ * Bounds every statement of the caller's transaction to `ms` milliseconds (PostgreSQL's statement_timeout, local
+ * to the transaction): a statement that runs longer fails with SQLSTATE 57014 and the transaction rolls back.
+ */
+export async function setStatementTimeout(tx: Kysely<DB>, ms: number): Promise<void> {
+  await sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(ms))}`).execute(tx);
 }

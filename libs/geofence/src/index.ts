@@ -46,3 +46,7 @@ export {
 } from './cli/check';
 export type { CheckPoint, CheckOptions } from './cli/check';
 export { readPointsCsv, writeCheckOutput, PointTable } from './cli/points-csv';
+export { runInWorker, workerJob, WorkerTimeoutError } from './worker/run-in-worker';
+export type { RunInWorkerOptions, WorkerJobMessage } from './worker/run-in-worker';
+export { importLayerInWorker, vertexCount } from './catalogue/import-in-worker';
+export type { LayerImportProgress } from './catalogue/import-in-worker';

@@ -13,3 +13,28 @@ export class CatalogueVersionNotFoundError extends ZoneCatalogueError {
     super(`catalogue version ${version} does not exist`);
   }
 }
+
+/** A layer whose checks and repair did not finish within the import's time. */
+export class ImportTimedOutError extends ZoneCatalogueError {
+  constructor(readonly seconds: number) {
+    super(
+      `the layer's checks and repair did not finish within ${seconds} s (ZONE_IMPORT_TIMEOUT_SECONDS); simplify or split the layer, or repair its polygons before importing`,
+    );
+  }
+}
+
+/** A two-person approval confirmed (or a proposal made) by someone who may not. */
+export class SecondPersonRequiredError extends ZoneCatalogueError {}
+
+/** No pending proposal to confirm or reject. */
+export class NoPendingProposalError extends ZoneCatalogueError {}
+
+/** A proposal that conflicts with the current state (already pending, already active). */
+export class ProposalConflictError extends ZoneCatalogueError {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}

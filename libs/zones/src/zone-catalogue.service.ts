@@ -1,19 +1,38 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Actor, CatalogueEntry, DATABASE, Database, Store } from '@app/db';
+import {
+  Actor,
+  ApprovalProposalRow,
+  CatalogueEntry,
+  DATABASE,
+  Database,
+  Store,
+  setStatementTimeout,
+} from '@app/db';
 import {
   Catalogue,
   GeofenceEngine,
   ImportReport,
+  LayerImport,
+  LayerImportProgress,
   LayerMapping,
+  WorkerTimeoutError,
   Zone,
   importLayer,
+  importLayerInWorker,
   loadDefaultCatalogueInBackground,
   makeCatalogue,
   referenceLines,
 } from '@app/geofence';
 import type { FeatureCollection } from 'geojson';
-import { CatalogueVersionNotFoundError, UnimportableLayerError } from './zone-catalogue.errors';
+import {
+  CatalogueVersionNotFoundError,
+  ImportTimedOutError,
+  NoPendingProposalError,
+  ProposalConflictError,
+  SecondPersonRequiredError,
+  UnimportableLayerError,
+} from './zone-catalogue.errors';
 
 export const DEFAULT_CATALOGUE_LAYER_PROPERTY = 'layer';
 
@@ -35,6 +54,14 @@ export interface ImportOutcome {
   unchanged: boolean;
   report: ImportReport;
 }
+
+export interface ActivationApproval {
+  readonly proposalId: string;
+  readonly proposedBy: string;
+  readonly reason?: string;
+}
+
+const ACTIVATION = 'zone_catalogue.activation' as const;
 
 /** Notification channel of changes to the active catalogue version (a trigger on `zone_catalogue_active`). */
 const ZONE_CATALOGUE_CHANNEL = 'zone_catalogue';
@@ -180,10 +207,31 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
     activate: boolean,
     by: Actor,
   ): Promise<ImportOutcome> {
-    let imported: { zones: Zone[]; report: ImportReport };
+    const imported = await this.prepareLayer(mapping, geojson);
+    return this.storeLayer(mapping, imported, activate, by);
+  }
+
+  /**
+   * The layer's zones and report: checks, repair of invalid polygons, buffers, name check. With `timeoutMs`, on a
+   * worker thread stopped after that time (ImportTimedOutError), so this thread keeps serving; without, here.
+   */
+  async prepareLayer(
+    mapping: LayerMapping,
+    geojson: FeatureCollection,
+    options: { timeoutMs?: number; onProgress?: (progress: LayerImportProgress) => void } = {},
+  ): Promise<LayerImport> {
+    let imported: LayerImport;
+    const references = await this.referencesFor(mapping);
     try {
-      imported = importLayer(geojson, mapping, { references: await this.referencesFor(mapping) });
+      imported =
+        options.timeoutMs === undefined
+          ? importLayer(geojson, mapping, { references })
+          : await importLayerInWorker(geojson, mapping, references, {
+              timeoutMs: options.timeoutMs,
+              ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+            });
     } catch (error) {
+      if (error instanceof WorkerTimeoutError) throw new ImportTimedOutError(Math.round(error.timeoutMs / 1000));
       throw new UnimportableLayerError(
         `the layer cannot be imported: ${error instanceof Error ? error.message : String(error)}`,
       );
@@ -193,7 +241,22 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
         `no feature of the layer could be imported (${imported.report.rejected.length} rejected)`,
       );
     }
-    const outcome = await this.store.transaction(async (repos) => {
+    return imported;
+  }
+
+  /**
+   * Stores a prepared layer as a new catalogue version (activated at once when `activate`: the analysts' CLI; the
+   * API proposes the activation instead, see `proposeActivation`). `statementTimeoutMs` bounds each statement.
+   */
+  async storeLayer(
+    mapping: LayerMapping,
+    imported: LayerImport,
+    activate: boolean,
+    by: Actor,
+    statementTimeoutMs?: number,
+  ): Promise<ImportOutcome> {
+    const outcome = await this.store.transaction(async (repos, db) => {
+      if (statementTimeoutMs !== undefined) await setStatementTimeout(db, statementTimeoutMs);
       const parentVersion = (await repos.zones.activeVersion()) ?? null;
       const previous: CatalogueEntry[] = parentVersion ? await repos.zones.loadEntries(parentVersion) : [];
       const importedIds = new Set(imported.zones.map((z) => z.id));
@@ -250,13 +313,19 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
   }
 
   /** Makes a stored version the active one, here and (by the notification) in every other process. */
-  async activateVersion(version: string, by: Actor): Promise<void> {
+  async activateVersion(version: string, by: Actor, approval?: ActivationApproval): Promise<void> {
     const row = await this.store.repos.zones.findVersion(version);
     if (!row) throw new CatalogueVersionNotFoundError(version);
     const catalogue = await this.catalogueOf(version);
     await this.engine.activate(catalogue);
     await this.store.transaction(async (repos) => {
       const before = await repos.zones.activeVersion();
+      if (approval) {
+        const pending = await repos.approvals.pending(ACTIVATION, version);
+        if (!pending || pending.id !== approval.proposalId)
+          throw new NoPendingProposalError(`no pending activation proposal for catalogue version ${version}`);
+        await repos.approvals.decide(pending.id, 'confirmed', by, approval.reason ?? null);
+      }
       await repos.zones.activate(version, new Date());
       await repos.audit.record({
         actor: by,
@@ -264,9 +333,99 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
         entityType: 'zone_catalogue',
         entityId: version,
         before: before ? { version: before } : undefined,
-        after: { version },
+        after: {
+          version,
+          ...(approval
+            ? { proposalId: approval.proposalId, proposedBy: approval.proposedBy, confirmedBy: by.username }
+            : {}),
+        },
       });
     });
+  }
+
+  /**
+   * First half of a two-person activation: records who proposes which version, when and why. Another
+   * administrator confirms it (`confirmActivation`); until then the active version does not change.
+   */
+  async proposeActivation(
+    version: string,
+    by: Actor,
+    reason: string,
+    context: { importJobId?: string } = {},
+  ): Promise<ApprovalProposalRow> {
+    if (!(await this.store.repos.zones.findVersion(version))) throw new CatalogueVersionNotFoundError(version);
+    return this.store.transaction(async (repos) => {
+      if ((await repos.zones.activeVersion()) === version)
+        throw new ProposalConflictError(`catalogue version ${version} is already the active one`, 'version');
+      const pending = await repos.approvals.pending(ACTIVATION, version);
+      if (pending)
+        throw new ProposalConflictError(
+          `the activation of catalogue version ${version} was already proposed by ${pending.proposed_by_username} at ${pending.proposed_at.toISOString()}; another administrator confirms it`,
+          'version',
+        );
+      const proposal = await repos.approvals.create({
+        kind: ACTIVATION,
+        entityId: version,
+        payload: context,
+        reason,
+        proposedBy: by.id,
+        proposedByUsername: by.username,
+        proposerAgencyId: null,
+      });
+      await repos.audit.record({
+        actor: by,
+        action: 'zone_catalogue.activation_proposed',
+        entityType: 'zone_catalogue',
+        entityId: version,
+        after: { proposalId: proposal.id, reason, ...context },
+      });
+      return proposal;
+    });
+  }
+
+  /** Second half: another administrator than the proposer activates the proposed version. */
+  async confirmActivation(version: string, by: Actor, reason?: string): Promise<ApprovalProposalRow> {
+    if (!(await this.store.repos.zones.findVersion(version))) throw new CatalogueVersionNotFoundError(version);
+    const pending = (await this.store.repos.approvals.listPending(ACTIVATION)).find(
+      (p) => p.entity_id === version,
+    );
+    if (!pending)
+      throw new NoPendingProposalError(
+        `no pending activation proposal for catalogue version ${version}: propose it first (POST /v1/zones/versions/${version}/activate)`,
+      );
+    if (pending.proposed_by !== null && pending.proposed_by === by.id)
+      throw new SecondPersonRequiredError(
+        `you proposed the activation of catalogue version ${version}; another administrator must confirm it`,
+      );
+    await this.activateVersion(version, by, {
+      proposalId: pending.id,
+      proposedBy: pending.proposed_by_username,
+      ...(reason !== undefined ? { reason } : {}),
+    });
+    return (await this.store.repos.approvals.history(ACTIVATION, version)).find((p) => p.id === pending.id)!;
+  }
+
+  /** Withdraws (the proposer) or turns down (another administrator) a pending activation. */
+  async rejectActivation(version: string, by: Actor, reason: string): Promise<ApprovalProposalRow> {
+    return this.store.transaction(async (repos) => {
+      const pending = await repos.approvals.pending(ACTIVATION, version);
+      if (!pending)
+        throw new NoPendingProposalError(`no pending activation proposal for catalogue version ${version}`);
+      const decided = await repos.approvals.decide(pending.id, 'rejected', by, reason);
+      await repos.audit.record({
+        actor: by,
+        action: 'zone_catalogue.activation_rejected',
+        entityType: 'zone_catalogue',
+        entityId: version,
+        after: { proposalId: pending.id, proposedBy: pending.proposed_by_username, reason },
+      });
+      return decided;
+    });
+  }
+
+  /** The activation proposals of a version, newest first. */
+  activationProposals(version: string): Promise<ApprovalProposalRow[]> {
+    return this.store.repos.approvals.history(ACTIVATION, version);
   }
 
   async versions(): Promise<CatalogueVersionView[]> {

@@ -252,3 +252,18 @@ function IsGeoJsonFeatureCollection(options?: ValidationOptions): PropertyDecora
       },
     });
 }
+
+export class ProposalReasonDto {
+  @ApiProperty({ example: 'ANA 2026 update of the Madre de Dios rivers, checked against the 2025 version' })
+  @IsString()
+  @Length(1, 2000)
+  reason!: string;
+}
+
+export class ConfirmationDto {
+  @ApiPropertyOptional({ example: 'Checked the version report' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
+  reason?: string;
+}

@@ -1,19 +1,24 @@
 import { HttpException } from '@nestjs/common';
 import type { Store } from '@app/db';
-import type { LayerMapping } from '@app/geofence';
-import { CatalogueVersionNotFoundError, UnimportableLayerError, ZoneCatalogueService } from '@app/zones';
-import type { FeatureCollection } from 'geojson';
+import type { AppConfig } from '@app/config';
+import {
+  CatalogueVersionNotFoundError,
+  ProposalConflictError,
+  SecondPersonRequiredError,
+  ZoneCatalogueService,
+  ZoneImportJobsService,
+} from '@app/zones';
 import { ZonesService } from './zones.service';
 
 const actor = { id: null, username: 'test' };
-const layer: FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 function zonesFailingWith(error: Error): ZonesService {
   const catalogue = {
-    importLayer: () => Promise.reject(error),
     activateVersion: () => Promise.reject(error),
+    proposeActivation: () => Promise.reject(error),
+    confirmActivation: () => Promise.reject(error),
   } as unknown as ZoneCatalogueService;
-  return new ZonesService({} as Store, catalogue);
+  return new ZonesService({} as Store, catalogue, {} as ZoneImportJobsService, {} as AppConfig);
 }
 
 async function httpErrorOf(attempt: Promise<unknown>): Promise<{ status: number; body: unknown }> {
@@ -26,17 +31,23 @@ async function httpErrorOf(attempt: Promise<unknown>): Promise<{ status: number;
 }
 
 describe('ZonesService: the catalogue errors as HTTP errors', () => {
-  it('answers a layer that cannot be imported with 422 on the geojson field', async () => {
-    const zones = zonesFailingWith(
-      new UnimportableLayerError('no feature of the layer could be imported (1 rejected)'),
-    );
-    expect(await httpErrorOf(zones.importLayer({} as LayerMapping, layer, true, actor))).toEqual({
-      status: 422,
+  it('answers a confirmation by the proposer with 403', async () => {
+    const zones = zonesFailingWith(new SecondPersonRequiredError('another administrator must confirm it'));
+    expect(await httpErrorOf(zones.confirmActivation('abcdef12', actor))).toEqual({
+      status: 403,
+      body: { statusCode: 403, error: 'Forbidden', message: 'another administrator must confirm it' },
+    });
+  });
+
+  it('answers a second proposal of the same version with 409 on version', async () => {
+    const zones = zonesFailingWith(new ProposalConflictError('already proposed', 'version'));
+    expect(await httpErrorOf(zones.proposeActivation('abcdef12', actor, 'why'))).toEqual({
+      status: 409,
       body: {
-        statusCode: 422,
-        error: 'Unprocessable Entity',
-        message: 'no feature of the layer could be imported (1 rejected)',
-        errors: [{ field: 'geojson', messages: ['no feature of the layer could be imported (1 rejected)'] }],
+        statusCode: 409,
+        error: 'Conflict',
+        message: 'already proposed',
+        errors: [{ field: 'version', messages: ['already proposed'] }],
       },
     });
   });
@@ -51,6 +62,6 @@ describe('ZonesService: the catalogue errors as HTTP errors', () => {
 
   it('lets any other error through unchanged', async () => {
     const failure = new Error('connection lost');
-    await expect(zonesFailingWith(failure).activateVersion('abcdef12', actor)).rejects.toBe(failure);
+    await expect(zonesFailingWith(failure).proposeActivation('abcdef12', actor, 'why')).rejects.toBe(failure);
   });
 });

@@ -1,15 +1,35 @@
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { Actor, Store } from '@app/db';
-import type { LayerMapping } from '@app/geofence';
-import { notFound, PageQuery, pageWindow, toPage, unprocessable } from '@app/platform';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Actor, ApprovalProposalRow, Store } from '@app/db';
+import { vertexCount, type LayerMapping } from '@app/geofence';
+import {
+  conflict,
+  FieldError,
+  notFound,
+  PageQuery,
+  pageWindow,
+  toPage,
+  unprocessable,
+  validationFailed,
+} from '@app/platform';
 import {
   CatalogueVersionNotFoundError,
   CatalogueVersionView,
-  ImportOutcome,
+  NoPendingProposalError,
+  ProposalConflictError,
+  SecondPersonRequiredError,
   UnimportableLayerError,
   ZoneCatalogueService,
+  ZoneImportJobsService,
+  ZoneImportJobView,
 } from '@app/zones';
-import type { FeatureCollection } from 'geojson';
+import type { FeatureCollection, Geometry } from 'geojson';
 
 /** The zone catalogue as the API serves it: searches, features, point queries, imports and activations. */
 @Injectable()
@@ -17,28 +37,63 @@ export class ZonesService {
   constructor(
     private readonly store: Store,
     private readonly catalogue: ZoneCatalogueService,
+    private readonly jobs: ZoneImportJobsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async importLayer(
+  /** Checks the layer's size against the configured limits (400 naming the feature), then starts its job. */
+  async submitImport(
     mapping: LayerMapping,
     geojson: FeatureCollection,
     activate: boolean,
     by: Actor,
-  ): Promise<ImportOutcome> {
+  ): Promise<ZoneImportJobView> {
+    const problems = layerSizeProblems(geojson, this.config);
+    if (problems.length > 0) throw validationFailed(problems);
+    return this.jobs.submit(mapping, geojson, activate, by);
+  }
+
+  async importJob(id: string): Promise<ZoneImportJobView> {
+    const job = await this.jobs.find(id);
+    if (!job) throw notFound('zone import', id);
+    return job;
+  }
+
+  async importJobs(query: PageQuery) {
+    const window = pageWindow(query);
+    return toPage(query, await this.jobs.list(window.limit, window.offset), (job) => job);
+  }
+
+  async proposeActivation(version: string, by: Actor, reason: string) {
     try {
-      return await this.catalogue.importLayer(mapping, geojson, activate, by);
+      return proposalView(await this.catalogue.proposeActivation(version, by, reason));
     } catch (error) {
       throw httpErrorOf(error);
     }
   }
 
-  async activateVersion(version: string, by: Actor): Promise<CatalogueVersionView> {
+  async confirmActivation(version: string, by: Actor, reason?: string) {
+    let proposal: ApprovalProposalRow;
     try {
-      await this.catalogue.activateVersion(version, by);
+      proposal = await this.catalogue.confirmActivation(version, by, reason);
     } catch (error) {
       throw httpErrorOf(error);
     }
-    return (await this.versions()).find((v) => v.version === version)!;
+    const view = (await this.versions()).find((v) => v.version === version)!;
+    return { ...view, proposal: proposalView(proposal) };
+  }
+
+  async rejectActivation(version: string, by: Actor, reason: string) {
+    try {
+      return proposalView(await this.catalogue.rejectActivation(version, by, reason));
+    } catch (error) {
+      throw httpErrorOf(error);
+    }
+  }
+
+  async activationProposals(version: string) {
+    if (!(await this.store.repos.zones.findVersion(version))) throw notFound('catalogue version', version);
+    return (await this.catalogue.activationProposals(version)).map(proposalView);
   }
 
   versions(): Promise<CatalogueVersionView[]> {
@@ -116,5 +171,66 @@ export class ZonesService {
 function httpErrorOf(error: unknown): unknown {
   if (error instanceof UnimportableLayerError) return unprocessable(error.message, 'geojson');
   if (error instanceof CatalogueVersionNotFoundError) return notFound('catalogue version', error.version);
+  if (error instanceof SecondPersonRequiredError)
+    return new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: error.message });
+  if (error instanceof NoPendingProposalError)
+    return new NotFoundException({ statusCode: 404, error: 'Not Found', message: error.message });
+  if (error instanceof ProposalConflictError) return conflict(error.field, error.message);
   return error;
+}
+
+/** A two-person proposal as the API shows it. */
+export function proposalView(row: ApprovalProposalRow) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    entityId: row.entity_id,
+    status: row.status,
+    reason: row.reason,
+    proposedBy: row.proposed_by_username,
+    proposedAt: row.proposed_at,
+    decidedBy: row.decided_by_username,
+    decidedAt: row.decided_at,
+    decisionReason: row.decision_reason,
+  };
+}
+
+/** Features, vertices per feature and vertices in all beyond the configured limits, as field messages. */
+export function layerSizeProblems(
+  geojson: FeatureCollection,
+  limits: Pick<AppConfig, 'zoneImportMaxFeatures' | 'zoneImportMaxVertices' | 'zoneImportMaxFeatureVertices'>,
+): FieldError[] {
+  const features = geojson.features;
+  if (features.length > limits.zoneImportMaxFeatures)
+    return [
+      {
+        field: 'geojson.features',
+        messages: [
+          `the layer has ${features.length} features; at most ${limits.zoneImportMaxFeatures} may be imported at once (ZONE_IMPORT_MAX_FEATURES): split the layer`,
+        ],
+      },
+    ];
+  const problems: FieldError[] = [];
+  let total = 0;
+  features.forEach((feature, i) => {
+    const geometry = (feature as { geometry?: Geometry | null } | null)?.geometry;
+    const vertices =
+      geometry && typeof geometry === 'object' && 'coordinates' in geometry ? vertexCount(geometry.coordinates) : 0;
+    total += vertices;
+    if (vertices > limits.zoneImportMaxFeatureVertices && problems.length < 20)
+      problems.push({
+        field: `geojson.features[${i}].geometry`,
+        messages: [
+          `feature ${i} has ${vertices} vertices; a feature may have at most ${limits.zoneImportMaxFeatureVertices} (ZONE_IMPORT_MAX_FEATURE_VERTICES): simplify it`,
+        ],
+      });
+  });
+  if (total > limits.zoneImportMaxVertices)
+    problems.push({
+      field: 'geojson.features',
+      messages: [
+        `the layer has ${total} vertices; at most ${limits.zoneImportMaxVertices} may be imported at once (ZONE_IMPORT_MAX_VERTICES): split or simplify the layer`,
+      ],
+    });
+  return problems;
 }

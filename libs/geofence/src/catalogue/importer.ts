@@ -66,6 +66,8 @@ export interface LayerMapping {
 export interface ImportOptions {
   /** Named centerlines of other layers, the second source for `checkNames`. */
   references?: readonly ReferenceLine[];
+  /** Called after each zone is built (repaired, buffered) with the zones done and the zones to build. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface LayerImport {
@@ -250,7 +252,10 @@ export function importLayer(
   }
 
   const zones: Zone[] = [];
+  let built = 0;
   for (const group of groups.values()) {
+    if (built > 0) options.onProgress?.(built, groups.size);
+    built++;
     const props = group.first;
     const firstFeature = group.features[0] as number;
     const distinct = group.features.filter((f, k) => group.features.indexOf(f) === k);
