@@ -269,8 +269,8 @@ export const CONFIG_KEYS = {
   ),
   areaQueryMaxAreaKm2: integer(
     'AREA_QUERY_MAX_AREA_KM2',
-    'Largest bounding box of one area query (drawn polygon or zone), in square kilometres; a larger one is answered 400 (Madre de Dios: about 85,000 km²).',
-    500000,
+    'Largest bounding box of one area query (drawn polygon or zone), in square kilometres; a larger one is answered 400 (Peru: about 1.3 million km²; the bounding box of Loreto, its largest department: about 650,000 km²).',
+    1000000,
     1,
     100000000,
   ),

@@ -1,10 +1,18 @@
-import { ForbiddenException, Injectable } from '@nestjs/common';
-import { Repositories, Store, ViolationRow, ViolationScope } from '@app/db';
+import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import {
+  Repositories,
+  Store,
+  ViolationRow,
+  ViolationScope,
+  setStatementTimeout,
+  sqlStateOf,
+} from '@app/db';
+import { vertexCount, WorkerTimeoutError } from '@app/geofence';
 import {
   agencyMaySee,
   boundingBox,
   isAreaGeometry,
-  pointInArea,
   RoutableAlert,
   trackLine,
   toSubscription,
@@ -23,6 +31,7 @@ import {
 import { ZoneCatalogueService } from '@app/zones';
 import { ZonesService } from '../zones/zones.service';
 import { AreaQueryDto, ViolationQueryDto } from './violations.dto';
+import { fixesInsidePolygon } from './area-filter';
 
 type Step = 'acknowledged' | 'dispatched' | 'resolved';
 
@@ -35,6 +44,8 @@ const FROM: Record<Step, readonly string[]> = {
 
 const AREA_FIX_LIMIT = 200_000;
 const METRES_PER_DEGREE = 111_000;
+/** Fixes tested against a zone between two turns of the event loop. */
+const ZONE_TEST_SLICE = 5_000;
 
 /** Violations as officers see and work them: within their agency's jurisdiction, every step audited and sealed. */
 @Injectable()
@@ -44,6 +55,7 @@ export class ViolationsService {
     private readonly evidence: EvidenceService,
     private readonly zones: ZonesService,
     private readonly catalogue: ZoneCatalogueService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   scopeOf(user: AuthenticatedUser): ViolationScope {
@@ -200,15 +212,31 @@ export class ViolationsService {
     return this.evidence.verify(id);
   }
 
-  /** Which machines had fixes inside a zone (its buffer included) or a drawn polygon during [from, to). */
+  /**
+   * Which machines had fixes inside a zone (its buffer included) or a drawn polygon during [from, to). Bounded:
+   * the polygon's vertices, the area's bounding box and the period are limited (400), the read of the fixes by
+   * statement_timeout and the polygon test, above a small size, runs on a worker thread with the same time (422
+   * when either runs out).
+   */
   async machinesInArea(query: AreaQueryDto) {
     if ((query.zoneId === undefined) === (query.polygon === undefined))
       throw validationFailed([{ field: 'zoneId', messages: ['give either zoneId or polygon'] }]);
     if (query.to <= query.from)
       throw validationFailed([{ field: 'to', messages: ['to must be after from'] }]);
-    let inside: (lat: number, lon: number) => boolean;
+    const limits = this.config;
+    const days = (query.to.getTime() - query.from.getTime()) / 86_400_000;
+    if (days > limits.areaQueryMaxDays)
+      throw validationFailed([
+        {
+          field: 'to',
+          messages: [
+            `the period spans ${Math.ceil(days)} days; an area query may span at most ${limits.areaQueryMaxDays} (AREA_QUERY_MAX_DAYS): query shorter periods`,
+          ],
+        },
+      ]);
     let coordinates: unknown;
     let margin = 0;
+    let inside: (fixes: ReadonlyArray<{ lat: number; lon: number }>) => Promise<Set<number>>;
     if (query.polygon !== undefined) {
       const polygon = query.polygon;
       if (!isAreaGeometry(polygon))
@@ -218,8 +246,22 @@ export class ViolationsService {
             messages: ['polygon must be a GeoJSON Polygon or MultiPolygon with closed rings'],
           },
         ]);
+      const vertices = vertexCount(polygon.coordinates);
+      if (vertices > limits.areaQueryMaxVertices)
+        throw validationFailed([
+          {
+            field: 'polygon',
+            messages: [
+              `the polygon has ${vertices} vertices; an area query may have at most ${limits.areaQueryMaxVertices} (AREA_QUERY_MAX_VERTICES): simplify it`,
+            ],
+          },
+        ]);
       coordinates = polygon.coordinates;
-      inside = (lat, lon) => pointInArea(lat, lon, polygon);
+      inside = (fixes) =>
+        fixesInsidePolygon(polygon, fixes, {
+          inlineWork: limits.areaQueryInlineWork,
+          timeoutMs: limits.areaQueryTimeoutMs,
+        });
     } else {
       const feature = await this.zones.zoneFeature(query.zoneId!);
       coordinates = (feature.geometry as { coordinates: unknown }).coordinates;
@@ -227,24 +269,63 @@ export class ViolationsService {
       margin = buffer / METRES_PER_DEGREE + 0.001;
       const zoneId = query.zoneId!;
       const engine = this.catalogue.engine;
-      inside = (lat, lon) => engine.zonesAt(lat, lon).some((z) => z.id === zoneId);
+      // The geofence index answers each fix in microseconds, whatever the zone's vertices; in slices, giving the
+      // event loop back between them, and within the query's time.
+      inside = async (fixes) => {
+        const found = new Set<number>();
+        const deadline = Date.now() + limits.areaQueryTimeoutMs;
+        for (let start = 0; start < fixes.length; start += ZONE_TEST_SLICE) {
+          if (start > 0) {
+            await new Promise((resume) => setImmediate(resume));
+            if (Date.now() > deadline) throw new WorkerTimeoutError(limits.areaQueryTimeoutMs);
+          }
+          const end = Math.min(fixes.length, start + ZONE_TEST_SLICE);
+          for (let i = start; i < end; i++) {
+            const fix = fixes[i]!;
+            if (engine.zonesAt(fix.lat, fix.lon).some((z) => z.id === zoneId)) found.add(i);
+          }
+        }
+        return found;
+      };
     }
-    const fixes = await this.store.repos.evidence.fixesInBox(
-      boundingBox(coordinates, margin),
-      query.from,
-      query.to,
-      AREA_FIX_LIMIT,
-    );
+    const box = boundingBox(coordinates, margin);
+    const km2 = boxAreaKm2(box);
+    if (km2 > limits.areaQueryMaxAreaKm2)
+      throw validationFailed([
+        {
+          field: query.polygon !== undefined ? 'polygon' : 'zoneId',
+          messages: [
+            `the area's bounding box covers ${Math.round(km2)} km²; an area query may cover at most ${limits.areaQueryMaxAreaKm2} km² (AREA_QUERY_MAX_AREA_KM2): query a smaller area`,
+          ],
+        },
+      ]);
+    const tooLong = () =>
+      unprocessable(
+        `the area query did not finish within ${limits.areaQueryTimeoutMs} ms (AREA_QUERY_TIMEOUT_MS): query a smaller area or a shorter period`,
+        'to',
+      );
+    let fixes: Array<{ imei: string; fix_time: Date; lat: number; lon: number }>;
+    let matched: Set<number>;
+    try {
+      fixes = await this.store.transaction(async (repos, tx) => {
+        await setStatementTimeout(tx, limits.areaQueryTimeoutMs);
+        return repos.evidence.fixesInBox(box, query.from, query.to, AREA_FIX_LIMIT);
+      });
+      matched = await inside(fixes);
+    } catch (error) {
+      if (error instanceof WorkerTimeoutError || sqlStateOf(error) === '57014') throw tooLong();
+      throw error;
+    }
     const seen = new Map<string, { imei: string; first: Date; last: Date; fixes: number }>();
-    for (const fix of fixes) {
-      if (!inside(fix.lat, fix.lon)) continue;
+    fixes.forEach((fix, i) => {
+      if (!matched.has(i)) return;
       const entry = seen.get(fix.imei);
       if (!entry) seen.set(fix.imei, { imei: fix.imei, first: fix.fix_time, last: fix.fix_time, fixes: 1 });
       else {
         entry.last = fix.fix_time;
         entry.fixes++;
       }
-    }
+    });
     const bindings = await this.store.repos.evidence.machinesOfTrackers([...seen.keys()]);
     const machines = [...seen.values()].map((entry) => {
       const ofTracker = bindings.filter((b) => b.imei === entry.imei);
@@ -267,6 +348,19 @@ export class ViolationsService {
     });
     return { from: query.from, to: query.to, truncated: fixes.length >= AREA_FIX_LIMIT, machines };
   }
+}
+
+/** The surface of a lat/lon bounding box, in square kilometres (spherical, close enough for a limit). */
+function boxAreaKm2(box: { minLat: number; maxLat: number; minLon: number; maxLon: number }): number {
+  const rad = Math.PI / 180;
+  const earthKm = 6371.0088;
+  return (
+    earthKm *
+    earthKm *
+    Math.abs(Math.sin(box.maxLat * rad) - Math.sin(box.minLat * rad)) *
+    Math.abs(box.maxLon - box.minLon) *
+    rad
+  );
 }
 
 /**

@@ -54,7 +54,7 @@ describe('ZonesService: the catalogue errors as HTTP errors', () => {
 
   it('answers an unknown catalogue version with 404', async () => {
     const zones = zonesFailingWith(new CatalogueVersionNotFoundError('abcdef12'));
-    expect(await httpErrorOf(zones.activateVersion('abcdef12', actor))).toEqual({
+    expect(await httpErrorOf(zones.confirmActivation('abcdef12', actor))).toEqual({
       status: 404,
       body: { statusCode: 404, error: 'Not Found', message: 'catalogue version abcdef12 does not exist' },
     });
