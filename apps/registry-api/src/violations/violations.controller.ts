@@ -9,8 +9,10 @@ import { UUID_PARAM } from '../common/validators';
 import {
   AcknowledgeDto,
   AreaQueryDto,
+  DismissalQueryDto,
   DispatchDto,
   ExportQueryDto,
+  ReasonDto,
   ResolveDto,
   ViolationQueryDto,
 } from './violations.dto';
@@ -76,15 +78,48 @@ export class ViolationsController {
     return this.violations.step(id, 'dispatched', { notes: body.notes, reference: body.reference }, user);
   }
 
+  /**
+   * Resolves a violation. A false positive needs two people: this records the proposal (202, the reason in notes)
+   * and another officer confirms it at POST /v1/violations/{id}/resolve/confirm.
+   */
   @Post(':id/resolve')
   @HttpCode(200)
   @Roles(...ACTORS)
-  resolve(
+  async resolve(
     @Param('id', UUID_PARAM) id: string,
     @Body() body: ResolveDto,
     @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) response: Response,
   ) {
+    if (body.resolution === 'false_positive') {
+      response.status(202);
+      return this.violations.proposeFalsePositive(id, body.notes, user);
+    }
     return this.violations.step(id, 'resolved', { notes: body.notes, resolution: body.resolution }, user);
+  }
+
+  /** Confirms a pending false-positive proposal: another person than the proposer, of the right agency or role. */
+  @Post(':id/resolve/confirm')
+  @HttpCode(200)
+  @Roles(...ACTORS)
+  confirmFalsePositive(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: AcknowledgeDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
+    return this.violations.confirmFalsePositive(id, body.notes, user);
+  }
+
+  /** Withdraws (the proposer) or turns down (someone who may confirm) a pending false-positive proposal. */
+  @Post(':id/resolve/reject')
+  @HttpCode(200)
+  @Roles(...ACTORS)
+  rejectFalsePositive(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: ReasonDto,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
+    return this.violations.rejectFalsePositive(id, body.notes, user);
   }
 
   @Get(':id/evidence')
@@ -159,5 +194,22 @@ export class LiveFeedController {
   @Roles(...READERS)
   stream(@CurrentUser() user: AuthenticatedUser) {
     return from(this.feed.stream(user)).pipe(mergeMap((events) => events));
+  }
+}
+
+@ApiTags('violations')
+@ApiBearerAuth()
+@Controller('v1/stats')
+export class StatsController {
+  constructor(private readonly violations: ViolationsService) {}
+
+  /**
+   * Dismissals per agency over a period: violations resolved by kind and the false-positive share, so that the
+   * capture of a regional office shows. Oversight only (administrators; the read-only auditor role too).
+   */
+  @Get('dismissals')
+  @Roles('admin')
+  dismissals(@Query() query: DismissalQueryDto) {
+    return this.violations.dismissals(query.from, query.to);
   }
 }

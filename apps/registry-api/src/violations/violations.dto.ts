@@ -73,6 +73,25 @@ export class AcknowledgeDto {
   notes?: string;
 }
 
+export class ReasonDto {
+  @ApiProperty({ example: 'The machine was on the highway bridge; the fixes show the crossing' })
+  @IsString()
+  @Length(1, 2000)
+  notes!: string;
+}
+
+export class DismissalQueryDto {
+  @ApiProperty({ description: 'Resolved at or after (ISO 8601)' })
+  @Type(() => Date)
+  @IsDate({ message: 'from must be an ISO 8601 date-time' })
+  from!: Date;
+
+  @ApiProperty({ description: 'Resolved before (ISO 8601)' })
+  @Type(() => Date)
+  @IsDate({ message: 'to must be an ISO 8601 date-time' })
+  to!: Date;
+}
+
 export class DispatchDto {
   @ApiProperty({ example: 'OP-FEMA-MDD-2026-0142', description: 'Reference of the field operation' })
   @IsString()

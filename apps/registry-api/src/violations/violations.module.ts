@@ -3,7 +3,12 @@ import { EvidenceModule } from '@app/evidence';
 import { ZonesModule } from '../zones/zones.module';
 import { AgencyDispatchController, DeliveriesController } from './agency-dispatch.controller';
 import { LiveFeed } from './live-feed';
-import { EvidenceKeyController, LiveFeedController, ViolationsController } from './violations.controller';
+import {
+  EvidenceKeyController,
+  LiveFeedController,
+  StatsController,
+  ViolationsController,
+} from './violations.controller';
 import { ViolationsService } from './violations.service';
 
 /** Officers' side of violations, agencies' alert configuration and the dead-letter list. */
@@ -15,6 +20,7 @@ import { ViolationsService } from './violations.service';
     LiveFeedController,
     AgencyDispatchController,
     DeliveriesController,
+    StatsController,
   ],
   providers: [ViolationsService, LiveFeed],
 })

@@ -1,4 +1,4 @@
-import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import {
   Repositories,
@@ -22,6 +22,7 @@ import { EvidenceService, alertContexts, violationView } from '@app/evidence';
 import {
   AuthenticatedUser,
   actorOf,
+  conflict,
   notFound,
   unprocessable,
   validationFailed,
@@ -29,7 +30,7 @@ import {
   toPage,
 } from '@app/platform';
 import { ZoneCatalogueService } from '@app/zones';
-import { ZonesService } from '../zones/zones.service';
+import { proposalView, ZonesService } from '../zones/zones.service';
 import { AreaQueryDto, ViolationQueryDto } from './violations.dto';
 import { fixesInsidePolygon } from './area-filter';
 
@@ -43,6 +44,8 @@ const FROM: Record<Step, readonly string[]> = {
 };
 
 const AREA_FIX_LIMIT = 200_000;
+const FALSE_POSITIVE = 'false_positive';
+const FALSE_POSITIVE_APPROVAL = 'violation.false_positive' as const;
 const METRES_PER_DEGREE = 111_000;
 /** Fixes tested against a zone between two turns of the event loop. */
 const ZONE_TEST_SLICE = 5_000;
@@ -139,6 +142,7 @@ export class ViolationsService {
         resolution: s.resolution,
         escalationLevel: s.escalation_level,
       })),
+      pendingFalsePositive: await this.pendingFalsePositive(id),
     };
   }
 
@@ -149,51 +153,288 @@ export class ViolationsService {
     input: { notes?: string | undefined; reference?: string | undefined; resolution?: string | undefined },
     user: AuthenticatedUser,
   ) {
+    if (step === 'resolved' && input.resolution === FALSE_POSITIVE)
+      throw unprocessable(
+        'a false-positive resolution needs a second person: propose it (POST /v1/violations/{id}/resolve with resolution false_positive and the reason in notes), then another officer confirms it',
+        'resolution',
+      );
     await this.store.transaction(async (repos) => {
       const row = await repos.violationCases.lock(id);
       if (!row) throw notFound('violation', id);
       await this.checkAccess(row, user, repos);
-      if (!FROM[step].includes(row.workflow_status))
+      await this.applyStep(repos, row, step, input, {
+        id: user.id,
+        username: user.username,
+        agencyId: user.agencyId,
+      });
+    });
+    return this.detail(id, user);
+  }
+
+  private async applyStep(
+    repos: Repositories,
+    row: ViolationRow,
+    step: Step,
+    input: { notes?: string | null | undefined; reference?: string | null | undefined; resolution?: string | undefined },
+    by: { id: string | null; username: string; agencyId: string | null },
+    extraAudit: Record<string, unknown> = {},
+  ): Promise<void> {
+    const id = row.id;
+    if (!FROM[step].includes(row.workflow_status))
+      throw unprocessable(
+        `a violation that is ${row.workflow_status} cannot be ${step}; it must be ${FROM[step].join(' or ')}`,
+        'workflowStatus',
+      );
+    if (step === 'resolved' && input.resolution === 'interdiction' && row.workflow_status !== 'dispatched')
+      throw unprocessable('an interdiction is carried out by a dispatched field operation', 'resolution');
+    await repos.violationCases.addStep({
+      violationId: id,
+      step,
+      actorId: by.id,
+      actorUsername: by.username,
+      agencyId: by.agencyId,
+      notes: input.notes ?? null,
+      reference: input.reference ?? null,
+      resolution: input.resolution ?? null,
+      escalationLevel: null,
+    });
+    const updated = await repos.violationCases.setWorkflow(
+      id,
+      step,
+      step === 'resolved' ? (input.resolution ?? null) : row.resolution,
+    );
+    await repos.audit.record({
+      actor: { id: by.id, username: by.username },
+      action: `violation.${step}`,
+      entityType: 'violation',
+      entityId: id,
+      before: { workflowStatus: row.workflow_status },
+      after: {
+        workflowStatus: updated.workflow_status,
+        ...(input.notes ? { notes: input.notes } : {}),
+        ...(input.reference ? { reference: input.reference } : {}),
+        ...(input.resolution ? { resolution: input.resolution } : {}),
+        ...extraAudit,
+      },
+    });
+    const type = row.zone_kind === 'integrity' ? 'integrity.updated' : 'violation.updated';
+    await repos.violations.addOutboxEvent(type, 'violation', id, updated);
+    await this.evidence.sealIn(repos, id);
+  }
+
+  /**
+   * First half of a false-positive resolution: records who proposes it, when and why; the violation stays as it
+   * is until another person confirms (`confirmFalsePositive`).
+   */
+  async proposeFalsePositive(id: string, notes: string | undefined, user: AuthenticatedUser) {
+    if (!notes)
+      throw validationFailed([
+        { field: 'notes', messages: ['a false-positive resolution needs its reason in notes'] },
+      ]);
+    const proposal = await this.store.transaction(async (repos) => {
+      const row = await repos.violationCases.lock(id);
+      if (!row) throw notFound('violation', id);
+      await this.checkAccess(row, user, repos);
+      if (!FROM.resolved.includes(row.workflow_status))
         throw unprocessable(
-          `a violation that is ${row.workflow_status} cannot be ${step}; it must be ${FROM[step].join(' or ')}`,
+          `a violation that is ${row.workflow_status} cannot be resolved; it must be ${FROM.resolved.join(' or ')}`,
           'workflowStatus',
         );
-      if (step === 'resolved' && input.resolution === 'interdiction' && row.workflow_status !== 'dispatched')
-        throw unprocessable('an interdiction is carried out by a dispatched field operation', 'resolution');
-      await repos.violationCases.addStep({
-        violationId: id,
-        step,
-        actorId: user.id,
-        actorUsername: user.username,
-        agencyId: user.agencyId,
-        notes: input.notes ?? null,
-        reference: input.reference ?? null,
-        resolution: input.resolution ?? null,
-        escalationLevel: null,
+      const pending = await repos.approvals.pending(FALSE_POSITIVE_APPROVAL, id);
+      if (pending)
+        throw conflict(
+          'resolution',
+          `${pending.proposed_by_username} already proposed this violation as a false positive at ${pending.proposed_at.toISOString()}; another officer confirms or rejects it`,
+        );
+      const created = await repos.approvals.create({
+        kind: FALSE_POSITIVE_APPROVAL,
+        entityId: id,
+        payload: { workflowStatus: row.workflow_status },
+        reason: notes,
+        proposedBy: user.id,
+        proposedByUsername: user.username,
+        proposerAgencyId: user.agencyId,
       });
-      const updated = await repos.violationCases.setWorkflow(
-        id,
-        step,
-        step === 'resolved' ? (input.resolution ?? null) : row.resolution,
+      await repos.audit.record({
+        actor: actorOf(user),
+        action: 'violation.false_positive_proposed',
+        entityType: 'violation',
+        entityId: id,
+        after: { proposalId: created.id, reason: notes, agencyId: user.agencyId },
+      });
+      return created;
+    });
+    return { ...(await this.detail(id, user)), pendingFalsePositive: proposalView(proposal) };
+  }
+
+  /**
+   * Second half: another person confirms, and the violation is resolved as a false positive in the proposer's
+   * name (their agency is the one that dismissed it), the confirmation in the step's reference, sealed with it.
+   * Who may confirm: an administrator, or an enforcement officer who sees the violation and belongs to the
+   * proposer's agency or to an agency whose jurisdiction over it is national (a subscription without departments,
+   * the supervising level); never the proposer.
+   */
+  async confirmFalsePositive(id: string, notes: string | undefined, user: AuthenticatedUser) {
+    await this.store.transaction(async (repos) => {
+      const row = await repos.violationCases.lock(id);
+      if (!row) throw notFound('violation', id);
+      const pending = await repos.approvals.pending(FALSE_POSITIVE_APPROVAL, id);
+      if (!pending)
+        throw notFoundMessage(`violation ${id} has no pending false-positive proposal to confirm`);
+      if (pending.proposed_by === user.id)
+        throw forbidden(
+          `you proposed violation ${id} as a false positive; another officer of your agency or of a supervising agency, or an administrator, must confirm it`,
+        );
+      await this.checkAccess(row, user, repos);
+      await this.checkConfirmer(row, pending.proposer_agency_id, user, repos);
+      await repos.approvals.decide(pending.id, 'confirmed', actorOf(user), notes ?? null);
+      await this.applyStep(
+        repos,
+        row,
+        'resolved',
+        {
+          notes: pending.reason,
+          reference: `false positive confirmed by ${user.username} (proposal ${pending.id})`,
+          resolution: FALSE_POSITIVE,
+        },
+        { id: pending.proposed_by, username: pending.proposed_by_username, agencyId: pending.proposer_agency_id },
+        { proposalId: pending.id, proposedBy: pending.proposed_by_username, confirmedBy: user.username },
       );
       await repos.audit.record({
         actor: actorOf(user),
-        action: `violation.${step}`,
+        action: 'violation.false_positive_confirmed',
         entityType: 'violation',
         entityId: id,
-        before: { workflowStatus: row.workflow_status },
-        after: {
-          workflowStatus: updated.workflow_status,
-          ...(input.notes ? { notes: input.notes } : {}),
-          ...(input.reference ? { reference: input.reference } : {}),
-          ...(input.resolution ? { resolution: input.resolution } : {}),
-        },
+        after: { proposalId: pending.id, proposedBy: pending.proposed_by_username, ...(notes ? { notes } : {}) },
       });
-      const type = row.zone_kind === 'integrity' ? 'integrity.updated' : 'violation.updated';
-      await repos.violations.addOutboxEvent(type, 'violation', id, updated);
-      await this.evidence.sealIn(repos, id);
     });
     return this.detail(id, user);
+  }
+
+  /** Withdraws (the proposer) or turns down (someone who may confirm) a pending false-positive proposal. */
+  async rejectFalsePositive(id: string, notes: string, user: AuthenticatedUser) {
+    await this.store.transaction(async (repos) => {
+      const row = await repos.violationCases.lock(id);
+      if (!row) throw notFound('violation', id);
+      const pending = await repos.approvals.pending(FALSE_POSITIVE_APPROVAL, id);
+      if (!pending) throw notFoundMessage(`violation ${id} has no pending false-positive proposal`);
+      await this.checkAccess(row, user, repos);
+      if (pending.proposed_by !== user.id) await this.checkConfirmer(row, pending.proposer_agency_id, user, repos);
+      await repos.approvals.decide(pending.id, 'rejected', actorOf(user), notes);
+      await repos.audit.record({
+        actor: actorOf(user),
+        action: 'violation.false_positive_rejected',
+        entityType: 'violation',
+        entityId: id,
+        after: { proposalId: pending.id, proposedBy: pending.proposed_by_username, notes },
+      });
+    });
+    return this.detail(id, user);
+  }
+
+  private async checkConfirmer(
+    row: ViolationRow,
+    proposerAgencyId: string | null,
+    user: AuthenticatedUser,
+    repos: Repositories,
+  ): Promise<void> {
+    if (user.role === 'admin') return;
+    if (user.agencyId && user.agencyId === proposerAgencyId) return;
+    if (user.agencyId) {
+      const national = (await repos.agencyChannels.subscriptions(user.agencyId))
+        .map(toSubscription)
+        .filter((s) => s.departments.length === 0);
+      if (agencyMaySee(national, user.agencyId, await this.alertOf(row, repos))) return;
+    }
+    throw forbidden(
+      `only an officer of the proposing agency, an officer of an agency with national jurisdiction over violation ${row.id}, or an administrator may decide on its false-positive proposal`,
+    );
+  }
+
+  /**
+   * Dismissal statistics: per agency (of the officer who resolved), the violations resolved in [from, to) by kind
+   * and the false-positive share, with the false-positive proposals made, pending and rejected; agencies by
+   * descending false-positive share, so an office dismissing far more than its peers stands out.
+   */
+  async dismissals(from: Date, to: Date) {
+    if (to <= from) throw validationFailed([{ field: 'to', messages: ['to must be after from'] }]);
+    const [{ resolved, proposals }, agencies] = await Promise.all([
+      this.store.repos.violationCases.dismissals(from, to),
+      this.store.repos.agencies.list(),
+    ]);
+    type Row = {
+      agencyId: string | null;
+      code: string | null;
+      name: string;
+      resolved: number;
+      interdiction: number;
+      falsePositive: number;
+      duplicate: number;
+      falsePositiveShare: number | null;
+      falsePositiveProposals: { pending: number; confirmed: number; rejected: number };
+    };
+    const rows = new Map<string | null, Row>();
+    const byId = new Map(agencies.map((a) => [a.id, a]));
+    const rowOf = (agencyId: string | null): Row => {
+      let row = rows.get(agencyId);
+      if (!row) {
+        const agency = agencyId ? byId.get(agencyId) : undefined;
+        row = {
+          agencyId,
+          code: agency?.code ?? null,
+          name: agency?.name ?? (agencyId ? 'unknown agency' : 'no agency (administrators)'),
+          resolved: 0,
+          interdiction: 0,
+          falsePositive: 0,
+          duplicate: 0,
+          falsePositiveShare: null,
+          falsePositiveProposals: { pending: 0, confirmed: 0, rejected: 0 },
+        };
+        rows.set(agencyId, row);
+      }
+      return row;
+    };
+    for (const r of resolved) {
+      const row = rowOf(r.agency_id);
+      const count = Number(r.count);
+      row.resolved += count;
+      if (r.resolution === 'interdiction') row.interdiction += count;
+      else if (r.resolution === FALSE_POSITIVE) row.falsePositive += count;
+      else if (r.resolution === 'duplicate') row.duplicate += count;
+    }
+    for (const p of proposals) {
+      const row = rowOf(p.agency_id);
+      if (p.status === 'pending' || p.status === 'confirmed' || p.status === 'rejected')
+        row.falsePositiveProposals[p.status] += Number(p.count);
+    }
+    const share = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 1000) / 1000);
+    for (const row of rows.values()) row.falsePositiveShare = share(row.falsePositive, row.resolved);
+    const list = [...rows.values()].sort(
+      (a, b) => (b.falsePositiveShare ?? -1) - (a.falsePositiveShare ?? -1) || b.resolved - a.resolved,
+    );
+    const total = list.reduce(
+      (sum, row) => ({
+        resolved: sum.resolved + row.resolved,
+        interdiction: sum.interdiction + row.interdiction,
+        falsePositive: sum.falsePositive + row.falsePositive,
+        duplicate: sum.duplicate + row.duplicate,
+      }),
+      { resolved: 0, interdiction: 0, falsePositive: 0, duplicate: 0 },
+    );
+    return {
+      from,
+      to,
+      total: { ...total, falsePositiveShare: share(total.falsePositive, total.resolved) },
+      agencies: list,
+    };
+  }
+
+  /** The pending false-positive proposal of a violation, if any. */
+  async pendingFalsePositive(id: string) {
+    const pending = (await this.store.repos.approvals.history(FALSE_POSITIVE_APPROVAL, id)).find(
+      (p) => p.status === 'pending',
+    );
+    return pending ? proposalView(pending) : null;
   }
 
   async evidenceOf(id: string, user: AuthenticatedUser) {
@@ -369,4 +610,12 @@ function boxAreaKm2(box: { minLat: number; maxLat: number; minLon: number; maxLo
  */
 export function mayNamePersons(user: AuthenticatedUser): boolean {
   return user.role === 'admin' || user.role === 'enforcement_officer';
+}
+
+function forbidden(message: string): ForbiddenException {
+  return new ForbiddenException({ statusCode: 403, error: 'Forbidden', message });
+}
+
+function notFoundMessage(message: string): NotFoundException {
+  return new NotFoundException({ statusCode: 404, error: 'Not Found', message });
 }

@@ -283,4 +283,36 @@ export class ViolationCasesRepository {
       .limit(limit)
       .execute();
   }
+
+  /**
+   * Resolutions per agency (of the resolving step) and kind, resolved in [from, to); with the false-positive
+   * proposals of each agency in the same period by their outcome.
+   */
+  async dismissals(
+    from: Date,
+    to: Date,
+  ): Promise<{
+    resolved: Array<{ agency_id: string | null; resolution: string | null; count: string }>;
+    proposals: Array<{ agency_id: string | null; status: string; count: string }>;
+  }> {
+    const [resolved, proposals] = await Promise.all([
+      this.db
+        .selectFrom('violation_steps')
+        .select(['agency_id', 'resolution', (eb) => eb.fn.countAll<string>().as('count')])
+        .where('step', '=', 'resolved')
+        .where('at', '>=', from)
+        .where('at', '<', to)
+        .groupBy(['agency_id', 'resolution'])
+        .execute(),
+      this.db
+        .selectFrom('approval_proposals')
+        .select(['proposer_agency_id as agency_id', 'status', (eb) => eb.fn.countAll<string>().as('count')])
+        .where('kind', '=', 'violation.false_positive')
+        .where('proposed_at', '>=', from)
+        .where('proposed_at', '<', to)
+        .groupBy(['proposer_agency_id', 'status'])
+        .execute(),
+    ]);
+    return { resolved, proposals };
+  }
 }
