@@ -5,6 +5,7 @@ import { TestApi, startTestApi } from '../support/api';
 import { connectDevice, enrolDevice } from '../support/devices';
 import { storageModes } from '../support/storage';
 import { TEST_RIVER, TEST_RIVER_MAPPING, minutes } from '../support/river';
+import { importLayer } from '../support/zones';
 
 describe.each(storageModes())('violations opened by ingest (%s storage)', (mode) => {
   let api: TestApi;
@@ -14,8 +15,8 @@ describe.each(storageModes())('violations opened by ingest (%s storage)', (mode)
   beforeAll(async () => {
     api = await startTestApi(mode, { MQTT_EMBEDDED_PORT: '0' }, [IngestModule]);
     url = api.app.get(IngestRuntime).brokerUrl!;
-    const imported = await api.post('/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
-    expect(imported.status).toBe(201);
+    const imported = await importLayer(api, { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
+    expect(imported.status).toBe('succeeded');
   });
   afterEach(async () => {
     await client?.endAsync(true);

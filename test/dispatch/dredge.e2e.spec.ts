@@ -18,6 +18,7 @@ import {
   enrolMachine,
 } from './support';
 import { OFF_RIVER, ON_RIVER, TEST_RIVER, TEST_RIVER_MAPPING, minutes } from '../support/river';
+import { importLayer } from '../support/zones';
 
 function nextMessages(
   client: MqttClient,
@@ -58,9 +59,9 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
       DispatcherModule,
     ]);
     brokerUrl = api.app.get(IngestRuntime).brokerUrl!;
-    expect(
-      (await api.post('/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER })).status,
-    ).toBe(201);
+    expect((await importLayer(api, { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER })).status).toBe(
+      'succeeded',
+    );
     receiver = await new Receiver().start();
     ana = await agencyWithWebhook(api, receiver, { zoneKinds: ['water_body'] }, 'water');
     expect((await api.post(`/v1/agencies/${ana.id}/channels`, { kind: 'mqtt' })).status).toBe(201);

@@ -7,6 +7,7 @@ import { connectDevice, enrolDevice, fix, storedPositions } from '../support/dev
 import { TEST_RIVER, TEST_RIVER_MAPPING } from '../support/river';
 import { storageModes } from '../support/storage';
 import { eventually } from '../dispatch/support';
+import { importLayer } from '../support/zones';
 
 function square(
   minLon: number,
@@ -94,7 +95,7 @@ describe.each(storageModes())('one act, one case (%s storage)', (mode) => {
         geojson: collection(square(-70, -13.2, -69, -12.4, { NOMBDEP: 'MADRE DE DIOS' })),
       },
     ];
-    for (const body of imports) expect((await api.post('/v1/zones/import', body)).status).toBe(201);
+    for (const body of imports) expect((await importLayer(api, body)).status).toBe('succeeded');
     await eventually(async () => {
       const at = await api.get('/v1/zones/at?lat=-12.8502&lon=-69.55');
       return at.status === 200 && at.body.zones.length === 4;

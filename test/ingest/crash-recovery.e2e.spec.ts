@@ -10,6 +10,7 @@ import { RunningMosquitto, startMosquitto } from '../support/mosquitto';
 import { startNodeProcess, stopNodeProcess } from '../support/node-process';
 import { PersistentTestDatabase, persistentTestDatabase } from '../support/storage';
 import { TEST_RIVER, TEST_RIVER_MAPPING } from '../support/river';
+import { importLayer } from '../support/zones';
 
 /** The standalone ingest (`npm run start:ingest`) as a child process, resolved once it consumes. */
 const startIngestProcess = (env: Record<string, string>) =>
@@ -39,8 +40,8 @@ describe.each(modes)('ingest killed mid-stream (%s, Mosquitto)', (mode) => {
     };
     // The registry API, in process, enrols the trackers and provisions them on Mosquitto; it runs no ingest.
     api = await startTestApi(mode, brokerEnv, [], await persistent.open());
-    const imported = await api.post('/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
-    expect(imported.status).toBe(201);
+    const imported = await importLayer(api, { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
+    expect(imported.status).toBe('succeeded');
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-ingest-'));
     ingestEnv = {
       ...brokerEnv,

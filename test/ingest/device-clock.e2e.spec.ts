@@ -5,6 +5,7 @@ import { TestApi, startTestApi } from '../support/api';
 import { connectDevice, enrolDevice, fix, nextMessage, storedPositions } from '../support/devices';
 import { PersistentTestDatabase, persistentTestDatabase, storageModes } from '../support/storage';
 import { TEST_RIVER, TEST_RIVER_MAPPING, ON_RIVER } from '../support/river';
+import { importLayer } from '../support/zones';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -27,8 +28,8 @@ describe.each(storageModes())('device clocks through ingest (%s storage)', (stor
       await persistent.open(),
     );
     url = api.app.get(IngestRuntime).brokerUrl!;
-    const imported = await api.post('/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
-    expect(imported.status).toBe(201);
+    const imported = await importLayer(api, { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
+    expect(imported.status).toBe('succeeded');
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));

@@ -10,6 +10,7 @@ import { EnrolledDevice, connectDevice, enrolDevice, fix, storedPositions } from
 import { createMachine, createOwner } from '../support/factories';
 import { PersistentTestDatabase, persistentTestDatabase, storageModes } from '../support/storage';
 import { TEST_RIVER, TEST_RIVER_MAPPING, minutes, ON_RIVER, OFF_RIVER } from '../support/river';
+import { importLayer } from '../support/zones';
 
 type LiveStateMode = 'memory' | 'redis';
 const liveStateModes: LiveStateMode[] = process.env['REDIS_URL'] ? ['memory', 'redis'] : ['memory'];
@@ -50,8 +51,8 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
   beforeAll(async () => {
     persistent = await persistentTestDatabase(storage);
     await start();
-    const imported = await api.post('/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
-    expect(imported.status).toBe(201);
+    const imported = await importLayer(api, { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
+    expect(imported.status).toBe('succeeded');
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));

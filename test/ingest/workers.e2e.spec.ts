@@ -5,6 +5,7 @@ import { TestApi, startTestApi } from '../support/api';
 import { PersistentTestDatabase, persistentTestDatabase } from '../support/storage';
 import { connectDevice, enrolDevice, nextMessage, storedPositions } from '../support/devices';
 import { TEST_RIVER, TEST_RIVER_MAPPING, minutes, ON_RIVER, OFF_RIVER } from '../support/river';
+import { importLayer } from '../support/zones';
 
 // Worker threads need PostgreSQL (the embedded database lives in one thread): this suite runs where DATABASE_URL
 // is set (jest.config.js).
@@ -20,8 +21,8 @@ describe('ingest on worker threads (postgres storage, INGEST_WORKERS=2)', () => 
     const overrides = { MQTT_EMBEDDED_PORT: '0', INGEST_WORKERS: '2', DATABASE_URL: persistent.location };
     api = await startTestApi('postgres', overrides, [IngestModule], await persistent.open());
     url = api.app.get(IngestRuntime).brokerUrl!;
-    const imported = await api.post('/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
-    expect(imported.status).toBe(201);
+    const imported = await importLayer(api, { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
+    expect(imported.status).toBe('succeeded');
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true)));

@@ -1,6 +1,7 @@
 import type { Feature, FeatureCollection } from 'geojson';
 import { TestApi, startTestApi } from '../support/api';
 import { PersistentTestDatabase, persistentTestDatabase, storageModes } from '../support/storage';
+import { activateVersion, importLayer, secondAdminToken } from '../support/zones';
 
 /** A square reserve near Puerto Maldonado and a river line crossing it, small enough to build in milliseconds. */
 const reserve: Feature = {
@@ -71,23 +72,20 @@ describe.each(storageModes())('zone catalogue API (%s storage)', (mode) => {
   };
 
   it('imports layers into new versions and answers which zones contain a position', async () => {
-    const first = await api.post('/v1/zones/import', {
-      mapping: reserveMapping,
-      geojson: collection(reserve),
-    });
-    expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({
+    const first = await importLayer(api, { mapping: reserveMapping, geojson: collection(reserve) });
+    expect(first.status).toBe('succeeded');
+    expect(first.result).toMatchObject({
       zoneCount: 1,
       activated: true,
       unchanged: false,
       parentVersion: null,
     });
-    const second = await api.post('/v1/zones/import', { mapping: riverMapping, geojson: collection(river) });
-    expect(second.status).toBe(201);
-    expect(second.body).toMatchObject({ zoneCount: 2, parentVersion: first.body.version });
+    const second = await importLayer(api, { mapping: riverMapping, geojson: collection(river) });
+    expect(second.status).toBe('succeeded');
+    expect(second.result).toMatchObject({ zoneCount: 2, parentVersion: first.result!.version });
 
     const inside = await at(-12.82, -69.45);
-    expect(inside.catalogueVersion).toBe(second.body.version);
+    expect(inside.catalogueVersion).toBe(second.result!.version);
     expect(inside.zones).toEqual([
       expect.objectContaining({
         kind: 'protected_area',
@@ -125,16 +123,16 @@ describe.each(storageModes())('zone catalogue API (%s storage)', (mode) => {
         ],
       },
     };
-    const reimport = await api.post('/v1/zones/import', {
-      mapping: reserveMapping,
-      geojson: collection(moved),
-    });
-    expect(reimport.status).toBe(201);
-    expect(reimport.body.zoneCount).toBe(2);
+    const reimport = await importLayer(api, { mapping: reserveMapping, geojson: collection(moved) });
+    expect(reimport.status).toBe('succeeded');
+    expect(reimport.result!.zoneCount).toBe(2);
     expect((await at(-12.82, -69.45)).zones).toEqual([]);
     expect((await at(-12.65, -69.45)).zones.map((z) => z.name)).toEqual(['Reserva de Prueba']);
 
-    const back = await api.post(`/v1/zones/versions/${before}/activate`);
+    const proposed = await api.post(`/v1/zones/versions/${before}/activate`, { reason: 'back to the earlier reserve' });
+    expect(proposed.status).toBe(202);
+    expect((await at(-12.65, -69.45)).zones.map((z) => z.name)).toEqual(['Reserva de Prueba']);
+    const back = await api.post(`/v1/zones/versions/${before}/activate/confirm`, {}, await secondAdminToken(api));
     expect(back.status).toBe(200);
     expect(back.body).toMatchObject({ version: before, active: true });
     expect((await at(-12.82, -69.45)).zones.map((z) => z.name)).toEqual(['Reserva de Prueba']);
@@ -169,7 +167,7 @@ describe.each(storageModes())('zone catalogue API (%s storage)', (mode) => {
       properties: { nombre: 'Sin geometría' },
       geometry: null as unknown as Feature['geometry'],
     };
-    const mixed = await api.post('/v1/zones/import', {
+    const mixed = await importLayer(api, {
       mapping: {
         ...reserveMapping,
         layer: 'test-mixed',
@@ -180,15 +178,18 @@ describe.each(storageModes())('zone catalogue API (%s storage)', (mode) => {
       geojson: collection({ ...reserve, properties: { ...reserve.properties, nombre: 'Otra' } }, broken),
       activate: false,
     });
-    expect(mixed.status).toBe(201);
-    expect(mixed.body.activated).toBe(false);
-    expect(mixed.body.report.rejected).toEqual([expect.objectContaining({ feature: 1 })]);
-    const nothing = await api.post('/v1/zones/import', {
+    expect(mixed.status).toBe('succeeded');
+    expect(mixed.result!.activated).toBe(false);
+    expect(mixed.result!.activation).toBeNull();
+    expect(mixed.result!.report.rejected).toEqual([expect.objectContaining({ feature: 1 })]);
+    const nothing = await importLayer(api, {
       mapping: { ...reserveMapping, layer: 'test-empty' },
       geojson: collection(broken),
     });
-    expect(nothing.status).toBe(422);
-    expect(nothing.body.errors[0].field).toBe('geojson');
+    expect(nothing).toMatchObject({
+      status: 'failed',
+      error: 'no feature of the layer could be imported (1 rejected)',
+    });
   });
 
   it('rejects malformed imports and positions with field messages', async () => {
@@ -231,7 +232,7 @@ describe.each(storageModes())('zone catalogue API (%s storage)', (mode) => {
         geometry: { type: 'MultiLineString', coordinates: [piece(-69.5, -69.4, -12.852)] },
       },
     );
-    const response = await api.post('/v1/zones/import', {
+    const job = await importLayer(api, {
       mapping: {
         layer: 'test-regional-rivers',
         kind: 'water_body',
@@ -245,7 +246,8 @@ describe.each(storageModes())('zone catalogue API (%s storage)', (mode) => {
       geojson: regional,
       activate: false,
     });
-    expect(response.status).toBe(201);
+    expect(job.status).toBe('succeeded');
+    const response = { body: job.result as unknown as { version: string; report: { names: unknown[] } } };
     expect(response.body.report.names).toEqual([
       expect.objectContaining({
         layer: 'test-regional-rivers',
@@ -321,24 +323,18 @@ if (process.env['DATABASE_URL'])
     };
 
     it('switches every process to a version activated in one of them', async () => {
-      const imported = await first.post('/v1/zones/import', {
-        mapping: reserveMapping,
-        geojson: collection(reserve),
-      });
-      expect(imported.status).toBe(201);
-      const reserveOnly = imported.body.version as string;
+      const imported = await importLayer(first, { mapping: reserveMapping, geojson: collection(reserve) });
+      expect(imported.status).toBe('succeeded');
+      const reserveOnly = imported.result!.version;
       expect((await followed(second, reserveOnly)).zones.map((z) => z.name)).toEqual(['Reserva de Prueba']);
 
-      const withRiver = await first.post('/v1/zones/import', {
-        mapping: riverMapping,
-        geojson: collection(river),
-      });
-      expect(withRiver.status).toBe(201);
-      expect((await followed(second, withRiver.body.version as string)).catalogueVersion).toBe(
-        withRiver.body.version,
+      const withRiver = await importLayer(first, { mapping: riverMapping, geojson: collection(river) });
+      expect(withRiver.status).toBe('succeeded');
+      expect((await followed(second, withRiver.result!.version)).catalogueVersion).toBe(
+        withRiver.result!.version,
       );
 
-      expect((await first.post(`/v1/zones/versions/${reserveOnly}/activate`)).status).toBe(200);
+      await activateVersion(first, reserveOnly);
       expect((await followed(second, reserveOnly)).catalogueVersion).toBe(reserveOnly);
     });
   });
