@@ -15,7 +15,8 @@ export function secondAdminToken(api: TestApi): Promise<string> {
         password: SECOND_ADMIN_PASSWORD,
         role: 'admin',
       });
-      if (created.status !== 201) throw new Error(`second admin: ${created.status} ${JSON.stringify(created.body)}`);
+      if (created.status !== 201)
+        throw new Error(`second admin: ${created.status} ${JSON.stringify(created.body)}`);
       return api.login(username, SECOND_ADMIN_PASSWORD);
     })();
     secondAdmins.set(api, token);
@@ -41,11 +42,17 @@ export interface ImportJob {
 }
 
 /** Polls an import job until it has finished (succeeded or failed). */
-export async function awaitImportJob(api: TestApi, id: string, token?: string, timeoutMs = 120_000): Promise<ImportJob> {
+export async function awaitImportJob(
+  api: TestApi,
+  id: string,
+  token?: string,
+  timeoutMs = 120_000,
+): Promise<ImportJob> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await api.get(`/v1/zones/imports/${id}`, token);
-    if (response.status !== 200) throw new Error(`import job ${id}: ${response.status} ${JSON.stringify(response.body)}`);
+    if (response.status !== 200)
+      throw new Error(`import job ${id}: ${response.status} ${JSON.stringify(response.body)}`);
     const job = response.body as ImportJob;
     if (job.status === 'succeeded' || job.status === 'failed') return job;
     if (Date.now() > deadline) throw new Error(`import job ${id} still ${job.status} after ${timeoutMs} ms`);
@@ -82,7 +89,13 @@ export async function importLayer(
 /** Makes a stored catalogue version the active one: proposed by the suite's administrator, confirmed by another. */
 export async function activateVersion(api: TestApi, version: string): Promise<void> {
   const proposed = await api.post(`/v1/zones/versions/${version}/activate`, { reason: 'test' });
-  if (proposed.status !== 202) throw new Error(`proposal: ${proposed.status} ${JSON.stringify(proposed.body)}`);
-  const confirmed = await api.post(`/v1/zones/versions/${version}/activate/confirm`, {}, await secondAdminToken(api));
-  if (confirmed.status !== 200) throw new Error(`activation: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
+  if (proposed.status !== 202)
+    throw new Error(`proposal: ${proposed.status} ${JSON.stringify(proposed.body)}`);
+  const confirmed = await api.post(
+    `/v1/zones/versions/${version}/activate/confirm`,
+    {},
+    await secondAdminToken(api),
+  );
+  if (confirmed.status !== 200)
+    throw new Error(`activation: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
 }

@@ -129,10 +129,16 @@ describe.each(storageModes())('zone catalogue API (%s storage)', (mode) => {
     expect((await at(-12.82, -69.45)).zones).toEqual([]);
     expect((await at(-12.65, -69.45)).zones.map((z) => z.name)).toEqual(['Reserva de Prueba']);
 
-    const proposed = await api.post(`/v1/zones/versions/${before}/activate`, { reason: 'back to the earlier reserve' });
+    const proposed = await api.post(`/v1/zones/versions/${before}/activate`, {
+      reason: 'back to the earlier reserve',
+    });
     expect(proposed.status).toBe(202);
     expect((await at(-12.65, -69.45)).zones.map((z) => z.name)).toEqual(['Reserva de Prueba']);
-    const back = await api.post(`/v1/zones/versions/${before}/activate/confirm`, {}, await secondAdminToken(api));
+    const back = await api.post(
+      `/v1/zones/versions/${before}/activate/confirm`,
+      {},
+      await secondAdminToken(api),
+    );
     expect(back.status).toBe(200);
     expect(back.body).toMatchObject({ version: before, active: true });
     expect((await at(-12.82, -69.45)).zones.map((z) => z.name)).toEqual(['Reserva de Prueba']);

@@ -13,6 +13,7 @@ export const AUDITED_ENTITIES = [
   'tracker',
   'violation',
   'delivery',
+  'zone_catalogue',
 ] as const;
 
 export class AuditQueryDto extends PageQuery {

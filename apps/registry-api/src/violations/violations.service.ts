@@ -1,13 +1,6 @@
 import { ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import {
-  Repositories,
-  Store,
-  ViolationRow,
-  ViolationScope,
-  setStatementTimeout,
-  sqlStateOf,
-} from '@app/db';
+import { Repositories, Store, ViolationRow, ViolationScope, setStatementTimeout, sqlStateOf } from '@app/db';
 import { vertexCount, WorkerTimeoutError } from '@app/geofence';
 import {
   agencyMaySee,
@@ -175,7 +168,11 @@ export class ViolationsService {
     repos: Repositories,
     row: ViolationRow,
     step: Step,
-    input: { notes?: string | null | undefined; reference?: string | null | undefined; resolution?: string | undefined },
+    input: {
+      notes?: string | null | undefined;
+      reference?: string | null | undefined;
+      resolution?: string | undefined;
+    },
     by: { id: string | null; username: string; agencyId: string | null },
     extraAudit: Record<string, unknown> = {},
   ): Promise<void> {
@@ -297,7 +294,11 @@ export class ViolationsService {
           reference: `false positive confirmed by ${user.username} (proposal ${pending.id})`,
           resolution: FALSE_POSITIVE,
         },
-        { id: pending.proposed_by, username: pending.proposed_by_username, agencyId: pending.proposer_agency_id },
+        {
+          id: pending.proposed_by,
+          username: pending.proposed_by_username,
+          agencyId: pending.proposer_agency_id,
+        },
         { proposalId: pending.id, proposedBy: pending.proposed_by_username, confirmedBy: user.username },
       );
       await repos.audit.record({
@@ -305,7 +306,11 @@ export class ViolationsService {
         action: 'violation.false_positive_confirmed',
         entityType: 'violation',
         entityId: id,
-        after: { proposalId: pending.id, proposedBy: pending.proposed_by_username, ...(notes ? { notes } : {}) },
+        after: {
+          proposalId: pending.id,
+          proposedBy: pending.proposed_by_username,
+          ...(notes ? { notes } : {}),
+        },
       });
     });
     return this.detail(id, user);
@@ -319,7 +324,8 @@ export class ViolationsService {
       const pending = await repos.approvals.pending(FALSE_POSITIVE_APPROVAL, id);
       if (!pending) throw notFoundMessage(`violation ${id} has no pending false-positive proposal`);
       await this.checkAccess(row, user, repos);
-      if (pending.proposed_by !== user.id) await this.checkConfirmer(row, pending.proposer_agency_id, user, repos);
+      if (pending.proposed_by !== user.id)
+        await this.checkConfirmer(row, pending.proposer_agency_id, user, repos);
       await repos.approvals.decide(pending.id, 'rejected', actorOf(user), notes);
       await repos.audit.record({
         actor: actorOf(user),
@@ -407,7 +413,8 @@ export class ViolationsService {
       if (p.status === 'pending' || p.status === 'confirmed' || p.status === 'rejected')
         row.falsePositiveProposals[p.status] += Number(p.count);
     }
-    const share = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 1000) / 1000);
+    const share = (part: number, whole: number) =>
+      whole === 0 ? null : Math.round((part / whole) * 1000) / 1000;
     for (const row of rows.values()) row.falsePositiveShare = share(row.falsePositive, row.resolved);
     const list = [...rows.values()].sort(
       (a, b) => (b.falsePositiveShare ?? -1) - (a.falsePositiveShare ?? -1) || b.resolved - a.resolved,
@@ -465,6 +472,8 @@ export class ViolationsService {
     if (query.to <= query.from)
       throw validationFailed([{ field: 'to', messages: ['to must be after from'] }]);
     const limits = this.config;
+    // One time bound for the whole query: the read of the fixes and their test against the area.
+    const deadline = Date.now() + limits.areaQueryTimeoutMs;
     const days = (query.to.getTime() - query.from.getTime()) / 86_400_000;
     if (days > limits.areaQueryMaxDays)
       throw validationFailed([
@@ -501,7 +510,7 @@ export class ViolationsService {
       inside = (fixes) =>
         fixesInsidePolygon(polygon, fixes, {
           inlineWork: limits.areaQueryInlineWork,
-          timeoutMs: limits.areaQueryTimeoutMs,
+          timeoutMs: Math.max(1, deadline - Date.now()),
         });
     } else {
       const feature = await this.zones.zoneFeature(query.zoneId!);
@@ -514,7 +523,6 @@ export class ViolationsService {
       // event loop back between them, and within the query's time.
       inside = async (fixes) => {
         const found = new Set<number>();
-        const deadline = Date.now() + limits.areaQueryTimeoutMs;
         for (let start = 0; start < fixes.length; start += ZONE_TEST_SLICE) {
           if (start > 0) {
             await new Promise((resume) => setImmediate(resume));
