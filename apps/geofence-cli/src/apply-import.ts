@@ -8,8 +8,9 @@ import { ZoneCatalogueModule, ZoneCatalogueService } from '@app/zones';
 
 /**
  * Imports a layer into the catalogue of the configured database (DATABASE_URL, or the embedded database in
- * DATA_DIR while the main job is stopped), exactly as `POST /v1/zones/import` does. A running registry picks the
- * new active version up on its next start or through `POST /v1/zones/versions/{version}/activate`.
+ * DATA_DIR while the main job is stopped) with the checks and repair of `POST /v1/zones/import`, and activates it
+ * at once unless told not to: an operator with the database's credentials is outside the API's two-person rule.
+ * A running registry picks the new active version up on its next start or through the activation notification.
  */
 export async function applyImport(
   mapping: LayerMapping,
