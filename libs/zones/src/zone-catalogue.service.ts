@@ -218,7 +218,11 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
   async prepareLayer(
     mapping: LayerMapping,
     geojson: FeatureCollection,
-    options: { timeoutMs?: number; onProgress?: (progress: LayerImportProgress) => void } = {},
+    options: {
+      timeoutMs?: number;
+      onProgress?: (progress: LayerImportProgress) => void;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<LayerImport> {
     let imported: LayerImport;
     const references = await this.referencesFor(mapping);
@@ -229,9 +233,12 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
           : await importLayerInWorker(geojson, mapping, references, {
               timeoutMs: options.timeoutMs,
               ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+              ...(options.signal ? { signal: options.signal } : {}),
             });
     } catch (error) {
-      if (error instanceof WorkerTimeoutError) throw new ImportTimedOutError(Math.round(error.timeoutMs / 1000));
+      if (error instanceof WorkerTimeoutError)
+        throw new ImportTimedOutError(Math.round(error.timeoutMs / 1000));
+      if (options.signal?.aborted) throw error;
       throw new UnimportableLayerError(
         `the layer cannot be imported: ${error instanceof Error ? error.message : String(error)}`,
       );
@@ -353,7 +360,8 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
     reason: string,
     context: { importJobId?: string } = {},
   ): Promise<ApprovalProposalRow> {
-    if (!(await this.store.repos.zones.findVersion(version))) throw new CatalogueVersionNotFoundError(version);
+    if (!(await this.store.repos.zones.findVersion(version)))
+      throw new CatalogueVersionNotFoundError(version);
     return this.store.transaction(async (repos) => {
       if ((await repos.zones.activeVersion()) === version)
         throw new ProposalConflictError(`catalogue version ${version} is already the active one`, 'version');
@@ -385,7 +393,8 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
 
   /** Second half: another administrator than the proposer activates the proposed version. */
   async confirmActivation(version: string, by: Actor, reason?: string): Promise<ApprovalProposalRow> {
-    if (!(await this.store.repos.zones.findVersion(version))) throw new CatalogueVersionNotFoundError(version);
+    if (!(await this.store.repos.zones.findVersion(version)))
+      throw new CatalogueVersionNotFoundError(version);
     const pending = (await this.store.repos.approvals.listPending(ACTIVATION)).find(
       (p) => p.entity_id === version,
     );

@@ -37,6 +37,8 @@ export class ZoneImportJobsService implements OnModuleDestroy {
   /** Jobs of this process not finished yet: queued or running. */
   private readonly live = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
+  /** Aborted when the process stops: a running repair is terminated rather than waited for. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly store: Store,
@@ -45,6 +47,9 @@ export class ZoneImportJobsService implements OnModuleDestroy {
   ) {}
 
   async onModuleDestroy(): Promise<void> {
+    this.stopping.abort(
+      new Error('interrupted: the process stopped before the import finished; import the layer again'),
+    );
     await this.queue;
   }
 
@@ -92,12 +97,17 @@ export class ZoneImportJobsService implements OnModuleDestroy {
     const timeoutMs = this.config.zoneImportTimeoutSeconds * 1000;
     const started = Date.now();
     try {
+      if (this.stopping.signal.aborted) throw this.stopping.signal.reason;
       await jobs.started(id);
       const imported = await this.catalogue.prepareLayer(mapping, geojson, {
         timeoutMs,
+        signal: this.stopping.signal,
         onProgress: (progress) => void jobs.progressed(id, 'repairing', progress).catch(() => undefined),
       });
-      await jobs.progressed(id, 'storing', { zonesBuilt: imported.zones.length, zonesTotal: imported.zones.length });
+      await jobs.progressed(id, 'storing', {
+        zonesBuilt: imported.zones.length,
+        zonesTotal: imported.zones.length,
+      });
       const outcome = await this.catalogue.storeLayer(mapping, imported, false, by, timeoutMs);
       let activation: unknown = null;
       if (activate) {
@@ -111,9 +121,11 @@ export class ZoneImportJobsService implements OnModuleDestroy {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn(`import ${id} of layer ${mapping.layer} failed: ${message}`);
-      await jobs.finished(id, { error: message }).catch((failure: unknown) =>
-        this.logger.error(`import ${id}: could not record its failure: ${String(failure)}`),
-      );
+      await jobs
+        .finished(id, { error: message })
+        .catch((failure: unknown) =>
+          this.logger.error(`import ${id}: could not record its failure: ${String(failure)}`),
+        );
     } finally {
       this.live.delete(id);
     }
@@ -145,7 +157,8 @@ export class ZoneImportJobsService implements OnModuleDestroy {
     const stale = Date.now() - row.updated_at.getTime() > (row.timeout_seconds + 60) * 1000;
     if (unfinished && !this.live.has(row.id) && stale) {
       status = 'failed';
-      error = 'interrupted: the process running the import stopped before it finished; import the layer again';
+      error =
+        'interrupted: the process running the import stopped before it finished; import the layer again';
     }
     return {
       id: row.id,

@@ -17,13 +17,14 @@ export function importLayerInWorker(
   geojson: FeatureCollection,
   mapping: LayerMapping,
   references: readonly ReferenceLine[],
-  options: { timeoutMs: number; onProgress?: (progress: LayerImportProgress) => void },
+  options: { timeoutMs: number; onProgress?: (progress: LayerImportProgress) => void; signal?: AbortSignal },
 ): Promise<LayerImport> {
   return runInWorker<LayerImport>(
     join(__dirname, 'import.worker'),
     { json: JSON.stringify({ geojson, mapping, references }) },
     {
       timeoutMs: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (progress) => options.onProgress?.(progress as LayerImportProgress),
     },
   );

@@ -22,6 +22,8 @@ export interface RunInWorkerOptions {
   readonly onProgress?: (progress: unknown) => void;
   /** Transferred to the worker rather than copied (typed arrays' buffers). */
   readonly transfer?: ArrayBuffer[];
+  /** Stops the thread and rejects with the signal's reason (a process shutting down). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -43,6 +45,7 @@ export function runInWorker<T>(script: string, input: unknown, options: RunInWor
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
       outcome();
       void worker.terminate();
     };
@@ -57,6 +60,12 @@ export function runInWorker<T>(script: string, input: unknown, options: RunInWor
       else settle(() => reject(new Error(message.error)));
     });
     worker.once('error', (error) => settle(() => reject(error)));
+    const abort = () =>
+      settle(() =>
+        reject(options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted')),
+      );
+    if (options.signal?.aborted) abort();
+    else options.signal?.addEventListener('abort', abort, { once: true });
     worker.once('exit', (code) =>
       settle(() => reject(new Error(`worker thread exited with code ${code} before its result`))),
     );
@@ -74,6 +83,7 @@ export function workerJob<I, O>(
     .then(() => work(input, (progress) => post({ kind: 'progress', progress })))
     .then(
       (result) => post({ kind: 'result', json: JSON.stringify(result) }),
-      (error: unknown) => post({ kind: 'error', error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        post({ kind: 'error', error: error instanceof Error ? error.message : String(error) }),
     );
 }
