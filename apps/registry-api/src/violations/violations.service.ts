@@ -37,6 +37,8 @@ const FROM: Record<Step, readonly string[]> = {
 };
 
 const AREA_FIX_LIMIT = 200_000;
+/** Fixes read in one statement of an area query. */
+const AREA_FIX_PAGE = 10_000;
 const FALSE_POSITIVE = 'false_positive';
 const FALSE_POSITIVE_APPROVAL = 'violation.false_positive' as const;
 const METRES_PER_DEGREE = 111_000;
@@ -556,10 +558,25 @@ export class ViolationsService {
     let fixes: Array<{ imei: string; fix_time: Date; lat: number; lon: number }>;
     let matched: Set<number>;
     try {
-      fixes = await this.store.transaction(async (repos, tx) => {
-        await setStatementTimeout(tx, limits.areaQueryTimeoutMs);
-        return repos.evidence.fixesInBox(box, query.from, query.to, AREA_FIX_LIMIT);
-      });
+      // In pages, each a statement under the time left: the event loop turns between pages (it matters with the
+      // embedded database, which runs on this thread).
+      fixes = [];
+      for (;;) {
+        const last = fixes.at(-1);
+        const page = await this.store.transaction(async (repos, tx) => {
+          await setStatementTimeout(tx, Math.max(1, deadline - Date.now()));
+          return repos.evidence.fixesInBox(
+            box,
+            query.from,
+            query.to,
+            Math.min(AREA_FIX_PAGE, AREA_FIX_LIMIT - fixes.length),
+            last,
+          );
+        });
+        fixes.push(...page);
+        if (page.length < AREA_FIX_PAGE || fixes.length >= AREA_FIX_LIMIT) break;
+        if (Date.now() > deadline) throw new WorkerTimeoutError(limits.areaQueryTimeoutMs);
+      }
       matched = await inside(fixes);
     } catch (error) {
       if (error instanceof WorkerTimeoutError || sqlStateOf(error) === '57014') throw tooLong();

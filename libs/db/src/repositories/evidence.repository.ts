@@ -121,12 +121,22 @@ export class EvidenceRepository {
     from: Date,
     to: Date,
     limit: number,
+    /** Only the fixes after this one in (imei, fix time) order: the next page. */
+    after?: { imei: string; fix_time: Date },
   ): Promise<Array<{ imei: string; fix_time: Date; lat: number; lon: number }>> {
     return this.db
       .selectFrom('positions')
       .select(['imei', 'fix_time', 'lat', 'lon'])
       .where('fix_time', '>=', from)
       .where('fix_time', '<', to)
+      .$if(after !== undefined, (qb) =>
+        qb.where((eb) =>
+          eb.or([
+            eb('imei', '>', after!.imei),
+            eb.and([eb('imei', '=', after!.imei), eb('fix_time', '>', after!.fix_time)]),
+          ]),
+        ),
+      )
       .where('lat', '>=', box.minLat)
       .where('lat', '<=', box.maxLat)
       .where('lon', '>=', box.minLon)

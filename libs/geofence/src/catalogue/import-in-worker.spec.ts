@@ -48,7 +48,7 @@ describe('importLayerInWorker', () => {
     }
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
     // The event loop of this thread turned all along (a 50 ms timer, about 30 times in 1.5 s).
-    expect(ticks).toBeGreaterThanOrEqual(10);
+    expect(ticks).toBeGreaterThanOrEqual(5);
   });
 
   it('stops when aborted, with the abort reason', async () => {
