@@ -94,7 +94,36 @@ async function main(): Promise<void> {
   const token = (await call('POST', '/v1/auth/login', { username: 'admin', password: PASSWORD }))[
     'accessToken'
   ] as string;
-  await call('POST', '/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER }, token);
+  // The import is a job; its activation needs a second administrator.
+  const job = await call(
+    'POST',
+    '/v1/zones/import',
+    { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER },
+    token,
+  );
+  let imported = job;
+  while (imported['status'] === 'queued' || imported['status'] === 'running') {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    imported = await call('GET', `/v1/zones/imports/${String(job['id'])}`, undefined, token);
+  }
+  if (imported['status'] !== 'succeeded') throw new Error(`zone import: ${JSON.stringify(imported)}`);
+  const secondPassword = 'bench-second-administrator-0123';
+  await call(
+    'POST',
+    '/v1/users',
+    {
+      username: 'bench.admin2',
+      displayName: 'Second administrator',
+      password: secondPassword,
+      role: 'admin',
+    },
+    token,
+  );
+  const secondToken = (
+    await call('POST', '/v1/auth/login', { username: 'bench.admin2', password: secondPassword })
+  )['accessToken'] as string;
+  const version = (imported['result'] as { version: string }).version;
+  await call('POST', `/v1/zones/versions/${version}/activate/confirm`, {}, secondToken);
   const agency = await call('POST', '/v1/agencies', { code: 'ANA-BENCH', name: 'ANA', kind: 'water' }, token);
   await call('POST', `/v1/agencies/${agency['id']}/subscriptions`, { zoneKinds: ['water_body'] }, token);
   await call('POST', `/v1/agencies/${agency['id']}/channels`, { kind: 'webhook', url: receiverUrl }, token);
