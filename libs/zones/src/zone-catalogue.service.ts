@@ -325,6 +325,16 @@ export class ZoneCatalogueService implements OnApplicationBootstrap, OnModuleDes
     if (!row) throw new CatalogueVersionNotFoundError(version);
     const catalogue = await this.catalogueOf(version);
     await this.engine.activate(catalogue);
+    try {
+      await this.recordActivation(version, by, approval);
+    } catch (error) {
+      // Not activated after all (a confirmation that lost a race): this process follows the stored active version.
+      void this.followActive();
+      throw error;
+    }
+  }
+
+  private async recordActivation(version: string, by: Actor, approval?: ActivationApproval): Promise<void> {
     await this.store.transaction(async (repos) => {
       const before = await repos.zones.activeVersion();
       if (approval) {
