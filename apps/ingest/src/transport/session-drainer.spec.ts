@@ -1,6 +1,12 @@
 import type { DrainOutcome } from '@app/mqtt-consumer';
 import type { IngestSessionIdentity, IngestSessionRow } from '@app/db';
-import { SessionDrain, SessionDrainer, SessionDrainerOptions, SessionRegistry, brokerKey } from './session-drainer';
+import {
+  SessionDrain,
+  SessionDrainer,
+  SessionDrainerOptions,
+  SessionRegistry,
+  brokerKey,
+} from './session-drainer';
 
 const BROKER = 'mqtt://mosquitto:1883';
 
@@ -36,6 +42,10 @@ class FakeRegistry implements SessionRegistry {
     const claimed = this.drainable.splice(0, limit);
     this.calls.push(`claim ${limit}: ${claimed.map((r) => r.client_id).join(',')}`);
     return claimed;
+  }
+  heldBy: IngestSessionRow[] = [];
+  async heldByOthers() {
+    return this.heldBy;
   }
   async renewDraining(_broker: string, clientId: string) {
     this.calls.push(`renew ${clientId}`);
@@ -135,12 +145,14 @@ describe('SessionDrainer', () => {
     const subject = drainer();
     await subject.tick();
 
-    drains.get('centinela-ingest-b-1')!.finish(new Error('the connection was lost while draining the session'));
+    drains
+      .get('centinela-ingest-b-1')!
+      .finish(new Error('the connection was lost while draining the session'));
     await settle();
     expect(registry.calls).toContain('release centinela-ingest-b-1');
-    expect(logged.some((l) => l.startsWith('warn: could not drain the broker session centinela-ingest-b-1'))).toBe(
-      true,
-    );
+    expect(
+      logged.some((l) => l.startsWith('warn: could not drain the broker session centinela-ingest-b-1')),
+    ).toBe(true);
 
     registry.lost.add('centinela-ingest-b-0');
     await subject.tick();
@@ -159,9 +171,7 @@ describe('SessionDrainer', () => {
 
     registry.failing = true;
     await subject.tick();
-    expect(logged).toEqual([
-      'warn: broker session registry not reachable, will try again: database down',
-    ]);
+    expect(logged).toEqual(['warn: broker session registry not reachable, will try again: database down']);
   });
 
   it('stops its drains, leaving their sessions as they are, and releases what it holds', async () => {
@@ -173,9 +183,27 @@ describe('SessionDrainer', () => {
     await settle();
     expect(drains.get('centinela-ingest-b-0')!.closed).toBe(true);
     expect(registry.calls.slice(-2).sort()).toEqual(['release all', 'release centinela-ingest-b-0']);
+    // Stopped, it neither renews nor claims.
+    const calls = registry.calls.length;
     registry.drainable = [row('centinela-ingest-c-0')];
     await subject.tick();
-    expect(registry.calls).not.toContain('claim 2: centinela-ingest-c-0');
+    expect(registry.calls).toHaveLength(calls);
+  });
+
+  it('says so at its start when another process holds its sessions (killed a moment ago, or running under the same name)', async () => {
+    registry.heldBy = [
+      {
+        ...row('centinela-ingest-a-0'),
+        lease_owner: 'a@other:12',
+        lease_purpose: 'consuming',
+        lease_until: new Date(0),
+      },
+    ];
+    await drainer().claimOwn();
+    expect(registry.calls).toEqual(['hold me centinela-ingest-a-0']);
+    expect(logged).toEqual([
+      'warn: centinela-ingest-a-0 was held until 1970-01-01T00:00:00.000Z by a@other:12 (consuming): a process stopped without releasing it, or another instance running under the same INGEST_INSTANCE_ID, which would take the sessions over from this one and back',
+    ]);
   });
 
   it('names a broker by protocol, host and port, without credentials', () => {

@@ -4,7 +4,7 @@ import type { IngestSessionIdentity, IngestSessionRow, IngestSessionsRepository 
 /** The registry of ingest's broker sessions, as the drainer uses it (`IngestSessionsRepository`). */
 export type SessionRegistry = Pick<
   IngestSessionsRepository,
-  'holdConsuming' | 'claimDrainable' | 'renewDraining' | 'markDrained' | 'release'
+  'holdConsuming' | 'claimDrainable' | 'renewDraining' | 'markDrained' | 'release' | 'heldByOthers'
 >;
 
 /** One drain of one session: `ConsumerConnection.drain` on a connection with that client id. */
@@ -64,8 +64,28 @@ export class SessionDrainer {
 
   constructor(private readonly options: SessionDrainerOptions) {}
 
-  /** Records this instance's client ids and holds them; before its connections connect. */
-  async hold(): Promise<void> {
+  /**
+   * Records this instance's client ids and holds them, before its connections connect. Says so when another
+   * process held them until now: one killed less than a lease ago, or another running instance under the same
+   * name, with which this one would take the sessions over back and forth at the broker.
+   */
+  async claimOwn(): Promise<void> {
+    const { registry, broker, owner, own, leaseSeconds } = this.options;
+    const held = await registry.heldByOthers(
+      broker,
+      owner,
+      own.map((identity) => identity.clientId),
+    );
+    for (const session of held)
+      this.options.warn(
+        `${session.client_id} was held until ${session.lease_until?.toISOString() ?? '?'} by ${session.lease_owner ?? '?'} ` +
+          `(${session.lease_purpose ?? '?'}): a process stopped without releasing it, or another instance running ` +
+          `under the same INGEST_INSTANCE_ID, which would take the sessions over from this one and back`,
+      );
+    await this.hold();
+  }
+
+  private async hold(): Promise<void> {
     const { registry, broker, owner, own, leaseSeconds } = this.options;
     await registry.holdConsuming(broker, owner, own, leaseSeconds);
   }
@@ -153,7 +173,9 @@ export class SessionDrainer {
           );
         },
         async (error: unknown) => {
-          this.options.warn(`could not drain the broker session ${clientId}, will try again: ${message(error)}`);
+          this.options.warn(
+            `could not drain the broker session ${clientId}, will try again: ${message(error)}`,
+          );
           await registry.release(broker, owner, clientId);
         },
       )

@@ -83,7 +83,7 @@ export class SharedSubscriptionTransport extends DeviceTransport {
           warn: (message) => this.logger.warn(message),
         });
         // Recorded as this instance's before they connect: no other instance drains them from now on.
-        await this.drainer.hold();
+        await this.drainer.claimOwn();
       }
       await Promise.all(this.connections.map((connection) => connection.start()));
       this.brokerUrl = this.options.url;

@@ -33,6 +33,12 @@ describe.each(storageModes())('IngestSessionsRepository (%s)', (mode) => {
     // A sessions on another broker are not this broker's.
     expect(await sessions.claimDrainable('mqtt://elsewhere:1883', 'c#1', 10, 60)).toEqual([]);
 
+    // Another process holding a's sessions now: a's previous one, killed, or a second instance under a's name.
+    expect(
+      clientIds(await sessions.heldByOthers(BROKER, 'a#2', ['centinela-ingest-a-0', 'centinela-ingest-b-0'])),
+    ).toEqual(['centinela-ingest-a-0', 'centinela-ingest-b-0']);
+    expect(await sessions.heldByOthers(BROKER, 'a#1', ['centinela-ingest-a-0'])).toEqual([]);
+
     // a restarts with one connection: its previous process released what it held at its stop.
     await sessions.release(BROKER, 'a#1');
     await sessions.holdConsuming(BROKER, 'a#2', identities('a', 1), 60);

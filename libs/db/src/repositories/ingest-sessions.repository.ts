@@ -87,7 +87,12 @@ export class IngestSessionsRepository {
   }
 
   /** Renews the lease `owner` holds on a session to drain it; false when it has lost it (to a consuming instance). */
-  async renewDraining(broker: string, clientId: string, owner: string, leaseSeconds: number): Promise<boolean> {
+  async renewDraining(
+    broker: string,
+    clientId: string,
+    owner: string,
+    leaseSeconds: number,
+  ): Promise<boolean> {
     const result = await this.db
       .updateTable('ingest_sessions')
       .set({ lease_until: sql<Date>`clock_timestamp() + make_interval(secs => ${leaseSeconds})` })
@@ -130,6 +135,20 @@ export class IngestSessionsRepository {
       .where('lease_owner', '=', owner);
     if (clientId !== undefined) query = query.where('client_id', '=', clientId);
     await query.execute();
+  }
+
+  /** Those of these client ids another process than `owner` holds now (a lease not yet expired). */
+  heldByOthers(broker: string, owner: string, clientIds: readonly string[]): Promise<IngestSessionRow[]> {
+    if (clientIds.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('ingest_sessions')
+      .selectAll()
+      .where('broker', '=', broker)
+      .where('client_id', 'in', [...clientIds])
+      .where('lease_owner', '<>', owner)
+      .where('lease_until', '>', sql<Date>`clock_timestamp()`)
+      .orderBy('client_id')
+      .execute();
   }
 
   /** Every session recorded on `broker`, by client id. */
