@@ -70,7 +70,7 @@ export class SessionDrainer {
    * name, with which this one would take the sessions over back and forth at the broker.
    */
   async claimOwn(): Promise<void> {
-    const { registry, broker, owner, own, leaseSeconds } = this.options;
+    const { registry, broker, owner, own } = this.options;
     const held = await registry.heldByOthers(
       broker,
       owner,
