@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { NeedToKnow } from './common/need-to-know';
+import { ReadAuditInterceptor } from './common/read-audit';
 import { AuditController } from './audit/audit.controller';
 import { EmqxHooksController } from './devices/emqx-hooks.controller';
 import { AuthModule } from './auth/auth.module';
@@ -22,6 +25,13 @@ import { WindowsModule } from './windows/windows.module';
     AuditController,
     EmqxHooksController,
   ],
-  providers: [OwnersService, MachinesService, MachineImportService, TrackersService],
+  providers: [
+    OwnersService,
+    MachinesService,
+    MachineImportService,
+    TrackersService,
+    NeedToKnow,
+    { provide: APP_INTERCEPTOR, useClass: ReadAuditInterceptor },
+  ],
 })
 export class RegistryModule {}

@@ -15,6 +15,7 @@ import {
   UpdateMachineDto,
 } from './machines.dto';
 import { MachinesService } from './machines.service';
+import { NeedToKnow } from '../common/need-to-know';
 
 @ApiTags('machines')
 @ApiBearerAuth()
@@ -23,6 +24,7 @@ export class MachinesController {
   constructor(
     private readonly machines: MachinesService,
     private readonly importer: MachineImportService,
+    private readonly needToKnow: NeedToKnow,
   ) {}
 
   @Post()
@@ -54,21 +56,21 @@ export class MachinesController {
   }
 
   @Get()
-  @Roles('admin', 'registry_clerk', 'enforcement_officer')
-  search(@Query() query: MachineQueryDto) {
-    return this.machines.search(query);
+  @Roles('admin', 'registry_clerk', 'enforcement_officer', 'auditor')
+  async search(@Query() query: MachineQueryDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.machines.search(query, await this.needToKnow.viewer(user));
   }
 
   @Get(':id')
-  @Roles('admin', 'registry_clerk', 'enforcement_officer')
-  get(@Param('id', UUID_PARAM) id: string) {
-    return this.machines.get(id);
+  @Roles('admin', 'registry_clerk', 'enforcement_officer', 'auditor')
+  async get(@Param('id', UUID_PARAM) id: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.machines.get(id, await this.needToKnow.viewer(user));
   }
 
   @Get(':id/history')
-  @Roles('admin', 'registry_clerk', 'enforcement_officer')
-  history(@Param('id', UUID_PARAM) id: string) {
-    return this.machines.history(id);
+  @Roles('admin', 'registry_clerk', 'enforcement_officer', 'auditor')
+  async history(@Param('id', UUID_PARAM) id: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.machines.history(id, await this.needToKnow.viewer(user));
   }
 
   @Patch(':id')

@@ -5,6 +5,7 @@ import { AgencyDispatchController, DeliveriesController } from './agency-dispatc
 import { LiveFeed } from './live-feed';
 import { EvidenceKeyController, LiveFeedController, ViolationsController } from './violations.controller';
 import { ViolationsService } from './violations.service';
+import { NeedToKnow } from '../common/need-to-know';
 
 /** Officers' side of violations, agencies' alert configuration and the dead-letter list. */
 @Module({
@@ -16,6 +17,6 @@ import { ViolationsService } from './violations.service';
     AgencyDispatchController,
     DeliveriesController,
   ],
-  providers: [ViolationsService, LiveFeed],
+  providers: [ViolationsService, LiveFeed, NeedToKnow],
 })
 export class ViolationsModule {}
