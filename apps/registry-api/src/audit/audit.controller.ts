@@ -35,7 +35,9 @@ export class AuditQueryDto extends PageQuery {
     example: 'read.',
   })
   @IsOptional()
-  @Matches(/^[a-z_]+(\.[a-z_]*)*$/, { message: 'action must be an action such as owner.updated, or a prefix such as read.' })
+  @Matches(/^[a-z_]+(\.[a-z_]*)*$/, {
+    message: 'action must be an action such as owner.updated, or a prefix such as read.',
+  })
   @Length(1, 100)
   action?: string;
 

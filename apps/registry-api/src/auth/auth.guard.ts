@@ -41,7 +41,11 @@ export class AuthGuard implements CanActivate {
       });
     }
     // A read-only role is refused wherever it is not named explicitly, and on every writing method unless named.
-    if (READ_ONLY_ROLES.includes(user.role) && !roles?.includes(user.role) && !READING_METHODS.has(request.method))
+    if (
+      READ_ONLY_ROLES.includes(user.role) &&
+      !roles?.includes(user.role) &&
+      !READING_METHODS.has(request.method)
+    )
       throw new ForbiddenException({
         statusCode: 403,
         error: 'Forbidden',

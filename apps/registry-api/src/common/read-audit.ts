@@ -1,10 +1,4 @@
-import {
-  CallHandler,
-  ExecutionContext,
-  Injectable,
-  NestInterceptor,
-  SetMetadata,
-} from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { Observable, mergeMap } from 'rxjs';
@@ -40,7 +34,8 @@ export const READ_WITHOUT_SUBJECT = 'read';
 export const AuditedRead = (what: string, subjects: SubjectsOf) =>
   SetMetadata(AUDITED_READ_KEY, { what, subjects } satisfies AuditedReadRule);
 
-const REFERENCE = /^[^\u0000-\u001f\u007f]{3,200}$/u;
+/** 3-200 characters, none of them a control character (Unicode category Cc). */
+const REFERENCE = /^\P{Cc}{3,200}$/u;
 
 /** The reference given with the request (query parameter first, then header), checked; undefined when absent. */
 export function referenceOf(request: Request): string | undefined {

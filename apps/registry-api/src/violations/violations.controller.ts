@@ -26,7 +26,9 @@ const violationSubject = (_result: unknown, params: Readonly<Record<string, stri
 
 const machinesSeen = (result: unknown): ReadSubject[] =>
   ((result as { machines?: Array<{ machineId: string | null; imei: string }> }).machines ?? []).map((m) =>
-    m.machineId ? { entityType: 'machine', entityId: m.machineId } : { entityType: 'tracker', entityId: m.imei },
+    m.machineId
+      ? { entityType: 'machine', entityId: m.machineId }
+      : { entityType: 'tracker', entityId: m.imei },
   );
 const ACTORS = ['admin', 'enforcement_officer'] as const;
 

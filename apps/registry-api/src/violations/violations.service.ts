@@ -248,7 +248,10 @@ export class ViolationsService {
         inArea(lat, lon) &&
         engine
           .zonesAt(lat, lon)
-          .some((z) => z.kind === 'jurisdiction' && departments.only.has(departmentOf(z.properties?.['department'])));
+          .some(
+            (z) =>
+              z.kind === 'jurisdiction' && departments.only.has(departmentOf(z.properties?.['department'])),
+          );
     }
     const fixes = await this.store.repos.evidence.fixesInBox(
       boundingBox(coordinates, margin),
