@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { NeedToKnow } from './common/need-to-know';
+import { NeedToKnowModule } from './common/need-to-know';
 import { ReadAuditInterceptor } from './common/read-audit';
 import { AuditController } from './audit/audit.controller';
 import { EmqxHooksController } from './devices/emqx-hooks.controller';
@@ -17,7 +17,7 @@ import { ViolationsModule } from './violations/violations.module';
 import { WindowsModule } from './windows/windows.module';
 
 @Module({
-  imports: [AuthModule, ZonesModule, ViolationsModule, WindowsModule],
+  imports: [AuthModule, ZonesModule, ViolationsModule, WindowsModule, NeedToKnowModule],
   controllers: [
     OwnersController,
     MachinesController,
@@ -30,7 +30,6 @@ import { WindowsModule } from './windows/windows.module';
     MachinesService,
     MachineImportService,
     TrackersService,
-    NeedToKnow,
     { provide: APP_INTERCEPTOR, useClass: ReadAuditInterceptor },
   ],
 })

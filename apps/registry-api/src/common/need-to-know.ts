@@ -1,4 +1,4 @@
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { ForbiddenException, Injectable, Module } from '@nestjs/common';
 import { Store } from '@app/db';
 import { AGENCY_ROLES, AuthenticatedUser } from '@app/platform';
 import { Viewer } from '@app/registry';
@@ -49,3 +49,7 @@ export class NeedToKnow {
       });
   }
 }
+
+/** One NeedToKnow for every module that bounds reads by it. */
+@Module({ providers: [NeedToKnow], exports: [NeedToKnow] })
+export class NeedToKnowModule {}
