@@ -636,6 +636,16 @@ describe.each(storageModes())(
       // A company's RUC is public.
       const company = await api.get(`/v1/machines/${ids.mddMachine}`, tokens.get('enforcement_officer'));
       expect(company.body.owner.documentNumber).toMatch(/^20\d{9}$/);
+      // Machines are looked up by a person's document only by who may see it, by a company's RUC by anyone.
+      const byPerson = await api.get(`/v1/machines?ownerDocument=${dni}`, tokens.get('enforcement_officer'));
+      expect(byPerson.status).toBe(403);
+      const byProsecutor = await api.get(`/v1/machines?ownerDocument=${dni}`, tokens.get('prosecutor'));
+      expect(byProsecutor.body.items.map((m: { id: string }) => m.id)).toEqual([ids.machine]);
+      const byCompany = await api.get(
+        `/v1/machines?ownerDocument=${company.body.owner.documentNumber}`,
+        tokens.get('enforcement_officer'),
+      );
+      expect(byCompany.body.items.map((m: { id: string }) => m.id)).toEqual([ids.mddMachine]);
     });
 
     it('never serialises an agency’s internals', async () => {

@@ -1,4 +1,10 @@
-import { documentFor, maskDocument, seesPersonalData, withheldOwnerFields } from './need-to-know';
+import {
+  documentFor,
+  maskDocument,
+  mayLookUpByDocument,
+  seesPersonalData,
+  withheldOwnerFields,
+} from './need-to-know';
 
 describe('need-to-know over owners’ personal data', () => {
   const officer = { role: 'enforcement_officer', agencyKind: 'police' };
@@ -26,6 +32,13 @@ describe('need-to-know over owners’ personal data', () => {
     expect(documentFor(officer, 'DNI', '41234578')).toBe('4xxxxx78');
     expect(documentFor(officer, 'CE', '001234567')).toBe('0xxxxxx67');
     expect(documentFor(prosecutor, 'DNI', '41234578')).toBe('41234578');
+  });
+
+  it('lets only who sees personal data look machines up by a natural person’s document', () => {
+    expect(mayLookUpByDocument(officer, '20131312955')).toBe(true);
+    expect(mayLookUpByDocument(officer, '41234578')).toBe(false);
+    expect(mayLookUpByDocument(officer, '10412345781')).toBe(false);
+    expect(mayLookUpByDocument(prosecutor, '41234578')).toBe(true);
   });
 
   it('withholds a natural person’s document and contacts, nothing of a company', () => {

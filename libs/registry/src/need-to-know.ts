@@ -32,6 +32,14 @@ export function isCompanyDocument(documentType: string, documentNumber: string):
   return documentType === 'RUC' && documentNumber.startsWith('20');
 }
 
+/**
+ * Whether the viewer may look machines up by this owner document: anyone by a company's RUC; by a natural
+ * person's document only who may see it whole, so the registry never serves as a directory of people.
+ */
+export function mayLookUpByDocument(viewer: Viewer, documentNumber: string): boolean {
+  return seesPersonalData(viewer) || /^20\d{9}$/.test(documentNumber);
+}
+
 /** `41234578` → `4xxxxx78`: the first and the last two characters kept, each other one an `x`. */
 export function maskDocument(documentNumber: string): string {
   if (documentNumber.length <= 3) return 'x'.repeat(documentNumber.length);

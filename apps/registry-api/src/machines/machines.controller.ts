@@ -1,4 +1,16 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, Roles, validationFailed } from '@app/platform';
 import { UUID_PARAM } from '../common/validators';
@@ -16,6 +28,7 @@ import {
 } from './machines.dto';
 import { MachinesService } from './machines.service';
 import { NeedToKnow } from '../common/need-to-know';
+import { mayLookUpByDocument } from '@app/registry';
 
 @ApiTags('machines')
 @ApiBearerAuth()
@@ -58,7 +71,15 @@ export class MachinesController {
   @Get()
   @Roles('admin', 'registry_clerk', 'enforcement_officer', 'auditor')
   async search(@Query() query: MachineQueryDto, @CurrentUser() user: AuthenticatedUser) {
-    return this.machines.search(query, await this.needToKnow.viewer(user));
+    const viewer = await this.needToKnow.viewer(user);
+    if (query.ownerDocument !== undefined && !mayLookUpByDocument(viewer, query.ownerDocument))
+      throw new ForbiddenException({
+        statusCode: 403,
+        error: 'Forbidden',
+        message:
+          "searching machines by a natural person's document is reserved to the registry and prosecutors",
+      });
+    return this.machines.search(query, viewer);
   }
 
   @Get(':id')
