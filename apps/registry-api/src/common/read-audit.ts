@@ -1,4 +1,12 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  SetMetadata,
+  applyDecorators,
+} from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { Observable, mergeMap } from 'rxjs';
@@ -32,7 +40,15 @@ export const READ_WITHOUT_SUBJECT = 'read';
  * 400 without it) and recorded in the audit log with the actor, the route, each subject and the reference.
  */
 export const AuditedRead = (what: string, subjects: SubjectsOf) =>
-  SetMetadata(AUDITED_READ_KEY, { what, subjects } satisfies AuditedReadRule);
+  applyDecorators(
+    SetMetadata(AUDITED_READ_KEY, { what, subjects } satisfies AuditedReadRule),
+    ApiHeader({
+      name: 'X-Case-Reference',
+      required: false,
+      description:
+        'The case or field operation this read is for (or the `reference` query parameter); required of enforcement officers and agency integrations. The read is audited.',
+    }),
+  );
 
 /** 3-200 characters, none of them a control character (Unicode category Cc). */
 const REFERENCE = /^\P{Cc}{3,200}$/u;
