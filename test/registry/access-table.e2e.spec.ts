@@ -606,6 +606,32 @@ describe.each(storageModes())(
       expect(bad.body.errors[0].field).toBe('reference');
     });
 
+    it('records every read the table marks as audited, with its route and reference', async () => {
+      const audited = Object.entries(ACCESS_TABLE).filter(([, rule]) => rule.reference === true);
+      expect(audited.map(([route]) => route).sort()).toEqual([
+        'GET /v1/owners',
+        'GET /v1/owners/:id',
+        'GET /v1/violations/:id/evidence',
+        'GET /v1/violations/:id/export',
+        'POST /v1/violations/area-query',
+      ]);
+      const officer = tokens.get('enforcement_officer')!;
+      for (const [route] of audited) {
+        const since = new Date().toISOString();
+        const { status } = await call(route, officer);
+        expect([route, status]).toEqual([route, 200]);
+        const entries = await api.get(
+          `/v1/audit?action=read.&actor=officer.lor.${mode}&from=${encodeURIComponent(since)}&pageSize=200`,
+        );
+        expect(entries.body.items).toContainEqual(
+          expect.objectContaining({
+            actor: expect.objectContaining({ username: `officer.lor.${mode}` }),
+            after: expect.objectContaining({ route, reference: REFERENCE, role: 'enforcement_officer' }),
+          }),
+        );
+      }
+    });
+
     it('shows a natural person’s document and contacts only to the registry, the auditor and prosecutors', async () => {
       const masked = `${dni[0]}xxxxx${dni.slice(-2)}`;
       const of = async (token: string) =>
