@@ -48,7 +48,9 @@ export function sharedSubscriptions(patterns: readonly string[]): string[] {
  * sessions in one shared-subscription group, each holding up to `inflightPerConnection` messages and acknowledging
  * each one only after the handler resolved (stored or rejected), so that thousands of messages wait for one group
  * commit. If the handler fails (database down) the connection is dropped without acknowledging, and the broker
- * delivers what it held again once it reconnects.
+ * delivers what it held again once it reconnects. With `sessions`, the client ids are recorded in the registry of
+ * ingest's sessions and the sessions no instance uses any more are drained through the same handlers
+ * (`SessionDrainer`).
  */
 export class SharedSubscriptionTransport extends DeviceTransport {
   private connections: ConsumerConnection[] = [];
@@ -118,11 +120,6 @@ export class SharedSubscriptionTransport extends DeviceTransport {
     const connection = this.connections.find((c) => c.connected);
     if (!connection) throw new Error('not connected to the broker');
     await connection.publish(topic, payload);
-  }
-
-  /** The sessions being drained now (for tests and diagnostics). */
-  get draining(): string[] {
-    return this.drainer?.draining ?? [];
   }
 
   async close(): Promise<void> {
