@@ -13,6 +13,7 @@ import { AgencyChannelsRepository } from './repositories/agency-channels.reposit
 import { DeliveriesRepository } from './repositories/deliveries.repository';
 import { EvidenceRepository } from './repositories/evidence.repository';
 import { ViolationCasesRepository } from './repositories/violation-cases.repository';
+import { IngestSessionsRepository } from './repositories/ingest-sessions.repository';
 import { ZoneImportJobsRepository } from './repositories/zone-import-jobs.repository';
 import { ApprovalsRepository } from './repositories/approvals.repository';
 
@@ -32,6 +33,7 @@ export interface Repositories {
   readonly agencyChannels: AgencyChannelsRepository;
   readonly deliveries: DeliveriesRepository;
   readonly declaredWindows: DeclaredWindowsRepository;
+  readonly ingestSessions: IngestSessionsRepository;
   readonly zoneImportJobs: ZoneImportJobsRepository;
   readonly approvals: ApprovalsRepository;
 }
@@ -52,6 +54,7 @@ export function repositoriesFor(db: Kysely<DB>): Repositories {
     agencyChannels: new AgencyChannelsRepository(db),
     deliveries: new DeliveriesRepository(db),
     declaredWindows: new DeclaredWindowsRepository(db),
+    ingestSessions: new IngestSessionsRepository(db),
     zoneImportJobs: new ZoneImportJobsRepository(db),
     approvals: new ApprovalsRepository(db),
   };

@@ -11,6 +11,7 @@ interface AreaFilterJob {
 /** The indexes of the fixes inside the polygon (holes excluded), tested on this worker thread. */
 workerJob(parentPort, workerData as AreaFilterJob, (job): number[] => {
   const inside: number[] = [];
-  for (let i = 0; i < job.lats.length; i++) if (pointInArea(job.lats[i]!, job.lons[i]!, job.polygon)) inside.push(i);
+  for (let i = 0; i < job.lats.length; i++)
+    if (pointInArea(job.lats[i]!, job.lons[i]!, job.polygon)) inside.push(i);
   return inside;
 });

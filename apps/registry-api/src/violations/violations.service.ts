@@ -10,7 +10,7 @@ import {
   trackLine,
   toSubscription,
 } from '@app/dispatch';
-import { normaliseDepartment } from '@app/registry';
+import { documentFor, normaliseDepartment } from '@app/registry';
 import { EvidenceService, alertContexts, violationView } from '@app/evidence';
 import {
   AuthenticatedUser,
@@ -24,6 +24,7 @@ import {
 } from '@app/platform';
 import { ZoneCatalogueService } from '@app/zones';
 import { proposalView, ZonesService } from '../zones/zones.service';
+import { NeedToKnow } from '../common/need-to-know';
 import { AreaQueryDto, ViolationQueryDto } from './violations.dto';
 import { fixesInsidePolygon } from './area-filter';
 
@@ -53,11 +54,14 @@ export class ViolationsService {
     private readonly evidence: EvidenceService,
     private readonly zones: ZonesService,
     private readonly catalogue: ZoneCatalogueService,
+    private readonly needToKnow: NeedToKnow,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Agencies' users see the jurisdiction of their agency; administrators and auditors the whole country. */
   scopeOf(user: AuthenticatedUser): ViolationScope {
-    return user.role === 'admin' || !user.agencyId ? { all: true } : { agencyId: user.agencyId };
+    const agencyId = NeedToKnow.agencyOf(user);
+    return agencyId === null ? { all: true } : { agencyId };
   }
 
   async list(query: ViolationQueryDto, user: AuthenticatedUser) {
@@ -277,6 +281,7 @@ export class ViolationsService {
     await this.store.transaction(async (repos) => {
       const row = await repos.violationCases.lock(id);
       if (!row) throw notFound('violation', id);
+      await this.checkAccess(row, user, repos);
       const pending = await repos.approvals.pending(FALSE_POSITIVE_APPROVAL, id);
       if (!pending)
         throw notFoundMessage(`violation ${id} has no pending false-positive proposal to confirm`);
@@ -284,7 +289,6 @@ export class ViolationsService {
         throw forbidden(
           `you proposed violation ${id} as a false positive; another officer of your agency or of a supervising agency, or an administrator, must confirm it`,
         );
-      await this.checkAccess(row, user, repos);
       await this.checkConfirmer(row, pending.proposer_agency_id, user, repos);
       await repos.approvals.decide(pending.id, 'confirmed', actorOf(user), notes ?? null);
       await this.applyStep(
@@ -323,9 +327,9 @@ export class ViolationsService {
     await this.store.transaction(async (repos) => {
       const row = await repos.violationCases.lock(id);
       if (!row) throw notFound('violation', id);
+      await this.checkAccess(row, user, repos);
       const pending = await repos.approvals.pending(FALSE_POSITIVE_APPROVAL, id);
       if (!pending) throw notFoundMessage(`violation ${id} has no pending false-positive proposal`);
-      await this.checkAccess(row, user, repos);
       if (pending.proposed_by !== user.id)
         await this.checkConfirmer(row, pending.proposer_agency_id, user, repos);
       await repos.approvals.decide(pending.id, 'rejected', actorOf(user), notes);
@@ -446,9 +450,15 @@ export class ViolationsService {
     return pending ? proposalView(pending) : null;
   }
 
+  /** The evidence of a violation; the owner's document masked for readers who need not know it. */
   async evidenceOf(id: string, user: AuthenticatedUser) {
     const row = await this.visible(id, user);
-    return this.evidence.evidence(row);
+    const evidence = await this.evidence.evidence(row);
+    const viewer = await this.needToKnow.viewer(user);
+    const documentNumber = documentFor(viewer, evidence.owner.documentType, evidence.owner.documentNumber);
+    return documentNumber === evidence.owner.documentNumber
+      ? evidence
+      : { ...evidence, owner: { ...evidence.owner, documentNumber } };
   }
 
   /** The evidence with the track of its positions as a GeoJSON LineString. */
@@ -463,12 +473,13 @@ export class ViolationsService {
   }
 
   /**
-   * Which machines had fixes inside a zone (its buffer included) or a drawn polygon during [from, to). Bounded:
-   * the polygon's vertices, the area's bounding box and the period are limited (400), the read of the fixes by
-   * statement_timeout and the polygon test, above a small size, runs on a worker thread with the same time (422
-   * when either runs out).
+   * Which machines had fixes inside a zone (its buffer included) or a drawn polygon during [from, to); for an
+   * agency's users, only the fixes in a department of its jurisdiction. Bounded: the polygon's vertices, the
+   * area's bounding box and the period are limited (400); one deadline covers the read of the fixes (in pages,
+   * under statement_timeout) and their test, which above a small size runs on a worker thread (422 when it runs
+   * out).
    */
-  async machinesInArea(query: AreaQueryDto) {
+  async machinesInArea(query: AreaQueryDto, user: AuthenticatedUser) {
     if ((query.zoneId === undefined) === (query.polygon === undefined))
       throw validationFailed([{ field: 'zoneId', messages: ['give either zoneId or polygon'] }]);
     if (query.to <= query.from)
@@ -578,6 +589,29 @@ export class ViolationsService {
         if (Date.now() > deadline) throw new WorkerTimeoutError(limits.areaQueryTimeoutMs);
       }
       matched = await inside(fixes);
+      // Agencies' users see only the fixes that lie in a department of their jurisdiction.
+      const departments = await this.needToKnow.departments(user);
+      if ('only' in departments) {
+        const engine = this.catalogue.engine;
+        const inJurisdiction = (lat: number, lon: number) =>
+          engine
+            .zonesAt(lat, lon)
+            .some(
+              (z) =>
+                z.kind === 'jurisdiction' && departments.only.has(departmentOf(z.properties?.['department'])),
+            );
+        const kept = new Set<number>();
+        let tested = 0;
+        for (const i of matched) {
+          if (++tested % ZONE_TEST_SLICE === 0) {
+            await new Promise((resume) => setImmediate(resume));
+            if (Date.now() > deadline) throw new WorkerTimeoutError(limits.areaQueryTimeoutMs);
+          }
+          const fix = fixes[i]!;
+          if (inJurisdiction(fix.lat, fix.lon)) kept.add(i);
+        }
+        matched = kept;
+      }
     } catch (error) {
       if (error instanceof WorkerTimeoutError || sqlStateOf(error) === '57014') throw tooLong();
       throw error;
@@ -629,12 +663,18 @@ function boxAreaKm2(box: { minLat: number; maxLat: number; minLon: number; maxLo
   );
 }
 
+/** A jurisdiction zone's department as ingest places alerts in it (docs/rules.md). */
+function departmentOf(value: unknown): string {
+  return typeof value === 'string' ? (normaliseDepartment(value) ?? value.toUpperCase()) : '';
+}
+
 /**
  * Whether the user may see a natural person's name in an alert: administrators and enforcement officers, who act
- * on it; agencies' integrations (like their webhooks and MQTT) get the owner's kind and the registry number.
+ * on it, and auditors, who review how they did; agencies' integrations (like their webhooks and MQTT) get the
+ * owner's kind and the registry number.
  */
 export function mayNamePersons(user: AuthenticatedUser): boolean {
-  return user.role === 'admin' || user.role === 'enforcement_officer';
+  return user.role === 'admin' || user.role === 'enforcement_officer' || user.role === 'auditor';
 }
 
 function forbidden(message: string): ForbiddenException {

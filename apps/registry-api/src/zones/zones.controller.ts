@@ -15,7 +15,7 @@ import {
 } from './zones.dto';
 import { ZonesService } from './zones.service';
 
-const READERS = ['admin', 'registry_clerk', 'enforcement_officer', 'agency_integration'] as const;
+const READERS = ['admin', 'registry_clerk', 'enforcement_officer', 'agency_integration', 'auditor'] as const;
 const VERSION_PATTERN = /^[0-9a-f]{8,64}$/;
 
 @ApiTags('zones')
@@ -85,7 +85,7 @@ export class ZonesController {
   }
 
   @Get('versions/:version/proposals')
-  @Roles('admin')
+  @Roles('admin', 'auditor')
   proposals(@Param('version') version: string) {
     return this.catalogue.activationProposals(checkedVersion(version));
   }
@@ -113,13 +113,13 @@ export class ZonesController {
   }
 
   @Get('imports')
-  @Roles('admin')
+  @Roles('admin', 'auditor')
   imports(@Query() query: PageQuery) {
     return this.catalogue.importJobs(query);
   }
 
   @Get('imports/:id')
-  @Roles('admin')
+  @Roles('admin', 'auditor')
   importJob(@Param('id', UUID_PARAM) id: string) {
     return this.catalogue.importJob(id);
   }

@@ -215,7 +215,9 @@ export function layerSizeProblems(
   features.forEach((feature, i) => {
     const geometry = (feature as { geometry?: Geometry | null } | null)?.geometry;
     const vertices =
-      geometry && typeof geometry === 'object' && 'coordinates' in geometry ? vertexCount(geometry.coordinates) : 0;
+      geometry && typeof geometry === 'object' && 'coordinates' in geometry
+        ? vertexCount(geometry.coordinates)
+        : 0;
     total += vertices;
     if (vertices > limits.zoneImportMaxFeatureVertices && problems.length < 20)
       problems.push({

@@ -17,7 +17,9 @@ import * as violationsProvince from './20261205T1835_violations_province';
 import * as outboxOrder from './20261205T1840_outbox_order';
 import * as violationCases from './20261205T1900_violation_cases';
 import * as alertTitles from './20261205T1910_alert_titles';
-import * as importJobsAndApprovals from './20261205T2000_import_jobs_and_approvals';
+import * as auditorRole from './20261205T2000_auditor_role';
+import * as ingestSessions from './20261205T2040_ingest_sessions';
+import * as importJobsAndApprovals from './20261205T2050_import_jobs_and_approvals';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -39,5 +41,7 @@ export const migrations: Record<string, Migration> = {
   '20261205T1840_outbox_order': outboxOrder,
   '20261205T1900_violation_cases': violationCases,
   '20261205T1910_alert_titles': alertTitles,
-  '20261205T2000_import_jobs_and_approvals': importJobsAndApprovals,
+  '20261205T2000_auditor_role': auditorRole,
+  '20261205T2040_ingest_sessions': ingestSessions,
+  '20261205T2050_import_jobs_and_approvals': importJobsAndApprovals,
 };
