@@ -17,6 +17,7 @@ import { startNodeProcess, stopNodeProcess } from '../support/node-process';
 import { PersistentTestDatabase, persistentTestDatabase } from '../support/storage';
 import { TEST_RIVER, TEST_RIVER_MAPPING } from '../support/river';
 import { testTime } from '../support/test-time';
+import { importLayer } from '../support/zones';
 
 // Redeploys of the standalone ingest against a real Mosquitto (deploy/mosquitto/mosquitto.conf: persistent
 // sessions, nothing dropped) and PostgreSQL. The embedded broker (Aedes) is no place for this: ingest runs inside
@@ -49,8 +50,8 @@ describe('ingest redeployed with fewer connections or under another name (Postgr
     };
     // The registry API, in process, enrols the trackers and provisions them on Mosquitto; it runs no ingest.
     api = await startTestApi('postgres', brokerEnv, [], await persistent.open());
-    const imported = await api.post('/v1/zones/import', { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
-    expect(imported.status).toBe(201);
+    const imported = await importLayer(api, { mapping: TEST_RIVER_MAPPING, geojson: TEST_RIVER });
+    expect(imported.status).toBe('succeeded');
     baseEnv = {
       ...brokerEnv,
       DATABASE_URL: persistent.location,
