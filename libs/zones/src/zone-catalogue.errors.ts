@@ -38,3 +38,12 @@ export class ProposalConflictError extends ZoneCatalogueError {
     super(message);
   }
 }
+
+/** Too many imports waiting in this process: each holds its layer in memory until it runs. */
+export class ImportQueueFullError extends ZoneCatalogueError {
+  constructor(readonly waiting: number) {
+    super(
+      `${waiting} zone imports are already waiting or running here; start this one when they have finished`,
+    );
+  }
+}

@@ -3,7 +3,11 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { Actor, Store, ZoneImportJobRow } from '@app/db';
 import { LayerMapping } from '@app/geofence';
 import type { FeatureCollection } from 'geojson';
+import { ImportQueueFullError } from './zone-catalogue.errors';
 import { ZoneCatalogueService } from './zone-catalogue.service';
+
+/** Imports one process holds at most, queued or running. */
+export const ZONE_IMPORT_QUEUE_MAX = 4;
 
 export type ZoneImportStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -59,6 +63,7 @@ export class ZoneImportJobsService implements OnModuleDestroy {
     activate: boolean,
     by: Actor,
   ): Promise<ZoneImportJobView> {
+    if (this.live.size >= ZONE_IMPORT_QUEUE_MAX) throw new ImportQueueFullError(this.live.size);
     const job = await this.store.repos.zoneImportJobs.create({
       layer: mapping.layer,
       activate,

@@ -3,6 +3,7 @@ import type { Store } from '@app/db';
 import type { AppConfig } from '@app/config';
 import {
   CatalogueVersionNotFoundError,
+  ImportQueueFullError,
   ProposalConflictError,
   SecondPersonRequiredError,
   ZoneCatalogueService,
@@ -57,6 +58,26 @@ describe('ZonesService: the catalogue errors as HTTP errors', () => {
     expect(await httpErrorOf(zones.confirmActivation('abcdef12', actor))).toEqual({
       status: 404,
       body: { statusCode: 404, error: 'Not Found', message: 'catalogue version abcdef12 does not exist' },
+    });
+  });
+
+  it('answers a full import queue with 429', async () => {
+    const jobs = {
+      submit: () => Promise.reject(new ImportQueueFullError(4)),
+    } as unknown as ZoneImportJobsService;
+    const zones = new ZonesService({} as Store, {} as ZoneCatalogueService, jobs, {
+      zoneImportMaxFeatures: 10,
+      zoneImportMaxVertices: 100,
+      zoneImportMaxFeatureVertices: 100,
+    } as AppConfig);
+    const layer = { type: 'FeatureCollection' as const, features: [] };
+    expect(await httpErrorOf(zones.submitImport({} as never, layer, true, actor))).toEqual({
+      status: 429,
+      body: {
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: '4 zone imports are already waiting or running here; start this one when they have finished',
+      },
     });
   });
 

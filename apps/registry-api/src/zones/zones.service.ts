@@ -1,5 +1,7 @@
 import {
   ForbiddenException,
+  HttpException,
+  HttpStatus,
   Inject,
   Injectable,
   NotFoundException,
@@ -21,6 +23,7 @@ import {
 import {
   CatalogueVersionNotFoundError,
   CatalogueVersionView,
+  ImportQueueFullError,
   NoPendingProposalError,
   ProposalConflictError,
   SecondPersonRequiredError,
@@ -50,7 +53,11 @@ export class ZonesService {
   ): Promise<ZoneImportJobView> {
     const problems = layerSizeProblems(geojson, this.config);
     if (problems.length > 0) throw validationFailed(problems);
-    return this.jobs.submit(mapping, geojson, activate, by);
+    try {
+      return await this.jobs.submit(mapping, geojson, activate, by);
+    } catch (error) {
+      throw httpErrorOf(error);
+    }
   }
 
   async importJob(id: string): Promise<ZoneImportJobView> {
@@ -176,6 +183,11 @@ function httpErrorOf(error: unknown): unknown {
   if (error instanceof NoPendingProposalError)
     return new NotFoundException({ statusCode: 404, error: 'Not Found', message: error.message });
   if (error instanceof ProposalConflictError) return conflict(error.field, error.message);
+  if (error instanceof ImportQueueFullError)
+    return new HttpException(
+      { statusCode: 429, error: 'Too Many Requests', message: error.message },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   return error;
 }
 
