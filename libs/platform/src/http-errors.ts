@@ -71,6 +71,14 @@ export function unprocessable(message: string, field?: string): UnprocessableEnt
   } satisfies ErrorBody);
 }
 
+/** 429 in the error shape; the error filter sends `Retry-After` with it. */
+export function tooManyRequests(message: string, retryAfterSeconds: number): HttpException {
+  return new HttpException(
+    { statusCode: 429, error: 'Too Many Requests', message, retryAfterSeconds: Math.ceil(retryAfterSeconds) },
+    429,
+  );
+}
+
 /** A unique constraint and the field it protects, with the message a duplicate gets. */
 export interface UniqueField {
   readonly field: string;
@@ -89,6 +97,8 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    const retryAfter = retryAfterOf(exception);
+    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
     const body = this.toBody(exception);
     response.status(body.statusCode).json(body);
   }
@@ -141,6 +151,16 @@ export class HttpErrorFilter implements ExceptionFilter {
     );
     return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
   }
+}
+
+function retryAfterOf(exception: unknown): number | undefined {
+  if (!(exception instanceof HttpException)) return undefined;
+  const payload = exception.getResponse();
+  const seconds =
+    typeof payload === 'object' && payload !== null && 'retryAfterSeconds' in payload
+      ? payload.retryAfterSeconds
+      : undefined;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
 }
 
 /** The errors Express, its body parsers and its router raise (http-errors): a status, a type, details. */
