@@ -1,7 +1,7 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, text } from 'express';
-import { fieldErrors, HttpErrorFilter, UniqueField, validationFailed } from './http-errors';
+import { HttpErrorFilter, UniqueField } from './http-errors';
 import { answerMalformedRequests, InputValidationPipe, jsonDepthLimit } from './http-input';
 
 export interface HttpConventions {
@@ -29,7 +29,6 @@ export function useHttpConventions(app: NestExpressApplication, conventions: Htt
       transform: true,
       whitelist: true,
       forbidNonWhitelisted: true,
-      exceptionFactory: (errors) => validationFailed(fieldErrors(errors)),
     }),
   );
   app.useGlobalFilters(new HttpErrorFilter(conventions.uniqueFields));

@@ -2,7 +2,7 @@ import { ArgumentMetadata, BadRequestException, ValidationPipe, ValidationPipeOp
 import type { NextFunction, Request, Response } from 'express';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { ErrorBody, FieldError, validationFailed } from './http-errors';
+import { ErrorBody, FieldError, fieldErrors, validationFailed } from './http-errors';
 
 /** Deepest nesting of arrays and objects a JSON body may have (a GeoJSON MultiPolygon needs 8). */
 export const MAX_JSON_DEPTH = 32;
@@ -67,12 +67,12 @@ function printable(key: string): string {
 }
 
 /**
- * Nest's ValidationPipe that also refuses forbidden characters in body, query and path parameters, reporting them
+ * Nest's ValidationPipe, every invalid field reported in the error shape, that also refuses forbidden characters in body, query and path parameters, reporting them
  * with every other invalid field at once.
  */
 export class InputValidationPipe extends ValidationPipe {
   constructor(options: ValidationPipeOptions) {
-    super(options);
+    super({ exceptionFactory: (errors) => validationFailed(fieldErrors(errors)), ...options });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
