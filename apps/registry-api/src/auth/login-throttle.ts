@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
@@ -189,16 +189,27 @@ function accountKeyOf(username: string): string {
  * a limit, attempts get 429 without their password being checked, until the window ends.
  */
 @Injectable()
-export class LoginThrottle implements OnModuleDestroy {
+export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   private readonly counter: AttemptCounter;
+  private readonly shared: RedisAttemptCounter | undefined;
   private readonly prefix: string;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     const local = new MemoryAttemptCounter();
-    this.counter = config.redisUrl
-      ? new FallbackAttemptCounter(new RedisAttemptCounter(config.redisUrl), local)
-      : local;
+    this.shared = config.redisUrl ? new RedisAttemptCounter(config.redisUrl) : undefined;
+    this.counter = this.shared ? new FallbackAttemptCounter(this.shared, local) : local;
     this.prefix = `${config.redisKeyPrefix}login:`;
+  }
+
+  /** Gives Redis a few seconds to connect before the first sign-in (without it, the counts start in memory). */
+  async onModuleInit(): Promise<void> {
+    if (!this.shared) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.shared.connected(),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Counts an attempt; throws a 429 when the account or the address is over its limit. */
