@@ -2,7 +2,12 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, text } from 'express';
 import { HttpErrorFilter, UniqueField } from './http-errors';
-import { answerMalformedRequests, InputValidationPipe, jsonDepthLimit } from './http-input';
+import {
+  answerMalformedRequests,
+  InputValidationPipe,
+  jsonDepthLimit,
+  refusingUnreadableBodies,
+} from './http-input';
 
 export interface HttpConventions {
   /** Routes whose JSON bodies may be large (up to 100 MB); every other JSON body stays under 1 MB. */
@@ -19,9 +24,10 @@ export interface HttpConventions {
  */
 export function useHttpConventions(app: NestExpressApplication, conventions: HttpConventions): void {
   // The first parser that matches a request reads it, so the route-specific one goes first.
-  for (const route of conventions.largeJsonRoutes) app.use(route, json({ limit: '100mb' }));
-  app.use(json({ limit: '1mb' }));
-  app.use(text({ type: 'text/csv', limit: '10mb' }));
+  for (const route of conventions.largeJsonRoutes)
+    app.use(route, refusingUnreadableBodies(json({ limit: '100mb' })));
+  app.use(refusingUnreadableBodies(json({ limit: '1mb' })));
+  app.use(refusingUnreadableBodies(text({ type: 'text/csv', limit: '10mb' })));
   app.use(jsonDepthLimit());
   answerMalformedRequests(app.getHttpServer());
   app.useGlobalPipes(

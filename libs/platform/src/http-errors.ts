@@ -210,8 +210,13 @@ export function requestErrorBody(exception: unknown): ErrorBody | undefined {
     const [statusCode, message] = known(e);
     return { statusCode, error: HTTP_REASONS[statusCode] ?? 'Bad Request', message };
   }
+  // decodeURIComponent and encodeURI throw it on the client's input (bad percent-encoding, unpaired surrogates).
   if (exception instanceof URIError)
-    return { statusCode: 400, error: 'Bad Request', message: 'the URL has malformed percent-encoding' };
+    return {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'the request holds malformed percent-encoding or invalid Unicode',
+    };
   const status = typeof e.status === 'number' ? e.status : e.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const message =

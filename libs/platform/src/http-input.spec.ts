@@ -98,12 +98,15 @@ describe(requestErrorBody.name, () => {
     [httpError(413, 'parameters.too.many'), 413, 'Payload Too Large', /too many parameters/],
     [new URIError('URI malformed'), 400, 'Bad Request', /percent-encoding/],
     [httpError(400, undefined), 400, 'Bad Request', /raw message/],
-  ])('maps request error #%# (body-parser, router, URL) to a precise 4xx', (error, statusCode, reason, message) => {
-    const body = requestErrorBody(error)!;
-    expect(body).toMatchObject({ statusCode, error: reason });
-    expect(body.message).toMatch(message);
-    expect(JSON.stringify(body)).not.toContain('secret');
-  });
+  ])(
+    'maps request error #%# (body-parser, router, URL) to a precise 4xx',
+    (error, statusCode, reason, message) => {
+      const body = requestErrorBody(error)!;
+      expect(body).toMatchObject({ statusCode, error: reason });
+      expect(body.message).toMatch(message);
+      expect(JSON.stringify(body)).not.toContain('secret');
+    },
+  );
 
   it('leaves server-side errors alone (they stay 500)', () => {
     expect(requestErrorBody(new TypeError('x is undefined'))).toBeUndefined();

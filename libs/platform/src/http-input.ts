@@ -1,8 +1,14 @@
-import { ArgumentMetadata, BadRequestException, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import {
+  ArgumentMetadata,
+  BadRequestException,
+  HttpException,
+  ValidationPipe,
+  ValidationPipeOptions,
+} from '@nestjs/common';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { ErrorBody, FieldError, fieldErrors, validationFailed } from './http-errors';
+import { ErrorBody, FieldError, fieldErrors, requestErrorBody, validationFailed } from './http-errors';
 
 /** Deepest nesting of arrays and objects a JSON body may have (a GeoJSON MultiPolygon needs 8). */
 export const MAX_JSON_DEPTH = 32;
@@ -80,9 +86,11 @@ export class InputValidationPipe extends ValidationPipe {
     const root = metadata.type === 'body' ? '' : (metadata.data ?? '');
     const forbidden = forbiddenTextFields(value, root);
     if (forbidden.length === 0) return super.transform(value, metadata);
+    // The other fields are validated on a copy without the refused characters (some validators throw on them:
+    // encodeURI on an unpaired surrogate), so that every invalid field is reported at once.
     let others: FieldError[] = [];
     try {
-      await super.transform(value, metadata);
+      await super.transform(withoutForbidden(value), metadata);
     } catch (error) {
       if (!(error instanceof BadRequestException)) throw error;
       const body = error.getResponse() as Partial<ErrorBody>;
@@ -90,6 +98,31 @@ export class InputValidationPipe extends ValidationPipe {
     }
     throw validationFailed([...forbidden, ...others]);
   }
+}
+
+/** A copy of a value with every forbidden character replaced (bodies are at most MAX_JSON_DEPTH deep). */
+function withoutForbidden(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(new RegExp(FORBIDDEN, 'gu'), '\uFFFD');
+  if (Array.isArray(value)) return value.map(withoutForbidden);
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(
+      Object.entries(value).map(([key, child]) => [withoutForbidden(key) as string, withoutForbidden(child)]),
+    );
+  return value;
+}
+
+/**
+ * A body parser whose errors (too large, unsupported charset or encoding, unparsable) reach the error filter as
+ * the precise 4xx, before Nest's own mapping turns a JSON syntax error into a 400 that echoes the parser's message.
+ */
+export function refusingUnreadableBodies(parser: RequestHandler): RequestHandler {
+  return (request, response, next) =>
+    parser(request, response, (error?: unknown) => {
+      if (error === undefined || error === null || error === 'route' || error === 'router')
+        return next(error);
+      const body = requestErrorBody(error);
+      next(body ? new HttpException(body, body.statusCode) : error);
+    });
 }
 
 /** The deepest path of a parsed JSON value, if it nests deeper than `limit` (iteratively: no stack to exhaust). */
