@@ -124,8 +124,7 @@ export function secret(
 
 /**
  * The shortest password the product accepts, for every account including the first administrator's: NIST SP
- * 800-63B asks for at least 8 characters where a password is the only factor and recommends longer; 12 also
- * matches a generated password's strength at 72 bits.
+ * 800-63B asks for at least 8 characters where a password is the only factor and recommends longer ones.
  */
 export const MIN_PASSWORD_LENGTH = 12;
 
