@@ -107,13 +107,16 @@ describe.each(storageModes())('integrity alerts from ingest (%s storage)', (stor
       rule_id: 'integrity.spoofing',
       zone_id: 'integrity:spoofing',
       zone_kind: 'integrity',
-      zone_name: 'Position spoofing',
+      zone_name: 'Posición falseada',
+      title: 'Posición falseada',
+      title_en: 'Position spoofing',
       imei: tracker.imei,
       status: 'open',
     });
     expect(alerts[0]!.episode_id).toMatch(new RegExp(`^${tracker.imei}:integrity:\\d+$`));
     expect(alerts[0]!.legal_basis).toBe(INTEGRITY_OBLIGATION);
-    expect(alerts[0]!.description).toMatch(/km/);
+    expect(alerts[0]!.description).toMatch(/la posición saltó [\d,]+ km/);
+    expect(alerts[0]!.description_en).toMatch(/the position jumped [\d.]+ km/);
     expect(JSON.stringify(alerts[0]!.confirming_fixes)).toContain(String(LIMA.lat));
     expect(await outboxOf(alerts[0]!.id)).toEqual(['integrity.opened']);
   });
@@ -147,7 +150,8 @@ describe.each(storageModes())('integrity alerts from ingest (%s storage)', (stor
 
     const alerts = await integrityOf(tracker.machineId);
     expect(alerts.map((a) => [a.rule_id, a.severity])).toEqual([['integrity.power_cut', 'warning']]);
-    expect(alerts[0]!.description).toMatch(/downgraded: inside the declared maintenance window/);
+    expect(alerts[0]!.description).toMatch(/rebajada: dentro del periodo declarado de mantenimiento/);
+    expect(alerts[0]!.description_en).toMatch(/downgraded: inside the declared maintenance window/);
   });
 
   it('a tracker silent for hours goes dark at the sweep, and closes when it reports again', async () => {
@@ -164,7 +168,7 @@ describe.each(storageModes())('integrity alerts from ingest (%s storage)', (stor
     await api.app.get(IngestPipeline).sweepIntegrity(Date.now());
     const opened = await integrityOf(tracker.machineId);
     expect(opened.map((a) => [a.rule_id, a.zone_name, a.status])).toEqual([
-      ['integrity.went_dark', 'Tracker went dark', 'open'],
+      ['integrity.went_dark', 'Rastreador sin reportar', 'open'],
     ]);
     // Working at its last fix (ignition on, at walking pace): a violation.
     expect(opened[0]!.severity).toBe('violation');

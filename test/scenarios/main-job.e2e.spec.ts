@@ -83,7 +83,7 @@ describe('the main job (npm start) on embedded services', () => {
 
     // Peru's local time of the event, the registry number, the zone with its coordinates and the legal basis.
     await job.waitFor(
-      /\d\d:\d\d:\d\d ● VIOLATION opened +dredge-onto-river #1 MAQ-\d{4}-\d{6} +dredge-in-water-body · Río Madre de Dios \(water body\) @ -\d+\.\d+, -\d+\.\d+ · Decreto Legislativo N° 1100/,
+      /\d\d:\d\d:\d\d ● VIOLATION opened +dredge-onto-river #1 MAQ-\d{4}-\d{6} +Draga o artefacto flotante en un cuerpo de agua · Río Madre de Dios \(water body\) @ -\d+\.\d+, -\d+\.\d+ · Decreto Legislativo N° 1100/,
       90_000,
     );
     await job.waitFor(

@@ -61,7 +61,8 @@ describe('went dark', () => {
     });
     expect(open?.detectedAt).toBeGreaterThan(vanished.receivedAt + 15 * MINUTE);
     expect(open?.detectedAt).toBeLessThanOrEqual(vanished.receivedAt + 16 * MINUTE);
-    expect(open?.description).toMatch(/inside Río Madre de Dios and the machine was operating/);
+    expect(open?.description).toMatch(/dentro de Río Madre de Dios y la máquina estaba operando/);
+    expect(open?.descriptionEn).toMatch(/inside Río Madre de Dios and the machine was operating/);
     expect(open?.legalBasis).toMatch(/^Obligación del Registro Nacional de Maquinaria Pesada/);
     expect(open?.legalBasis).not.toMatch(/1107/);
     const close = dark[dark.length - 1];
@@ -203,6 +204,9 @@ describe('went dark', () => {
       downgradedBy: { windowId: 'w-1', windowKind: 'maintenance' },
     });
     expect(open?.description).toMatch(
+      /rebajada: dentro del periodo declarado de mantenimiento w-1 \(tracker replaced\)/,
+    );
+    expect(open?.descriptionEn).toMatch(
       /downgraded: inside the declared maintenance window w-1 \(tracker replaced\)/,
     );
   });
