@@ -32,36 +32,77 @@ export function textProblem(value: string): string | undefined {
     : 'must not contain control characters (NUL, escape and the like; tab and line breaks are allowed)';
 }
 
+/** A field's path, built only when an error names it (a large body has millions of array elements). */
+interface PathNode {
+  readonly parent: PathNode | undefined;
+  readonly key: string | number;
+}
+
+function pathOf(node: PathNode | undefined): string {
+  const keys: string[] = [];
+  for (let at = node; at; at = at.parent) keys.push(String(at.key));
+  return keys.reverse().join('.');
+}
+
 /**
  * Every string (and object key) of a request's body, query or path parameters that holds a forbidden character,
- * as field errors named by their path (`owner.name`, `points.3`); iterative, so nesting cannot exhaust the stack.
+ * as field errors named by their path (`owner.name`, `points.3`); iterative, so nesting cannot exhaust the stack,
+ * and linear: numbers are passed over without allocating.
  */
 export function forbiddenTextFields(value: unknown, root = ''): FieldError[] {
   const errors: FieldError[] = [];
-  const stack: Array<[unknown, string]> = [[value, root]];
+  const report = (node: PathNode | undefined, message: (field: string) => string) => {
+    const field = pathOf(node) || 'body';
+    errors.push({ field, messages: [message(field)] });
+  };
+  const rootNode: PathNode | undefined = root ? { parent: undefined, key: root } : undefined;
+  // Each entry: a value holding strings or objects, and where it is (its parent's path and its key).
+  const stack: Array<[object, PathNode | undefined]> = [];
+  const check = (child: unknown, parent: PathNode | undefined, key: string | number): void => {
+    if (typeof child === 'string') {
+      const problem = textProblem(child);
+      if (problem) report({ parent, key }, (field) => `${field} ${problem}`);
+    } else if (typeof child === 'object' && child !== null && !isFlat(child)) {
+      stack.push([child, { parent, key }]);
+    } else if (Array.isArray(child)) {
+      for (let i = 0; i < child.length; i++) {
+        const text: unknown = child[i];
+        if (typeof text !== 'string') continue;
+        const problem = textProblem(text);
+        if (problem) report({ parent: { parent, key }, key: i }, (field) => `${field} ${problem}`);
+      }
+    }
+  };
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    if (problem) report(rootNode, (field) => `${field} ${problem}`);
+  } else if (typeof value === 'object' && value !== null) stack.push([value, rootNode]);
   while (stack.length > 0 && errors.length < 50) {
-    const [current, path] = stack.pop()!;
-    if (typeof current === 'string') {
-      const problem = textProblem(current);
-      if (problem) errors.push({ field: path || 'body', messages: [`${path || 'body'} ${problem}`] });
-    } else if (Array.isArray(current)) {
-      for (let i = current.length - 1; i >= 0; i--) stack.push([current[i], join(path, String(i))]);
-    } else if (typeof current === 'object' && current !== null) {
-      const entries = Object.entries(current);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [key, child] = entries[i]!;
-        const field = join(path, key);
+    const [current, node] = stack.pop()!;
+    if (Array.isArray(current)) {
+      for (let i = 0; i < current.length; i++) {
+        const child: unknown = current[i];
+        if (typeof child === 'string' || (typeof child === 'object' && child !== null)) check(child, node, i);
+      }
+    } else {
+      for (const key of Object.keys(current)) {
         const problem = textProblem(key);
-        if (problem) errors.push({ field: join(path, printable(key)), messages: [`a key ${problem}`] });
-        else stack.push([child, field]);
+        if (problem) report({ parent: node, key: printable(key) }, () => `a key ${problem}`);
+        else check((current as Record<string, unknown>)[key], node, key);
       }
     }
   }
   return errors;
 }
 
-function join(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
+/** An array of numbers, booleans, nulls and strings only (coordinates, lists of codes): nothing nests below it. */
+function isFlat(value: object): value is unknown[] {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const child: unknown = value[i];
+    if (typeof child === 'object' && child !== null) return false;
+  }
+  return true;
 }
 
 /** A key as it may be echoed back in an error: forbidden characters written as \uXXXX. */
@@ -125,17 +166,25 @@ export function refusingUnreadableBodies(parser: RequestHandler): RequestHandler
     });
 }
 
-/** The deepest path of a parsed JSON value, if it nests deeper than `limit` (iteratively: no stack to exhaust). */
+/**
+ * The path at which a parsed JSON value nests deeper than `limit`, if it does; iterative (no stack to exhaust) and
+ * linear, passing over numbers and strings without allocating.
+ */
 export function tooDeepPath(value: unknown, limit = MAX_JSON_DEPTH): string | undefined {
-  const stack: Array<[unknown, number, string]> = [[value, 0, '']];
+  if (typeof value !== 'object' || value === null) return undefined;
+  const stack: Array<[object, number, PathNode | undefined]> = [[value, 0, undefined]];
   while (stack.length > 0) {
-    const [current, depth, path] = stack.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth >= limit) return path || 'body';
-    const entries = Array.isArray(current)
-      ? current.map((v, i) => [String(i), v] as const)
-      : Object.entries(current);
-    for (const [key, child] of entries) stack.push([child, depth + 1, join(path, printable(key))]);
+    const [current, depth, node] = stack.pop()!;
+    if (depth >= limit) return pathOf(node) || 'body';
+    const children = Array.isArray(current) ? current : Object.values(current);
+    const keys = Array.isArray(current) ? undefined : Object.keys(current);
+    for (let i = 0; i < children.length; i++) {
+      const child: unknown = children[i];
+      if (typeof child !== 'object' || child === null) continue;
+      // A flat array one level down nests no further: no need to visit it unless it is itself too deep.
+      if (depth + 1 < limit && isFlat(child)) continue;
+      stack.push([child, depth + 1, { parent: node, key: keys ? printable(keys[i]!) : i }]);
+    }
   }
   return undefined;
 }
