@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TestApi, startTestApi } from '../support/api';
-import { aRuc } from '../support/factories';
+import { aRuc, createMachine, createOwner, createTracker } from '../support/factories';
 import { rawRequest } from '../support/raw-http';
 import { storageModes } from '../support/storage';
 
@@ -142,6 +142,24 @@ describe.each(storageModes())('HTTP errors: every error a precise 4xx (%s storag
     const path = await api.get('/v1/owners/a%00b');
     expect(path.status).toBe(400);
     expect(path.body.errors[0].field).toBe('id');
+  });
+
+  it('400 on the field for null in a required field of an update; null still clears an optional one', async () => {
+    const owner = await createOwner(api, { email: 'contacto@example.pe' });
+    const machine = await createMachine(api, owner.id);
+    const tracker = await createTracker(api);
+    for (const [path, field] of [
+      [`/v1/owners/${owner.id}`, 'name'],
+      [`/v1/machines/${machine.id}`, 'make'],
+      [`/v1/trackers/${tracker.id}`, 'model'],
+    ] as const) {
+      const response = await api.patch(path, { [field]: null });
+      expect(response.status).toBe(400);
+      expect(response.body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
+    }
+    const cleared = await api.patch(`/v1/owners/${owner.id}`, { email: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.email).toBeNull();
   });
 
   it('400 for bad percent-encoding in the path', async () => {
