@@ -213,7 +213,8 @@ export function jsonDepthLimit(limit = MAX_JSON_DEPTH) {
  */
 export function answerMalformedRequests(server: Server): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+    // As Node's own handler: answer only where nothing was written yet on the connection.
+    if (!socket.writable || socket.bytesWritten > 0) {
       socket.destroy();
       return;
     }
