@@ -15,6 +15,12 @@ const LIMA = { lat: -12.0514, lon: -77.0343 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * A sweep's platform time a while after the suites' fixes arrived: a tracker whose fixes are still arriving is
+ * delivering its buffer, not silent, so the sweeps that should find a tracker dark run past its 15-minute limit.
+ */
+const LATER = 20 * MIN;
+
 /** A stopped machine's fix `agoMs` before now reporting its external power cut. */
 function powerCut(agoMs: number) {
   return fix(iso(Date.now() - agoMs), MADRE_DE_DIOS.lat, MADRE_DE_DIOS.lon, {
@@ -164,8 +170,11 @@ describe.each(storageModes())('integrity alerts from ingest (%s storage)', (stor
       { qos: 1 },
     );
     expect(await integrityOf(tracker.machineId)).toEqual([]);
-
+    // Just after the fixes arrived, it is delivering them, not dark.
     await api.app.get(IngestPipeline).sweepIntegrity(Date.now());
+    expect(await integrityOf(tracker.machineId)).toEqual([]);
+
+    await api.app.get(IngestPipeline).sweepIntegrity(Date.now() + LATER);
     const opened = await integrityOf(tracker.machineId);
     expect(opened.map((a) => [a.rule_id, a.zone_name, a.status])).toEqual([
       ['integrity.went_dark', 'Rastreador sin reportar', 'open'],
@@ -220,7 +229,7 @@ describe.each(storageModes())('integrity alerts from ingest (%s storage)', (stor
     const deadline = Date.now() + 15_000;
     let alerts = await integrityOf(tracker.machineId);
     while (alerts.length === 0 && Date.now() < deadline) {
-      await api.app.get(IngestPipeline).sweepIntegrity(Date.now());
+      await api.app.get(IngestPipeline).sweepIntegrity(Date.now() + LATER);
       alerts = await integrityOf(tracker.machineId);
       if (alerts.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }

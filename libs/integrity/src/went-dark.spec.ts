@@ -174,6 +174,18 @@ describe('went dark', () => {
     expect(openAlerts(state)).toEqual([]);
   });
 
+  it('sweeps no tracker dark while it delivers a buffer of hours-old fixes, and judges the gaps in it once delivered', () => {
+    const ctx = context('excavator');
+    // Two hours of work taken out of coverage, delivered from T0 + 2 h 05 min at one fix every 2 s (4 min),
+    // with a sweep every minute meanwhile; the buffer has no gap, so nothing was ever dark.
+    const history = working(T0, PLACES.laPampa, 120);
+    const deliveredFrom = T0 + 125 * MINUTE;
+    const buffered = history.map((f, i) => ({ ...f, receivedAt: deliveredFrom + i * 2 * SECOND }));
+    const { events, state } = drive(live(buffered), ctx);
+    expect(ofKind(events, 'went_dark')).toEqual([]);
+    expect(openAlerts(state)).toEqual([]);
+  });
+
   it('reports a silence no sweep saw when the tracker comes back, opened and closed at once', () => {
     const ctx = context('backhoe');
     const fixes = [

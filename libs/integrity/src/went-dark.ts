@@ -350,11 +350,16 @@ export function reviseClosedDark(dark: DarkState, run: DarkRun): void {
   dark.closed = kept;
 }
 
-/** Opens a went-dark alert if the newest coverage ended longer ago than the threshold. */
+/**
+ * Opens a went-dark alert if the newest coverage ended longer ago than the threshold. A tracker whose newest fix
+ * arrived within the threshold is delivering its buffer (back in coverage after hours without, or a first upload
+ * of its history): it is not silent, and what its buffer shows is judged once it is delivered.
+ */
 export function openDarkIfSilent(dark: DarkState, run: DarkRun): AlertRecord | undefined {
   const newest = dark.spans[dark.spans.length - 1];
   if (!newest) return undefined;
-  if (run.now - newest.to.t <= threshold(newest.to, run.ctx)) return undefined;
+  const limit = threshold(newest.to, run.ctx);
+  if (run.now - newest.to.t <= limit || run.now - newest.to.rx <= limit) return undefined;
   const record = newRecord(run.newAlertId(), 'went_dark', darkFinding(newest.to, run), run.ctx, run.now);
   run.events.push(alertEvent('integrity_open', record, run.deviceId, run.ctx, run.now));
   return record;
