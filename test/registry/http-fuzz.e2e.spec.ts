@@ -219,13 +219,13 @@ const PRE_AUTH: readonly Group[] = ['size', 'syntax', 'charset', 'encoding', 'he
  * every route.
  */
 const QUOTA: Readonly<Record<Group, number>> = {
-  size: 2,
+  size: 1,
   syntax: 2,
   charset: 1,
   encoding: 2,
   header: 3,
   path: 1,
-  parsed: 3,
+  parsed: 2,
   type: 2,
   field: 4,
   random: 1,
