@@ -215,7 +215,7 @@ const PRE_AUTH: readonly Group[] = ['size', 'syntax', 'charset', 'encoding', 'he
 
 /**
  * How many of each kind one route gets per pass, drawn with the seed; public routes get every one of them. Sized
- * so that the run (about 2,500 requests) stays under a minute on a loaded 2-core machine while each kind reaches
+ * so that the run (about 2,300 requests) stays under a minute on a loaded 2-core machine while each kind reaches
  * every route.
  */
 const QUOTA: Readonly<Record<Group, number>> = {
