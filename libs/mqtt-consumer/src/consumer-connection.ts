@@ -36,12 +36,30 @@ interface Outgoing {
   reject(error: Error): void;
 }
 
+/** A QoS 1 publish of this client waiting for room under the broker's Receive Maximum. */
+interface Waiting extends Outgoing {
+  readonly packet: mqttPacket.IPublishPacket;
+}
+
+/** Options of one publish of this client. */
+export interface PublishOptions {
+  /** MQTT 5 Message Expiry Interval: the broker drops the message if it is not delivered within as many seconds. */
+  readonly expirySeconds?: number;
+}
+
+/** Publishes of this client held while the broker's Receive Maximum is reached; beyond, a publish is refused. */
+const MAX_WAITING_PUBLISHES = 10_000;
+
 /** One network session: what belongs to it is dropped with it (its unacknowledged messages come again). */
 interface Session {
   readonly stream: Duplex;
   readonly parser: mqttPacket.Parser;
   readonly unacknowledged: Unacknowledged[];
   readonly outgoing: Map<number, Outgoing>;
+  /** Publishes beyond the broker's Receive Maximum (its CONNACK), sent as acknowledgements free room. */
+  readonly waiting: Waiting[];
+  /** QoS 1 publishes the broker takes unacknowledged at once (MQTT 5 Receive Maximum of its CONNACK). */
+  sendQuota: number;
   ready: boolean;
   lastReceived: number;
   flushScheduled: boolean;
@@ -89,15 +107,39 @@ export class ConsumerConnection {
     this.keepaliveTimer.unref();
   }
 
-  /** Publishes at QoS 1; resolves when the broker acknowledged. */
-  publish(topic: string, payload: Buffer): Promise<void> {
+  /**
+   * Publishes at QoS 1; resolves when the broker acknowledged. At most the broker's Receive Maximum are in flight;
+   * more wait for room (up to a bound, then the publish is refused).
+   */
+  publish(topic: string, payload: Buffer, options: PublishOptions = {}): Promise<void> {
     const session = this.session;
     if (!session?.ready) return Promise.reject(new Error('not connected to the broker'));
-    const messageId = this.packetId(session);
+    const packet: mqttPacket.IPublishPacket = {
+      cmd: 'publish',
+      topic,
+      payload,
+      qos: 1,
+      retain: false,
+      dup: false,
+      ...(options.expirySeconds !== undefined
+        ? { properties: { messageExpiryInterval: options.expirySeconds } }
+        : {}),
+    };
     return new Promise<void>((resolve, reject) => {
-      session.outgoing.set(messageId, { resolve, reject });
-      this.write(session, { cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false, messageId });
+      if (session.outgoing.size < session.sendQuota) {
+        this.send(session, packet, { resolve, reject });
+      } else if (session.waiting.length < MAX_WAITING_PUBLISHES) {
+        session.waiting.push({ packet, resolve, reject });
+      } else {
+        reject(new Error('too many publishes waiting for the broker'));
+      }
     });
+  }
+
+  private send(session: Session, packet: mqttPacket.IPublishPacket, outgoing: Outgoing): void {
+    const messageId = this.packetId(session);
+    session.outgoing.set(messageId, outgoing);
+    this.write(session, { ...packet, messageId });
   }
 
   /** Drops the connection without acknowledging the messages it holds, and opens it again after `reconnectMs`. */
@@ -147,6 +189,8 @@ export class ConsumerConnection {
         parser: mqttPacket.parser(PROTOCOL),
         unacknowledged: [],
         outgoing: new Map(),
+        waiting: [],
+        sendQuota: 65535,
         ready: false,
         lastReceived: Date.now(),
         flushScheduled: false,
@@ -179,6 +223,7 @@ export class ConsumerConnection {
               );
               return;
             }
+            session.sendQuota = packet.properties?.receiveMaximum ?? 65535;
             this.write(session, {
               cmd: 'subscribe',
               messageId: subscribeId,
@@ -210,6 +255,8 @@ export class ConsumerConnection {
             const code = packet.reasonCode ?? 0;
             if (code < 0x80) outgoing.resolve();
             else outgoing.reject(new Error(`the broker refused the message (reason code ${code})`));
+            const next = session.waiting.shift();
+            if (next) this.send(session, next.packet, next);
             return;
           }
           case 'disconnect':
@@ -233,9 +280,10 @@ export class ConsumerConnection {
         clearTimeout(timeout);
         session.ended = true;
         session.ready = false;
-        for (const outgoing of session.outgoing.values())
+        for (const outgoing of [...session.outgoing.values(), ...session.waiting])
           outgoing.reject(new Error('connection to the broker lost'));
         session.outgoing.clear();
+        session.waiting.length = 0;
         if (!settled) fail(new Error(`connection to ${this.options.url} closed before it was ready`));
         if (this.session === session && this.started && !this.stopped) this.reconnectLater();
       });
