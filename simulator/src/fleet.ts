@@ -1,5 +1,6 @@
 import mqtt, { MqttClient } from 'mqtt';
 import { luhnCheckDigit, MachineCategory, rucCheckDigit } from '@app/registry';
+import { readReceiptPayload } from '@app/telemetry';
 import { Encoding, Outgoing, SimFix, TickInput, TrackerFirmware } from './firmware';
 import { Random } from './random';
 import type { Scenario } from './scenarios';
@@ -135,6 +136,10 @@ export class FleetStats {
   messagesAcked = 0;
   fixesSent = 0;
   fixesAcked = 0;
+  /** Fixes the platform's receipts named as stored (trackers with receipts). */
+  fixesReceipted = 0;
+  /** Fixes sent again because no receipt came in time. */
+  fixesResent = 0;
   failures = 0;
   connected = 0;
   startedAt = Date.now();
@@ -166,7 +171,9 @@ export class FleetStats {
     const elapsed = Math.round((now - this.startedAt) / 1000);
     return (
       `${elapsed}s  devices ${this.connected}  sent ${this.fixesSent} fixes/${this.messagesSent} msgs  ` +
-      `acked ${this.fixesAcked}/${this.messagesAcked}  ${this.currentRate(now).toFixed(1)} fixes/s ` +
+      `acked ${this.fixesAcked}/${this.messagesAcked}  ` +
+      (this.fixesReceipted ? `receipted ${this.fixesReceipted}  ` : '') +
+      `${this.currentRate(now).toFixed(1)} fixes/s ` +
       `(avg ${this.rate(now).toFixed(1)})` +
       (this.failures ? `  failed ${this.failures}` : '')
     );
@@ -185,17 +192,23 @@ export interface DeviceOptions {
   readonly reconnectDelayMs?: number;
   /** A publish without PUBACK after this long counts as failed; its fixes stay in flash (ms). */
   readonly ackTimeoutMs?: number;
+  /** On `close`, how long a tracker with receipts waits for those still due (sending again what times out) (ms). */
+  readonly drainTimeoutMs?: number;
 }
 
 export class SimulatedDevice {
   readonly acked: AckedFix[] = [];
   /** Connections made after the first one. */
   reconnects = 0;
+  private resentCounted = 0;
   private client: MqttClient | undefined;
   private mqttUrl: string | undefined;
   private nextAttemptAt = 0;
   private readonly reconnectDelayMs: number;
   private readonly ackTimeoutMs: number;
+  private readonly drainTimeoutMs: number;
+  /** Called whenever a receipt deleted fixes from flash. */
+  private onReceipt: (() => void) | undefined;
 
   constructor(
     readonly tracker: EnrolledTracker,
@@ -205,6 +218,7 @@ export class SimulatedDevice {
   ) {
     this.reconnectDelayMs = options.reconnectDelayMs ?? 5000;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 15_000;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 15_000;
   }
 
   get connected(): boolean {
@@ -232,6 +246,7 @@ export class SimulatedDevice {
       this.stats.connected--;
       this.nextAttemptAt = Date.now() + this.reconnectDelayMs;
     });
+    if (this.firmware.receipts) await this.subscribeReceipts(client);
     await client.publishAsync(
       status,
       JSON.stringify({ state: 'online', time: new Date().toISOString(), firmware: '03.28.07' }),
@@ -240,9 +255,28 @@ export class SimulatedDevice {
   }
 
   /**
-   * One tick: the live fix if in coverage, then the backlog, each message waiting for its PUBACK. A tracker
-   * whose connection was lost stores its fixes as if out of coverage and reconnects at its next tick after
-   * the reconnect delay.
+   * Receipts of stored fixes come on the tracker's own topic, in its persistent session (those published while it
+   * was away come when it is back). A broker that refuses the subscription (an account provisioned before receipts
+   * existed) leaves the firmware on PUBACKs alone.
+   */
+  private async subscribeReceipts(client: MqttClient): Promise<void> {
+    const topic = this.firmware.receiptsTopic;
+    client.on('message', (received, payload) => {
+      if (received !== topic) return;
+      const receipt = readReceiptPayload(payload);
+      if (!receipt) return;
+      const deleted = this.firmware.receipt(receipt);
+      this.stats.fixesReceipted += deleted;
+      if (deleted > 0) this.onReceipt?.();
+    });
+    const granted = await client.subscribeAsync(topic, { qos: 1 });
+    if (granted.some((g) => g.qos !== 0 && g.qos !== 1)) this.firmware.receipts = false;
+  }
+
+  /**
+   * One tick: the live fix if in coverage, then the backlog (fixes not sent yet or whose receipt is overdue),
+   * each message waiting for its PUBACK. A tracker whose connection was lost stores its fixes as if out of
+   * coverage and reconnects at its next tick after the reconnect delay.
    */
   async tick(input: TickInput): Promise<void> {
     const online = input.coverage && !input.off && (await this.ensureConnected());
@@ -250,14 +284,44 @@ export class SimulatedDevice {
     const live = this.firmware.tick(effective);
     if (live && !(await this.publish(live))) return;
     if (!online) return;
+    await this.flush();
+  }
+
+  /** Sends what flash holds to send: fixes not sent yet or whose receipt is overdue; false if a publish failed. */
+  private async flush(): Promise<boolean> {
     for (let batch = this.firmware.nextBacklog(); batch; batch = this.firmware.nextBacklog()) {
-      if (!(await this.publish(batch))) break;
+      if (!(await this.publish(batch))) return false;
     }
+    return true;
+  }
+
+  /**
+   * Waits (up to the drain timeout) for the receipts of what flash still holds, sending again what times out; for
+   * a tracker that shuts down cleanly. Resolves with the fixes still held.
+   */
+  async drain(timeoutMs = this.drainTimeoutMs): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.firmware.buffered > 0 && Date.now() < deadline && this.client?.connected) {
+      if (!(await this.flush())) break;
+      if (this.firmware.buffered === 0) break;
+      const wake = Math.min(this.firmware.nextResendAt() ?? deadline, deadline);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.max(wake - Date.now(), 1));
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.onReceipt = done;
+      });
+      this.onReceipt = undefined;
+    }
+    return this.firmware.buffered;
   }
 
   async close(): Promise<void> {
     const client = this.client;
     if (!client) return;
+    if (this.firmware.receipts && client.connected) await this.drain();
     this.client = undefined;
     try {
       if (client.connected) {
@@ -300,6 +364,8 @@ export class SimulatedDevice {
 
   private async publish(message: Outgoing): Promise<boolean> {
     if (!this.client) throw new Error(`${this.tracker.imei} is not connected`);
+    this.stats.fixesResent += this.firmware.resent - this.resentCounted;
+    this.resentCounted = this.firmware.resent;
     this.stats.messagesSent++;
     this.stats.fixesSent += message.fixes.length;
     let timer: NodeJS.Timeout | undefined;
