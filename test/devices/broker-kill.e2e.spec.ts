@@ -22,10 +22,14 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
-// A real Mosquitto of the suite's own (the project's configuration and dynamic security), ingest in process on its
-// shared subscriptions, and simulated firmware that keeps each fix until its receipt. jest.config.js runs this
+// A real Mosquitto of the suite's own (the project's configuration: persistence, autosave, dynamic security), ingest
+// in process on its shared subscriptions, and simulated firmware that keeps each fix until its receipt. The broker
+// is stopped mid-stream, cleanly or killed, and started again; the figures are printed for docs/reliability.md. jest.config.js runs this
 // suite where the real services are configured (MQTT_URL: Mosquitto installed), as the other Mosquitto suites.
-describe('Mosquitto killed (SIGKILL) under load, with end-to-end receipts', () => {
+describe.each([
+  ['restarted cleanly (SIGTERM)', 'SIGTERM' as const],
+  ['killed (SIGKILL)', 'SIGKILL' as const],
+])('Mosquitto %s under load, with end-to-end receipts', (_, signal) => {
   let mosquitto: RunningMosquitto;
   let api: TestApi;
   const devices: SimulatedDevice[] = [];
@@ -53,16 +57,13 @@ describe('Mosquitto killed (SIGKILL) under load, with end-to-end receipts', () =
   const storedTimes = async (imei: string) =>
     new Set(
       (
-        await api.database.db
-          .selectFrom('positions')
-          .select('fix_time')
-          .where('imei', '=', imei)
-          .execute()
+        await api.database.db.selectFrom('positions').select('fix_time').where('imei', '=', imei).execute()
       ).map((r) => r.fix_time.getTime()),
     );
   const storedCount = async () =>
     Number(
-      (await sql<{ n: string }>`select count(*) as n from positions`.execute(api.database.db)).rows[0]?.n ?? 0,
+      (await sql<{ n: string }>`select count(*) as n from positions`.execute(api.database.db)).rows[0]?.n ??
+        0,
     );
 
   it('loses no fix in the end: what the broker lost with its PUBACK is sent again for want of a receipt, and stored once', async () => {
@@ -87,6 +88,7 @@ describe('Mosquitto killed (SIGKILL) under load, with end-to-end receipts', () =
 
     // Every tracker streams a fix every 5 ms (as fast as its PUBACKs come); the broker is killed a third of the
     // way in, once ingest has stored some, and started again once every tracker has seen its connection go.
+    const started = Date.now();
     let killed = false;
     const streams = devices.map(async (device, i) => {
       for (const input of inputs(i)) {
@@ -95,11 +97,14 @@ describe('Mosquitto killed (SIGKILL) under load, with end-to-end receipts', () =
       }
     });
     await until(async () => (await storedCount()) >= (TRACKERS * TICKS) / 3, 'a third of the fixes stored');
-    await mosquitto.kill('SIGKILL');
+    await mosquitto.kill(signal);
     killed = true;
     await until(() => stats.connected === 0, 'every tracker to notice the broker is gone');
+    const stoppedAt = Date.now();
     await mosquitto.restart();
+    const restartedAt = Date.now();
     await Promise.all(streams);
+    const streamedAt = Date.now();
     expect(killed).toBe(true);
     expect(devices.every((d) => d.reconnects >= 1)).toBe(true);
 
@@ -119,7 +124,9 @@ describe('Mosquitto killed (SIGKILL) under load, with end-to-end receipts', () =
     }
 
     // Each tracker re-sends what no receipt named, until every fix it took is receipted.
+    const measuredAt = Date.now();
     const held = await Promise.all(devices.map((d) => d.drain()));
+    const drainedAt = Date.now();
     expect(held).toEqual(devices.map(() => 0));
 
     let lostInEnd = 0;
@@ -139,8 +146,15 @@ describe('Mosquitto killed (SIGKILL) under load, with end-to-end receipts', () =
       lostInEnd,
       rowsStored: rows,
       duplicatesRefusedByStore: counters.fixesDuplicate,
+      seconds: {
+        untilStopped: (stoppedAt - started) / 1000,
+        restart: (restartedAt - stoppedAt) / 1000,
+        streamEnd: (streamedAt - started) / 1000,
+        measured: (measuredAt - started) / 1000,
+        allReceipted: (drainedAt - started) / 1000,
+      },
     };
-    process.stdout.write(`broker kill figures: ${JSON.stringify(figures)}\n`);
+    process.stdout.write(`broker ${signal} figures: ${JSON.stringify(figures)}\n`);
     expect(lostInEnd).toBe(0);
     // Stored exactly once: one row per fix taken, however often it was sent.
     expect(rows).toBe(TRACKERS * TICKS);

@@ -143,7 +143,9 @@ export async function startMosquitto(options: { tls?: boolean } = {}): Promise<R
       if (tls) await waitForPort(tls.port, 10_000);
     } catch (error) {
       child.kill('SIGKILL');
-      throw new Error(`${error instanceof Error ? error.message : String(error)}: ${stderr}`, { cause: error });
+      throw new Error(`${error instanceof Error ? error.message : String(error)}: ${stderr}`, {
+        cause: error,
+      });
     }
   };
   const kill = (signal: NodeJS.Signals) =>
