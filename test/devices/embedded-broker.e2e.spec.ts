@@ -231,9 +231,9 @@ describe.each(storageModes())('device protocol on the embedded broker (%s storag
       `devices/${tracker.imei}/fixes`,
       JSON.stringify({
         fixes: [
-          fix('2026-11-20T13:00:00Z', -12.6, -69.2, { sequence: 10 }),
+          fix(testTime(20, '13:00:00'), -12.6, -69.2, { sequence: 10 }),
           { lat: -12.6, lon: -69.2, sequence: 11 },
-          fix('2026-11-20T13:01:00Z', -12.6, -69.2),
+          fix(testTime(20, '13:01:00'), -12.6, -69.2),
         ],
       }),
       { qos: 1 },
@@ -241,8 +241,8 @@ describe.each(storageModes())('device protocol on the embedded broker (%s storag
     const first = await receipt;
     expect(first).toEqual({
       fixes: [
-        { time: Date.parse('2026-11-20T13:00:00Z'), sequence: 10 },
-        { time: Date.parse('2026-11-20T13:01:00Z') },
+        { time: Date.parse(testTime(20, '13:00:00')), sequence: 10 },
+        { time: Date.parse(testTime(20, '13:01:00')) },
       ],
     });
     // Every fix it names is stored by the time the receipt is sent.
@@ -253,10 +253,10 @@ describe.each(storageModes())('device protocol on the embedded broker (%s storag
     const again = nextMessage(client, `devices/${tracker.imei}/receipts`);
     await client.publishAsync(
       `devices/${tracker.imei}/fixes`,
-      JSON.stringify(fix('2026-11-20T13:00:00Z', -12.6, -69.2, { sequence: 10 })),
+      JSON.stringify(fix(testTime(20, '13:00:00'), -12.6, -69.2, { sequence: 10 })),
       { qos: 1 },
     );
-    expect(await again).toEqual({ fixes: [{ time: Date.parse('2026-11-20T13:00:00Z'), sequence: 10 }] });
+    expect(await again).toEqual({ fixes: [{ time: Date.parse(testTime(20, '13:00:00')), sequence: 10 }] });
     expect(await positionsOf(tracker.imei)).toHaveLength(2);
   });
 

@@ -76,7 +76,10 @@ describe('device protocol on Mosquitto with dynamic security', () => {
       await client.publishAsync(
         `devices/${tracker.imei}/fixes`,
         JSON.stringify({
-          fixes: [fix(testTime(20, '10:01:00'), -12.61, -69.21), fix(testTime(20, '10:02:00'), -12.62, -69.22)],
+          fixes: [
+            fix(testTime(20, '10:01:00'), -12.61, -69.21),
+            fix(testTime(20, '10:02:00'), -12.62, -69.22),
+          ],
         }),
         { qos: 1 },
       );
@@ -185,11 +188,11 @@ describe('device protocol on Mosquitto with dynamic security', () => {
     );
     await client.publishAsync(
       `devices/${tracker.imei}/fixes`,
-      JSON.stringify(fix('2026-11-20T14:00:00Z', -12.6, -69.2, { sequence: 5 })),
+      JSON.stringify(fix(testTime(20, '14:00:00'), -12.6, -69.2, { sequence: 5 })),
       { qos: 1 },
     );
     const { payload, expiry } = await receipt;
-    expect(payload).toEqual({ fixes: [{ time: Date.parse('2026-11-20T14:00:00Z'), sequence: 5 }] });
+    expect(payload).toEqual({ fixes: [{ time: Date.parse(testTime(20, '14:00:00')), sequence: 5 }] });
     expect(expiry).toBeGreaterThan(3500);
     expect(expiry).toBeLessThanOrEqual(3600);
     expect(await positionsOf(tracker.imei)).toHaveLength(1);

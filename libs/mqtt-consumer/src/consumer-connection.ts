@@ -60,6 +60,8 @@ interface Session {
   readonly waiting: Waiting[];
   /** QoS 1 publishes the broker takes unacknowledged at once (MQTT 5 Receive Maximum of its CONNACK). */
   sendQuota: number;
+  /** Publishes of this turn of the event loop leave in one socket write (the stream is corked until the next tick). */
+  corked: boolean;
   ready: boolean;
   lastReceived: number;
   flushScheduled: boolean;
@@ -139,6 +141,14 @@ export class ConsumerConnection {
   private send(session: Session, packet: mqttPacket.IPublishPacket, outgoing: Outgoing): void {
     const messageId = this.packetId(session);
     session.outgoing.set(messageId, outgoing);
+    if (!session.corked && !session.ended) {
+      session.corked = true;
+      session.stream.cork();
+      process.nextTick(() => {
+        session.corked = false;
+        session.stream.uncork();
+      });
+    }
     this.write(session, { ...packet, messageId });
   }
 
@@ -191,6 +201,7 @@ export class ConsumerConnection {
         outgoing: new Map(),
         waiting: [],
         sendQuota: 65535,
+        corked: false,
         ready: false,
         lastReceived: Date.now(),
         flushScheduled: false,
