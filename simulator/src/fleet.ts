@@ -201,6 +201,8 @@ export class SimulatedDevice {
   /** Connections made after the first one. */
   reconnects = 0;
   private resentCounted = 0;
+  /** Whether the last tick was in coverage and connected: a tracker shutting down out of coverage sends nothing. */
+  private inCoverage = true;
   private client: MqttClient | undefined;
   private mqttUrl: string | undefined;
   private nextAttemptAt = 0;
@@ -280,6 +282,7 @@ export class SimulatedDevice {
    */
   async tick(input: TickInput): Promise<void> {
     const online = input.coverage && !input.off && (await this.ensureConnected());
+    this.inCoverage = online;
     const effective = online ? input : { ...input, coverage: false };
     const live = this.firmware.tick(effective);
     if (live && !(await this.publish(live))) return;
@@ -297,23 +300,32 @@ export class SimulatedDevice {
 
   /**
    * Waits (up to the drain timeout) for the receipts of what flash still holds, sending again what times out; for
-   * a tracker that shuts down cleanly. Resolves with the fixes still held.
+   * a tracker that shuts down cleanly. A lost connection ends the wait, unless `reconnect` (then the tracker
+   * connects again, as at its ticks). Resolves with the fixes still held.
    */
-  async drain(timeoutMs = this.drainTimeoutMs): Promise<number> {
+  async drain(timeoutMs = this.drainTimeoutMs, options: { reconnect?: boolean } = {}): Promise<number> {
     const deadline = Date.now() + timeoutMs;
-    while (this.firmware.buffered > 0 && Date.now() < deadline && this.client?.connected) {
-      if (!(await this.flush())) break;
-      if (this.firmware.buffered === 0) break;
+    while (this.firmware.buffered > 0 && Date.now() < deadline) {
+      const client = this.client;
+      if (!client?.connected) {
+        if (!options.reconnect) break;
+        if (!(await this.ensureConnected()))
+          await new Promise((resolve) => setTimeout(resolve, Math.max(this.nextAttemptAt - Date.now(), 10)));
+        continue;
+      }
+      if (!(await this.flush()) || this.firmware.buffered === 0) continue;
       const wake = Math.min(this.firmware.nextResendAt() ?? deadline, deadline);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.max(wake - Date.now(), 1));
-        function done() {
+        const done = () => {
           clearTimeout(timer);
+          client.off('close', done);
+          this.onReceipt = undefined;
           resolve();
-        }
+        };
+        const timer = setTimeout(done, Math.max(wake - Date.now(), 1));
+        client.once('close', done);
         this.onReceipt = done;
       });
-      this.onReceipt = undefined;
     }
     return this.firmware.buffered;
   }
@@ -321,7 +333,7 @@ export class SimulatedDevice {
   async close(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    if (this.firmware.receipts && client.connected) await this.drain();
+    if (this.firmware.receipts && client.connected && this.inCoverage) await this.drain();
     this.client = undefined;
     try {
       if (client.connected) {

@@ -127,7 +127,7 @@ describe.each([
 
     // Each tracker re-sends what no receipt named, until every fix it took is receipted.
     const measuredAt = Date.now();
-    const held = await Promise.all(devices.map((d) => d.drain()));
+    const held = await Promise.all(devices.map((d) => d.drain(90_000, { reconnect: true })));
     const drainedAt = Date.now();
     expect(held).toEqual(devices.map(() => 0));
 
