@@ -108,9 +108,8 @@ export class RegistryClient {
     expected = 201,
   ): Promise<T> {
     const withBody = method !== 'GET' && method !== 'HEAD';
-    let response: Response;
-    try {
-      response = await fetch(new URL(path, this.baseUrl), {
+    const send = () =>
+      fetch(new URL(path, this.baseUrl), {
         method,
         headers: {
           'content-type': 'application/json',
@@ -118,9 +117,20 @@ export class RegistryClient {
         },
         ...(withBody ? { body: JSON.stringify(body ?? {}) } : {}),
       });
-    } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      throw new RegistryError(`registry API at ${this.baseUrl} is unreachable${cause}`);
+    let response: Response;
+    try {
+      response = await send();
+    } catch {
+      // A kept-alive connection the API closed as it was reused (idle for its keep-alive timeout) fails before the
+      // request is sent: one new attempt, on a new connection.
+      try {
+        response = await send();
+      } catch (error) {
+        const cause = (error as { cause?: { message?: unknown } }).cause?.message;
+        throw new RegistryError(
+          `registry API at ${this.baseUrl} is unreachable${typeof cause === 'string' ? `: ${cause}` : ''}`,
+        );
+      }
     }
     const text = await response.text();
     if (response.status !== expected) {
