@@ -30,8 +30,9 @@ import { TRACKER_TARGETS_CHANNEL, TrackerTargets } from './tracker-targets';
  * tracker's machine, check plausibility, store, geofence and rules, integrity, violations and outbox. The batch
  * is written atomically, and a message's promise resolves only after that commit, so the acknowledgement to the
  * device or broker means "stored"; after the commit each tracker also gets a receipt naming its stored fixes
- * (`DeviceReceipts`), which is what its firmware deletes them on. One writer per tracker keeps its fixes in arrival order; the batch makes the
- * commit cost per fix small, and several writers keep the database busy while JavaScript prepares the next batch.
+ * (`DeviceReceipts`), which is what its firmware deletes them on. One writer per tracker keeps its fixes in arrival
+ * order; the batch makes the commit cost per fix small, and several writers keep the database busy while JavaScript
+ * prepares the next batch.
  */
 @Injectable()
 export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
@@ -185,8 +186,8 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
       const evaluated = await evaluateBatch(this.stages, batch, states, targets, now);
       const { rows } = evaluated;
       const stored = await this.violations.write(rows, evaluated.verdicts, evaluated.alerts);
-      // Committed: each tracker hears which of its fixes are stored (before its messages are acknowledged, without
-      // waiting for the broker).
+      // Committed: each tracker hears which of its fixes are stored (published as its messages are acknowledged,
+      // without waiting for the broker).
       this.receipts.send(rows.stored);
       await this.liveStates.committed(evaluated.changed);
       this.reports.count(batch, stored, rows.positions.length - stored);
