@@ -359,6 +359,8 @@ async function spawnDispatcher(api: TestApi): Promise<ChildProcess> {
       DATABASE_POOL_SIZE: '2',
       JWT_SECRET: api.config.jwtSecret,
       DEVICE_SECRET_KEY: api.config.deviceSecretKey,
+      EVIDENCE_SIGNING_KEY: api.config.evidenceSigningKey!,
+      WEBHOOK_ALLOWED_HOSTS: api.config.webhookAllowedHosts!,
       DATA_DIR: dataDir,
       LOG_LEVEL: 'error',
       ZONE_CATALOGUE_SEED: 'none',
