@@ -39,7 +39,7 @@ const bare = (host: string) => (host.startsWith('[') && host.endsWith(']') ? hos
 
 /** A `lookup` for the connection that answers with the address already checked, so a second resolution (DNS
  * rebinding) cannot send the request elsewhere. */
-function pinnedLookup(pinned: { address: string; family: number }): LookupFunction {
+export function pinnedLookup(pinned: { address: string; family: number }): LookupFunction {
   return ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
     if (options?.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
     else callback(null, pinned.address, pinned.family);
