@@ -8,3 +8,4 @@ export * from './area';
 export * from './agency-topic';
 export * from './update-throttle';
 export * from './webhook-target';
+export * from './evidence-anchor';
