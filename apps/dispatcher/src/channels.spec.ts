@@ -33,7 +33,11 @@ async function receiver(
 
 function sender(allowed: string, resolver?: HostResolver): WebhookSender {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-webhooks-'));
-  const config = loadConfig({ DATA_DIR: dataDir, WEBHOOK_ALLOWED_HOSTS: allowed, DISPATCH_WEBHOOK_TIMEOUT_MS: '300' });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    WEBHOOK_ALLOWED_HOSTS: allowed,
+    DISPATCH_WEBHOOK_TIMEOUT_MS: '300',
+  });
   fs.rmSync(dataDir, { recursive: true, force: true });
   return new WebhookSender(config, resolver);
 }
@@ -61,7 +65,9 @@ describe(WebhookSender.name, () => {
         { address: '93.184.216.34', family: 4 },
         { address: '::ffff:169.254.169.254', family: 6 },
       ];
-      expect((await send(sender('', mixed), 'https://alertas.example.pe/hook')).error).toBe('address not allowed');
+      expect((await send(sender('', mixed), 'https://alertas.example.pe/hook')).error).toBe(
+        'address not allowed',
+      );
     } finally {
       await target.close();
     }
@@ -97,8 +103,12 @@ describe(WebhookSender.name, () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-webhook-tls-'));
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1']
-        .concat(['-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')]),
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'].concat([
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ]),
       { stdio: 'ignore' },
     );
     const selfSigned = await receiver(204, {

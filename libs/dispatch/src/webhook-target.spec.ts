@@ -66,8 +66,14 @@ describe('webhook targets', () => {
   it('checks the addresses a name resolves to, at registration', async () => {
     const resolver = (answers: string[]) => async () => answers.map((address) => ({ address, family: 4 }));
     await expect(
-      webhookRegistrationProblems('https://hooks.example.pe/x', strict, resolver(['93.184.216.34', '10.0.0.5'])),
-    ).resolves.toEqual(['url must point at a public address: hooks.example.pe resolves to 10.0.0.5, private']);
+      webhookRegistrationProblems(
+        'https://hooks.example.pe/x',
+        strict,
+        resolver(['93.184.216.34', '10.0.0.5']),
+      ),
+    ).resolves.toEqual([
+      'url must point at a public address: hooks.example.pe resolves to 10.0.0.5, private',
+    ]);
     await expect(
       webhookRegistrationProblems('https://hooks.example.pe/x', strict, resolver(['93.184.216.34'])),
     ).resolves.toEqual([]);
@@ -75,7 +81,9 @@ describe('webhook targets', () => {
     const unresolvable = async () => {
       throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
     };
-    await expect(webhookRegistrationProblems('https://hooks.example.pe/x', strict, unresolvable)).resolves.toEqual([]);
+    await expect(
+      webhookRegistrationProblems('https://hooks.example.pe/x', strict, unresolvable),
+    ).resolves.toEqual([]);
   });
 
   it('names the category of every non-public address and passes public ones', () => {
@@ -94,14 +102,16 @@ describe('webhook targets', () => {
     });
     expect(deliveryErrorCategory(refused)).toBe('connection refused');
     expect(deliveryErrorCategory(new Error('fetch failed', { cause: refused }))).toBe('connection refused');
-    expect(deliveryErrorCategory(Object.assign(new Error('x'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }))).toBe(
-      'TLS error',
-    );
-    expect(deliveryErrorCategory(Object.assign(new Error('x'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }))).toBe(
-      'TLS error',
-    );
+    expect(
+      deliveryErrorCategory(Object.assign(new Error('x'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' })),
+    ).toBe('TLS error');
+    expect(
+      deliveryErrorCategory(Object.assign(new Error('x'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })),
+    ).toBe('TLS error');
     expect(deliveryErrorCategory(new DOMException('signal timed out', 'TimeoutError'))).toBe('timeout');
-    expect(deliveryErrorCategory(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe('connection reset');
+    expect(deliveryErrorCategory(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe(
+      'connection reset',
+    );
     expect(deliveryErrorCategory(new Error('something else'))).toBe('delivery failed');
   });
 });
