@@ -393,6 +393,7 @@ async function spawnDispatcher(api: TestApi): Promise<ChildProcess> {
       DEVICE_SECRET_KEY: api.config.deviceSecretKey,
       EVIDENCE_SIGNING_KEY: api.config.evidenceSigningKey!,
       WEBHOOK_ALLOWED_HOSTS: api.config.webhookAllowedHosts!,
+      EVIDENCE_ANCHOR_INTERVAL_SECONDS: '0',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'error',
       ZONE_CATALOGUE_SEED: 'none',

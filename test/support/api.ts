@@ -58,6 +58,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost',
     // The evidence signing key, outside the database, in both storage modes.
     EVIDENCE_SIGNING_KEY: TEST_EVIDENCE_KEY,
+    // No periodic evidence anchors: the suites' receivers count what they get (anchors are tested on their own).
+    EVIDENCE_ANCHOR_INTERVAL_SECONDS: '0',
     ...overrides,
   });
 }

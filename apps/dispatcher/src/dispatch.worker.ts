@@ -190,7 +190,7 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
     // Whether an anchor is due is decided by the database (the last anchor's time), looked at once a minute.
     const anchorCheckMs = Math.min(ANCHOR_CHECK_EVERY_MS, this.config.evidenceAnchorIntervalSeconds * 1000);
-    if (Date.now() - this.lastAnchorCheck >= anchorCheckMs) {
+    if (anchorCheckMs > 0 && Date.now() - this.lastAnchorCheck >= anchorCheckMs) {
       this.lastAnchorCheck = Date.now();
       await this.anchorEvidence();
     }

@@ -267,9 +267,9 @@ export const CONFIG_KEYS = {
   ),
   evidenceAnchorIntervalSeconds: integer(
     'EVIDENCE_ANCHOR_INTERVAL_SECONDS',
-    'How often the dispatcher publishes the heads of the evidence chains to every agency as a signed evidence.anchor event (only when a head moved), in seconds.',
+    'How often the dispatcher publishes the heads of the evidence chains to every agency as a signed evidence.anchor event (only when a head moved), in seconds. 0: never (the test suites, whose receivers count what they get).',
     3600,
-    1,
+    0,
     604800,
   ),
   dispatchUpdateIntervalSeconds: integer(
