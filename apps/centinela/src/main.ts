@@ -184,7 +184,12 @@ main(process.argv.slice(2)).then(
 
 /** The configuration with the demo receiver's loopback address added to WEBHOOK_ALLOWED_HOSTS. */
 function withDemoReceiver(config: AppConfig): AppConfig {
-  const hosts = new Set((config.webhookAllowedHosts ?? '').split(',').map((h) => h.trim()).filter(Boolean));
+  const hosts = new Set(
+    (config.webhookAllowedHosts ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+  );
   hosts.add('127.0.0.1');
   return { ...config, webhookAllowedHosts: [...hosts].join(',') };
 }

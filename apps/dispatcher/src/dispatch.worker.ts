@@ -343,7 +343,8 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
       if (
         last &&
         !options.force &&
-        now.getTime() - new Date(last.anchored_at).getTime() < this.config.evidenceAnchorIntervalSeconds * 1000
+        now.getTime() - new Date(last.anchored_at).getTime() <
+          this.config.evidenceAnchorIntervalSeconds * 1000
       )
         return undefined;
       const { moved, chains } = await repos.evidence.movedHeads();

@@ -394,7 +394,9 @@ function checkedEd25519(pem: string, key: string): string {
     const parsed = crypto.createPrivateKey(pem);
     if (parsed.asymmetricKeyType !== 'ed25519') throw new Error(`a ${parsed.asymmetricKeyType} key`);
   } catch (error) {
-    throw new ConfigError([`${key} must be an Ed25519 private key (PKCS#8 PEM): ${(error as Error).message}`]);
+    throw new ConfigError([
+      `${key} must be an Ed25519 private key (PKCS#8 PEM): ${(error as Error).message}`,
+    ]);
   }
   return pem;
 }

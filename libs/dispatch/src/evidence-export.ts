@@ -262,9 +262,7 @@ export interface SigningKey {
 export function keyThumbprint(publicKeyPem: string): string {
   const jwk = createPublicKey(publicKeyPem).export({ format: 'jwk' });
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.x) throw new Error('not an Ed25519 public key');
-  return createHash('sha256')
-    .update(`{"crv":"Ed25519","kty":"OKP","x":"${jwk.x}"}`)
-    .digest('base64url');
+  return createHash('sha256').update(`{"crv":"Ed25519","kty":"OKP","x":"${jwk.x}"}`).digest('base64url');
 }
 
 /** The signing key of a private key in PEM (PKCS#8): its public key and key id derived from it. */

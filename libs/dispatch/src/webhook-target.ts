@@ -139,7 +139,8 @@ export function checkResolvedAddresses(host: string, addresses: readonly string[
   if (addresses.length === 0) return `url host ${host} has no address`;
   for (const address of addresses) {
     const blocked = nonPublicAddress(address);
-    if (blocked) return `url must point at a public address: ${host} resolves to ${address}, ${blocked.category}`;
+    if (blocked)
+      return `url must point at a public address: ${host} resolves to ${address}, ${blocked.category}`;
   }
   return null;
 }
@@ -155,7 +156,8 @@ export type DeliveryErrorCategory =
   | 'address not allowed'
   | 'delivery failed';
 
-const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|EPROTO$)/;
+const TLS_CODES =
+  /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|EPROTO$)/;
 
 /** The category of a failed connection or request, from its error code (of the error or its causes). */
 export function deliveryErrorCategory(error: unknown): DeliveryErrorCategory {
@@ -166,7 +168,8 @@ export function deliveryErrorCategory(error: unknown): DeliveryErrorCategory {
       if (code === 'ECONNREFUSED') return 'connection refused';
       if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA') return 'name not resolved';
       if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return 'connection reset';
-      if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL') return 'host unreachable';
+      if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL')
+        return 'host unreachable';
       if (code === 'ERR_ADDRESS_NOT_ALLOWED') return 'address not allowed';
       if (TLS_CODES.test(code)) return 'TLS error';
     }
@@ -203,6 +206,12 @@ export async function webhookRegistrationProblems(
   } catch {
     return [];
   }
-  const problem = addresses.length === 0 ? null : checkResolvedAddresses(host, addresses.map((a) => a.address));
+  const problem =
+    addresses.length === 0
+      ? null
+      : checkResolvedAddresses(
+          host,
+          addresses.map((a) => a.address),
+        );
   return problem ? [problem] : [];
 }

@@ -174,9 +174,7 @@ export class EvidenceService implements OnModuleInit {
         items.push({ kind: 'step', ref: stepRef(step), content: stepContent(step) });
     if (items.length === 0) return 0;
     const links = extendChain(last ? toLink(last) : undefined, items, new Date());
-    await repos.evidence.append(
-      links.map((l) => ({ ...l, violationId, sealedAt: new Date(l.sealedAt) })),
-    );
+    await repos.evidence.append(links.map((l) => ({ ...l, violationId, sealedAt: new Date(l.sealedAt) })));
     return links.length;
   }
 
@@ -303,7 +301,10 @@ export class EvidenceService implements OnModuleInit {
     if (this.key) await this.publishKey();
     const keys = await this.store.repos.evidence.signingKeys();
     const current = this.key?.keyId;
-    return { current, keys: [...keys].sort((a, b) => Number(b.key_id === current) - Number(a.key_id === current)) };
+    return {
+      current,
+      keys: [...keys].sort((a, b) => Number(b.key_id === current) - Number(a.key_id === current)),
+    };
   }
 
   /** The links of a violation's chain, as exports carry them for checking against an anchor. */

@@ -221,7 +221,12 @@ export class EvidenceRepository {
   }
 
   lastAnchor(): Promise<AnchorRow | undefined> {
-    return this.db.selectFrom('evidence_anchors').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return this.db
+      .selectFrom('evidence_anchors')
+      .selectAll()
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
   anchors(afterSeq: number, limit: number): Promise<AnchorRow[]> {
