@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AgencyChannelRow, AgencyRow, DATABASE, Database, DeliveryRow, NewDelivery, Store } from '@app/db';
 import {
+  ANCHOR_MAX_HEADS,
   EVIDENCE_ANCHOR_EVENT,
   EvidenceAnchor,
   FIRST_ANCHOR_PREVIOUS,
@@ -192,7 +193,8 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const anchorCheckMs = Math.min(ANCHOR_CHECK_EVERY_MS, this.config.evidenceAnchorIntervalSeconds * 1000);
     if (anchorCheckMs > 0 && Date.now() - this.lastAnchorCheck >= anchorCheckMs) {
       this.lastAnchorCheck = Date.now();
-      await this.anchorEvidence();
+      // A backlog of heads larger than one anchor goes out in consecutive anchors, one per round.
+      if ((await this.anchorEvidence())?.anchor.more) this.lastAnchorCheck = 0;
     }
     const full = this.config.dispatchBatchSize;
     return fanned >= full || escalated >= full || delivered >= full;
@@ -340,21 +342,25 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
       await repos.evidence.lockAnchoring();
       const last = await repos.evidence.lastAnchor();
       const now = new Date();
+      const lastHadMore = (last?.anchor as { more?: unknown } | undefined)?.more === true;
       if (
         last &&
         !options.force &&
+        !lastHadMore &&
         now.getTime() - new Date(last.anchored_at).getTime() <
           this.config.evidenceAnchorIntervalSeconds * 1000
       )
         return undefined;
-      const { moved, chains } = await repos.evidence.movedHeads();
-      if (moved.length === 0) return undefined;
+      const { moved: all, chains } = await repos.evidence.movedHeads();
+      if (all.length === 0) return undefined;
+      const moved = all.slice(0, ANCHOR_MAX_HEADS);
       const anchor: EvidenceAnchor = {
         seq: last ? Number(last.seq) + 1 : 1,
         anchoredAt: now.toISOString(),
         previous: last?.hash ?? FIRST_ANCHOR_PREVIOUS,
         chains,
         heads: moved.map((h) => ({ violationId: h.violation_id, length: h.length, head: h.head })),
+        more: all.length > moved.length,
         canonicalization: 'rfc8785',
       };
       const signed = signAnchor(anchor, key);

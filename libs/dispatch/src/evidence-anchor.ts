@@ -25,8 +25,13 @@ export interface EvidenceAnchor {
   readonly chains: number;
   /** The heads that moved since the previous anchor, ordered by violation id. */
   readonly heads: readonly AnchoredHead[];
+  /** More heads had moved than one anchor carries: the next anchor follows at once with the rest. */
+  readonly more: boolean;
   readonly canonicalization: 'rfc8785';
 }
+
+/** The most heads one anchor carries (about 150 bytes each), so that no event grows without bound. */
+export const ANCHOR_MAX_HEADS = 5000;
 
 /** An anchor with its hash and the system's Ed25519 signature over its RFC 8785 canonical JSON. */
 export interface SignedAnchor {

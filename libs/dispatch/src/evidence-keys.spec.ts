@@ -156,6 +156,7 @@ describe('evidence anchors', () => {
     previous,
     chains: 1,
     heads: [{ violationId, length: links.length, head: links[links.length - 1]!.hash }],
+    more: false,
     canonicalization: 'rfc8785',
   });
 
