@@ -148,9 +148,10 @@ export class WebhookSender {
           ...(pinned ? { lookup: pinnedLookup(pinned) } : {}),
         },
         (response) => {
+          // The status is the answer; the body is not read (a receiver streaming one forever holds nothing).
           response.on('error', () => undefined);
-          response.resume();
           resolve(response.statusCode ?? 0);
+          response.destroy();
         },
       );
       request.on('error', reject);
