@@ -29,14 +29,14 @@ export class IngestController {
   ) {}
 
   @Get('stats')
-  @Roles('admin')
+  @Roles('admin', 'auditor')
   stats() {
     return { ingest: this.intake.snapshot(), embeddedBroker: this.broker.counters };
   }
 
   /** Device messages the database refused to store (counted as `storage_refused`), newest first, whole. */
   @Get('refused')
-  @Roles('admin')
+  @Roles('admin', 'auditor')
   async refused(@Query() query: PageQuery) {
     return toPage(query, await this.store.repos.positions.refused(pageWindow(query)), refusedView);
   }
