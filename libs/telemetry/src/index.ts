@@ -27,3 +27,16 @@ export type { FixDraft } from './plausibility';
 export { distanceMeters, isOnEarth } from './geo';
 export { errorsPayload, MAX_REJECTIONS_PER_ERRORS_MESSAGE } from './errors-payload';
 export type { ClockDoubt, ErrorsPayload, UntrustedClockFix } from './errors-payload';
+export {
+  FIX_COLUMNS,
+  FIX_TIME_MAX_MS,
+  FIX_TIME_MIN_MS,
+  FLOAT4_MAX,
+  FLOAT4_MIN_NORMAL,
+  INTEGER_RANGES,
+  isStorable,
+  keepStorable,
+  unstorableField,
+  unstorableReason,
+} from './storable';
+export type { StoredColumnType, StoredFixField } from './storable';
