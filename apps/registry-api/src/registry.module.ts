@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditController } from './audit/audit.controller';
+import { IngestAdminController } from './ingest/ingest-admin.controller';
 import { EmqxHooksController } from './devices/emqx-hooks.controller';
 import { AuthModule } from './auth/auth.module';
 import { MachineImportService } from './machines/machine-import.service';
@@ -21,6 +22,7 @@ import { WindowsModule } from './windows/windows.module';
     TrackersController,
     AuditController,
     EmqxHooksController,
+    IngestAdminController,
   ],
   providers: [OwnersService, MachinesService, MachineImportService, TrackersService],
 })

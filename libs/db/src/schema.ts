@@ -184,6 +184,16 @@ export interface RefusedDeviceMessagesTable {
   error: string;
 }
 
+/** One counter of one ingest process run (see the migration). */
+export interface IngestCountersTable {
+  run_id: string;
+  instance_id: string;
+  counter: string;
+  value: ColumnType<string, number, number>;
+  started_at: Date;
+  updated_at: Date;
+}
+
 export interface PositionsTable {
   imei: string;
   fix_time: Date;
@@ -375,6 +385,7 @@ export interface DB {
   zone_catalogue_active: ZoneCatalogueActiveTable;
   device_messages: DeviceMessagesTable;
   refused_device_messages: RefusedDeviceMessagesTable;
+  ingest_counters: IngestCountersTable;
   positions: PositionsTable;
   violations: ViolationsTable;
   outbox_events: OutboxEventsTable;

@@ -13,6 +13,7 @@ import { AgencyChannelsRepository } from './repositories/agency-channels.reposit
 import { DeliveriesRepository } from './repositories/deliveries.repository';
 import { EvidenceRepository } from './repositories/evidence.repository';
 import { ViolationCasesRepository } from './repositories/violation-cases.repository';
+import { IngestCountersRepository } from './repositories/ingest-counters.repository';
 
 /** The repositories, bound to one connection or to one transaction. */
 export interface Repositories {
@@ -30,6 +31,7 @@ export interface Repositories {
   readonly agencyChannels: AgencyChannelsRepository;
   readonly deliveries: DeliveriesRepository;
   readonly declaredWindows: DeclaredWindowsRepository;
+  readonly ingestCounters: IngestCountersRepository;
 }
 
 export function repositoriesFor(db: Kysely<DB>): Repositories {
@@ -48,6 +50,7 @@ export function repositoriesFor(db: Kysely<DB>): Repositories {
     agencyChannels: new AgencyChannelsRepository(db),
     deliveries: new DeliveriesRepository(db),
     declaredWindows: new DeclaredWindowsRepository(db),
+    ingestCounters: new IngestCountersRepository(db),
   };
 }
 

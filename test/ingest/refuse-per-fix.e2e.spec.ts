@@ -1,0 +1,122 @@
+import { MqttClient } from 'mqtt';
+import { CODEC_8_EXTENDED, FIX_TIME_MAX_MS, writeAvlPacket } from '@app/telemetry';
+import { avlRecord } from '@app/telemetry/testing/fixtures';
+import { IngestModule } from '../../apps/ingest/src/ingest.module';
+import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
+import { IngestStatsRecorder } from '../../apps/ingest/src/ingest-stats.recorder';
+import { TestApi, startTestApi } from '../support/api';
+import { connectDevice, enrolDevice, fix, nextMessage, storedPositions } from '../support/devices';
+import { storageModes } from '../support/storage';
+
+/**
+ * One bad value never takes the valid fixes beside it: a message of 10 valid fixes and one whose value the
+ * database would refuse (a `real` that underflows, a subnormal, a year before 1970 or after 2100) goes through
+ * the real ingest path; the 10 are stored, the bad one is refused (or its field dropped) with its reason on the
+ * tracker's errors topic and in the counters, and nothing is kept in `refused_device_messages`.
+ */
+describe.each(storageModes())('one bad value in a message of valid fixes (%s storage)', (storage) => {
+  let api: TestApi;
+  let url: string;
+  const clients: MqttClient[] = [];
+
+  beforeAll(async () => {
+    api = await startTestApi(storage, { MQTT_EMBEDDED_PORT: '0' }, [IngestModule]);
+    url = api.app.get(IngestRuntime).brokerUrl!;
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    await api.close();
+  });
+
+  const valid = (i: number) =>
+    fix(new Date(Date.parse('2026-11-25T10:00:00Z') + i * 60_000).toISOString(), -12.6 + i * 1e-4, -69.2);
+
+  async function tracker() {
+    const enrolled = await enrolDevice(api);
+    const client = await connectDevice(url, enrolled.imei, enrolled.password);
+    clients.push(client);
+    await client.subscribeAsync(`devices/${enrolled.imei}/errors`, { qos: 1 });
+    return { ...enrolled, client };
+  }
+
+  async function refusedOf(imei: string) {
+    return api.database.db
+      .selectFrom('refused_device_messages')
+      .select('id')
+      .where('imei', '=', imei)
+      .execute();
+  }
+
+  async function rejectionCounts(): Promise<Record<string, number>> {
+    await api.app.get(IngestStatsRecorder).flush();
+    const stats = await api.get('/v1/ingest/stats');
+    expect(stats.status).toBe(200);
+    return stats.body.ingest.rejections as Record<string, number>;
+  }
+
+  it.each([
+    ['speed 1e-50 (a real that rounds to 0)', { speed: 1e-50 }, 'out_of_range', 'field', 'speed'],
+    ['battery 5e-324 (a double subnormal)', { battery: 5e-324 }, 'out_of_range', 'field', 'battery'],
+    ['hdop 1e-40 (a real subnormal)', { hdop: 1e-40 }, 'out_of_range', 'field', 'hdop'],
+    ['time in year 0000', { time: '0000-01-01T00:00:00Z' }, 'invalid_time', 'fix', 'time'],
+    ['time in 1969', { time: '1969-07-20T20:17:40Z' }, 'invalid_time', 'fix', 'time'],
+    ['time in year 9999 as epoch milliseconds', { time: 253_402_300_799_999 }, 'invalid_time', 'fix', 'time'],
+  ])('JSON: stores the 10 valid fixes beside one with %s', async (_name, bad, reason, scope, field) => {
+    const { imei, client } = await tracker();
+    const before = await rejectionCounts();
+    const fixes = Array.from({ length: 10 }, (_, i) => valid(i));
+    fixes.splice(7, 0, { ...valid(30), ...bad } as ReturnType<typeof valid>);
+    const answer = nextMessage(client, `devices/${imei}/errors`);
+    await client.publishAsync(`devices/${imei}/fixes`, JSON.stringify({ fixes }), { qos: 1 });
+
+    const errors = await answer;
+    expect(errors).toMatchObject({
+      acceptedFixes: scope === 'fix' ? 10 : 11,
+      rejections: [expect.objectContaining({ reason, scope, index: 7, field })],
+    });
+    const stored = await storedPositions(api, imei);
+    const validTimes = Array.from({ length: 10 }, (_, i) => new Date(valid(i).time).toISOString());
+    expect(stored.map((p) => p.fix_time.toISOString()).filter((t) => validTimes.includes(t))).toEqual(
+      validTimes,
+    );
+    if (scope === 'fix') expect(stored).toHaveLength(10);
+    else {
+      // The fix is kept without the value the database cannot store.
+      expect(stored).toHaveLength(11);
+      const kept = stored.find((p) => p.message_index === 7);
+      const column = { speed: 'speed_kmh', battery: 'battery_v', hdop: 'hdop' }[field] as 'speed_kmh';
+      expect(kept?.[column]).toBeNull();
+      expect(kept?.fix_time.toISOString()).toBe(new Date(valid(30).time).toISOString());
+    }
+    expect(await refusedOf(imei)).toEqual([]);
+    const after = await rejectionCounts();
+    expect((after[reason] ?? 0) - (before[reason] ?? 0)).toBe(1);
+    expect((after['storage_refused'] ?? 0) - (before['storage_refused'] ?? 0)).toBe(0);
+  });
+
+  it.each([
+    ['after 2100', FIX_TIME_MAX_MS + 1],
+    ['beyond any date', 2 ** 60],
+  ])('Teltonika: stores the 10 valid records beside one timed %s', async (_name, timestampMs) => {
+    const { imei, client } = await tracker();
+    const records = Array.from({ length: 10 }, (_, i) =>
+      avlRecord({ timestampMs: Date.parse('2026-11-25T11:00:00Z') + i * 10_000 }),
+    );
+    records.splice(3, 0, avlRecord({ timestampMs }));
+    const answer = nextMessage(client, `devices/${imei}/errors`);
+    await client.publishAsync(
+      `devices/${imei}/teltonika`,
+      Buffer.from(writeAvlPacket({ codec: CODEC_8_EXTENDED, records })),
+      { qos: 1 },
+    );
+
+    expect(await answer).toMatchObject({
+      acceptedFixes: 10,
+      rejections: [
+        expect.objectContaining({ reason: 'invalid_time', scope: 'fix', index: 3, field: 'timestamp' }),
+      ],
+    });
+    expect(await storedPositions(api, imei)).toHaveLength(10);
+    expect(await refusedOf(imei)).toEqual([]);
+  });
+});
