@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { MqttClient } from 'mqtt';
 import { CODEC_8_EXTENDED, FIX_TIME_MAX_MS, writeAvlPacket } from '@app/telemetry';
 import { avlRecord } from '@app/telemetry/testing/fixtures';
@@ -118,5 +119,51 @@ describe.each(storageModes())('one bad value in a message of valid fixes (%s sto
     });
     expect(await storedPositions(api, imei)).toHaveLength(10);
     expect(await refusedOf(imei)).toEqual([]);
+  });
+
+  it('when the database still refuses a message on a data error, stores every other message of its batch and keeps that one before acknowledging it', async () => {
+    // No decoded value is known that the database refuses any more, so the test database is made to refuse one
+    // with a data error (division by zero, SQLSTATE 22012) as a value beyond a column's range would.
+    await sql`alter table positions add constraint refuses_altitude_4321 check (altitude_m is distinct from 4321 or 1 / (altitude_m - 4321)::int = 0)`.execute(
+      api.database.db,
+    );
+    try {
+      const trackers = await Promise.all(Array.from({ length: 6 }, () => tracker()));
+      const before = await rejectionCounts();
+      const poisonTime = '2026-11-27T10:02:00Z';
+      let poisonAcknowledged: Promise<unknown> = Promise.resolve();
+      // Published together, so that the messages share batches, which the refusal fails as a whole.
+      await Promise.all(
+        trackers.flatMap(({ imei, client }, t) =>
+          Array.from({ length: 5 }, (_, m) => {
+            const time = new Date(Date.parse('2026-11-27T10:00:00Z') + m * 60_000).toISOString();
+            const poison = t === 3 && time === new Date(poisonTime).toISOString();
+            const body = fix(time, -12.6 - t * 1e-3, -69.2, poison ? { altitude: 4321 } : {});
+            const sent = client.publishAsync(`devices/${imei}/fixes`, JSON.stringify(body), { qos: 1 });
+            if (poison)
+              poisonAcknowledged = sent.then(async () => {
+                // Acknowledged only once kept: it is there as soon as the PUBACK arrives.
+                const kept = await refusedOf(imei);
+                expect(kept).toHaveLength(1);
+              });
+            return sent;
+          }),
+        ),
+      );
+      await poisonAcknowledged;
+
+      for (const [t, { imei }] of trackers.entries())
+        expect([t, (await storedPositions(api, imei)).length]).toEqual([t, t === 3 ? 4 : 5]);
+      const kept = await api.database.db
+        .selectFrom('refused_device_messages')
+        .selectAll()
+        .where('imei', '=', trackers[3]!.imei)
+        .execute();
+      expect(kept).toEqual([expect.objectContaining({ sqlstate: '22012' })]);
+      const after = await rejectionCounts();
+      expect((after['storage_refused'] ?? 0) - (before['storage_refused'] ?? 0)).toBe(1);
+    } finally {
+      await sql`alter table positions drop constraint refuses_altitude_4321`.execute(api.database.db);
+    }
   });
 });
