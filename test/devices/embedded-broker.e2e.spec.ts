@@ -14,6 +14,7 @@ import {
   storedPositions,
 } from '../support/devices';
 import { storageModes } from '../support/storage';
+import { testTime } from '../support/test-time';
 
 describe.each(storageModes())('device protocol on the embedded broker (%s storage)', (mode) => {
   let api: TestApi;
@@ -42,28 +43,28 @@ describe.each(storageModes())('device protocol on the embedded broker (%s storag
     const client = await device(tracker.imei, tracker.password);
     await client.publishAsync(
       `devices/${tracker.imei}/fixes`,
-      JSON.stringify(fix('2026-11-20T10:00:00Z', -12.6, -69.2)),
+      JSON.stringify(fix(testTime(20, '10:00:00'), -12.6, -69.2)),
       { qos: 1 },
     );
     // The PUBACK has arrived: the fix must already be in the database.
     expect((await positionsOf(tracker.imei)).map((p) => p.fix_time.toISOString())).toEqual([
-      '2026-11-20T10:00:00.000Z',
+      testTime(20, '10:00:00.000'),
     ]);
 
     const batch = {
       fixes: [
-        fix('2026-11-20T10:01:00Z', -12.61, -69.21),
-        fix('2026-11-20T10:02:00Z', -12.62, -69.22),
-        fix('2026-11-20T10:00:00Z', -12.6, -69.2),
+        fix(testTime(20, '10:01:00'), -12.61, -69.21),
+        fix(testTime(20, '10:02:00'), -12.62, -69.22),
+        fix(testTime(20, '10:00:00'), -12.6, -69.2),
       ],
     };
     await client.publishAsync(`devices/${tracker.imei}/fixes`, JSON.stringify(batch), { qos: 1 });
     await client.publishAsync(`devices/${tracker.imei}/fixes`, JSON.stringify(batch), { qos: 1 });
     const stored = await positionsOf(tracker.imei);
     expect(stored.map((p) => p.fix_time.toISOString())).toEqual([
-      '2026-11-20T10:00:00.000Z',
-      '2026-11-20T10:01:00.000Z',
-      '2026-11-20T10:02:00.000Z',
+      testTime(20, '10:00:00.000'),
+      testTime(20, '10:01:00.000'),
+      testTime(20, '10:02:00.000'),
     ]);
     expect(stored[1]).toMatchObject({
       lat: -12.61,
@@ -86,11 +87,11 @@ describe.each(storageModes())('device protocol on the embedded broker (%s storag
     const tracker = await enrolDevice(api);
     const client = await device(tracker.imei, tracker.password);
     const topic = `devices/${tracker.imei}/fixes`;
-    await client.publishAsync(topic, JSON.stringify(fix('2026-11-20T10:00:00Z', -12.5934, -69.1898)), {
+    await client.publishAsync(topic, JSON.stringify(fix(testTime(20, '10:00:00'), -12.5934, -69.1898)), {
       qos: 1,
     });
     // One minute later in Lima, 850 km away.
-    await client.publishAsync(topic, JSON.stringify(fix('2026-11-20T10:01:00Z', -12.0464, -77.0428)), {
+    await client.publishAsync(topic, JSON.stringify(fix(testTime(20, '10:01:00'), -12.0464, -77.0428)), {
       qos: 1,
     });
     const stored = await positionsOf(tracker.imei);
@@ -129,9 +130,9 @@ describe.each(storageModes())('device protocol on the embedded broker (%s storag
     const mixed = nextMessage(client, `devices/${tracker.imei}/errors`);
     const batch = {
       fixes: [
-        fix('2026-11-20T11:00:00Z', -12.6, -69.2),
+        fix(testTime(20, '11:00:00'), -12.6, -69.2),
         { lat: -12.6, lon: -69.2 },
-        fix('2026-11-20T11:01:00Z', -12.6, -69.2),
+        fix(testTime(20, '11:01:00'), -12.6, -69.2),
       ],
     };
     await client.publishAsync(`devices/${tracker.imei}/fixes`, JSON.stringify(batch), { qos: 1 });
@@ -193,7 +194,7 @@ describe.each(storageModes())('device protocol on the embedded broker (%s storag
     const closed = closedByBroker(client);
     client.publish(
       `devices/${victim.imei}/fixes`,
-      JSON.stringify(fix('2026-11-20T12:00:00Z', -12.6, -69.2)),
+      JSON.stringify(fix(testTime(20, '12:00:00'), -12.6, -69.2)),
       { qos: 1 },
     );
     await closed;

@@ -12,6 +12,7 @@ import {
   storedPositions,
 } from '../support/devices';
 import { RunningMosquitto, startMosquitto } from '../support/mosquitto';
+import { testTime } from '../support/test-time';
 
 async function eventually<T>(
   probe: () => Promise<T>,
@@ -69,13 +70,13 @@ describe('device protocol on Mosquitto with dynamic security', () => {
       const client = await device(tracker.imei, tracker.password, version);
       await client.publishAsync(
         `devices/${tracker.imei}/fixes`,
-        JSON.stringify(fix('2026-11-20T10:00:00Z', -12.6, -69.2)),
+        JSON.stringify(fix(testTime(20, '10:00:00'), -12.6, -69.2)),
         { qos: 1 },
       );
       await client.publishAsync(
         `devices/${tracker.imei}/fixes`,
         JSON.stringify({
-          fixes: [fix('2026-11-20T10:01:00Z', -12.61, -69.21), fix('2026-11-20T10:02:00Z', -12.62, -69.22)],
+          fixes: [fix(testTime(20, '10:01:00'), -12.61, -69.21), fix(testTime(20, '10:02:00'), -12.62, -69.22)],
         }),
         { qos: 1 },
       );
@@ -90,9 +91,9 @@ describe('device protocol on Mosquitto with dynamic security', () => {
       );
       expect(stored.map((p) => p.fix_time.toISOString())).toEqual([
         '2022-09-23T04:22:29.011Z',
-        '2026-11-20T10:00:00.000Z',
-        '2026-11-20T10:01:00.000Z',
-        '2026-11-20T10:02:00.000Z',
+        testTime(20, '10:00:00.000'),
+        testTime(20, '10:01:00.000'),
+        testTime(20, '10:02:00.000'),
       ]);
     },
   );
@@ -125,7 +126,7 @@ describe('device protocol on Mosquitto with dynamic security', () => {
     await expect(
       client.publishAsync(
         `devices/${victim.imei}/fixes`,
-        JSON.stringify(fix('2026-11-20T12:00:00Z', -12.6, -69.2)),
+        JSON.stringify(fix(testTime(20, '12:00:00'), -12.6, -69.2)),
         { qos: 1 },
       ),
     ).rejects.toThrow(/not authori[sz]ed/i);
@@ -134,14 +135,14 @@ describe('device protocol on Mosquitto with dynamic security', () => {
     const again = await device(tracker.imei, tracker.password, 5);
     await again.publishAsync(
       `devices/${tracker.imei}/fixes`,
-      JSON.stringify(fix('2026-11-20T12:01:00Z', -12.6, -69.2)),
+      JSON.stringify(fix(testTime(20, '12:01:00'), -12.6, -69.2)),
       { qos: 1 },
     );
     const own = await eventually(
       () => positionsOf(tracker.imei),
       (rows) => rows.length > 0,
     );
-    expect(own.map((p) => p.fix_time.toISOString())).toEqual(['2026-11-20T12:01:00.000Z']);
+    expect(own.map((p) => p.fix_time.toISOString())).toEqual([testTime(20, '12:01:00.000')]);
     expect(await positionsOf(victim.imei)).toEqual([]);
   });
 

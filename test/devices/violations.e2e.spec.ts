@@ -5,6 +5,7 @@ import { TestApi, startTestApi } from '../support/api';
 import { connectDevice, enrolDevice } from '../support/devices';
 import { storageModes } from '../support/storage';
 import { TEST_RIVER, TEST_RIVER_MAPPING, minutes } from '../support/river';
+import { testTime } from '../support/test-time';
 
 describe.each(storageModes())('violations opened by ingest (%s storage)', (mode) => {
   let api: TestApi;
@@ -49,9 +50,9 @@ describe.each(storageModes())('violations opened by ingest (%s storage)', (mode)
     const dredge = await enrolDevice(api, 'dredge');
     client = await connectDevice(url, dredge.imei, dredge.password);
     const track = [
-      ...minutes('2026-11-20T08:00:00Z', 3, -12.8),
-      ...minutes('2026-11-20T08:03:00Z', 6, -12.8502),
-      ...minutes('2026-11-20T08:09:00Z', 5, -12.8),
+      ...minutes(testTime(20, '08:00:00'), 3, -12.8),
+      ...minutes(testTime(20, '08:03:00'), 6, -12.8502),
+      ...minutes(testTime(20, '08:09:00'), 5, -12.8),
     ];
     for (const point of track)
       await client.publishAsync(`devices/${dredge.imei}/fixes`, JSON.stringify(point), { qos: 1 });
@@ -72,7 +73,7 @@ describe.each(storageModes())('violations opened by ingest (%s storage)', (mode)
       status: 'closed',
     });
     expect(violation.legal_basis).toMatch(/1100/);
-    expect(violation.started_at.toISOString()).toBe('2026-11-20T08:03:00.000Z');
+    expect(violation.started_at.toISOString()).toBe(testTime(20, '08:03:00.000'));
     expect(violation.closed_at).not.toBeNull();
     expect((violation.confirming_fixes as unknown[]).length).toBeGreaterThanOrEqual(3);
     expect(await outboxOf([violation.id])).toEqual(
@@ -83,7 +84,7 @@ describe.each(storageModes())('violations opened by ingest (%s storage)', (mode)
   it('does not raise anything for an excavator working beside the river, nor for one transported across it', async () => {
     const excavator = await enrolDevice(api, 'excavator');
     client = await connectDevice(url, excavator.imei, excavator.password);
-    for (const point of minutes('2026-11-20T09:00:00Z', 8, -12.8)) {
+    for (const point of minutes(testTime(20, '09:00:00'), 8, -12.8)) {
       await client.publishAsync(`devices/${excavator.imei}/fixes`, JSON.stringify(point), { qos: 1 });
     }
     expect(await violationsOf(excavator.machineId)).toEqual([]);

@@ -18,6 +18,7 @@ import {
   enrolMachine,
 } from './support';
 import { OFF_RIVER, ON_RIVER, TEST_RIVER, TEST_RIVER_MAPPING, minutes } from '../support/river';
+import { testTime } from '../support/test-time';
 
 function nextMessages(
   client: MqttClient,
@@ -109,9 +110,9 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
     const device = await connectDevice(brokerUrl, dredge.imei, dredge.password);
     clients.push(device);
     const track = [
-      ...minutes('2026-11-20T08:00:00Z', 3, -12.8),
-      ...minutes('2026-11-20T08:03:00Z', 6, -12.8502),
-      ...minutes('2026-11-20T08:09:00Z', 5, -12.8),
+      ...minutes(testTime(20, '08:00:00'), 3, -12.8),
+      ...minutes(testTime(20, '08:03:00'), 6, -12.8502),
+      ...minutes(testTime(20, '08:09:00'), 5, -12.8),
     ];
     for (const point of track)
       await device.publishAsync(`devices/${dredge.imei}/fixes`, JSON.stringify(point), { qos: 1 });
@@ -174,7 +175,7 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
     clients.push(device);
     await device.publishAsync(
       `devices/${imei}/fixes`,
-      JSON.stringify(fix('2026-11-20T08:05:30Z', -12.8502, -69.55, { speed: 2 })),
+      JSON.stringify(fix(testTime(20, '08:05:30'), -12.8502, -69.55, { speed: 2 })),
       { qos: 1 },
     );
     const after = await eventually(async () => {
@@ -184,7 +185,7 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
     expect(after).toMatchObject({ valid: true, problems: [] });
     const again = await api.get(`/v1/violations/${violationId}/evidence`);
     expect(again.body.positions.map((p: { fixTime: string }) => p.fixTime)).toContain(
-      '2026-11-20T08:05:30.000Z',
+      testTime(20, '08:05:30.000'),
     );
   });
 
@@ -192,7 +193,7 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
     const db = api.database.db;
     const verify = async () => (await api.get(`/v1/violations/${violationId}/evidence/verify`)).body;
     expect((await verify()).valid).toBe(true);
-    const target = new Date('2026-11-20T08:04:00Z');
+    const target = new Date(testTime(20, '08:04:00'));
     const original = await db
       .selectFrom('positions')
       .select(['lat', 'message_id'])
@@ -208,7 +209,7 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
       .execute();
     expect(await verify()).toMatchObject({
       valid: false,
-      problems: [{ ref: `position:${imei}@2026-11-20T08:04:00.000Z`, problem: 'item_changed' }],
+      problems: [{ ref: `position:${imei}@${testTime(20, '08:04:00.000')}`, problem: 'item_changed' }],
     });
     await db
       .updateTable('positions')
@@ -317,7 +318,7 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
 
   it('answers which machines were inside the river or a drawn polygon during a time range', async () => {
     const machineId = (await api.get(`/v1/violations/${violationId}`)).body.machineId;
-    const range = { from: '2026-11-20T07:00:00Z', to: '2026-11-20T10:00:00Z' };
+    const range = { from: testTime(20, '07:00:00'), to: testTime(20, '10:00:00') };
     const zoneId = 'riverrio-de-prueba';
     const inRiver = await api.post('/v1/violations/area-query', { zoneId, ...range });
     expect(inRiver.status).toBe(200);
@@ -343,8 +344,8 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
       (
         await api.post('/v1/violations/area-query', {
           polygon: square(-12.8),
-          from: '2026-11-21T00:00:00Z',
-          to: '2026-11-22T00:00:00Z',
+          from: testTime(21, '00:00:00'),
+          to: testTime(22, '00:00:00'),
         })
       ).body.machines,
     ).toEqual([]);
@@ -408,8 +409,8 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
     const device = await connectDevice(brokerUrl, dredge.imei, dredge.password);
     clients.push(device);
     const track = [
-      ...minutes('2026-11-23T08:00:00Z', 3, OFF_RIVER),
-      ...minutes('2026-11-23T08:03:00Z', 12, ON_RIVER),
+      ...minutes(testTime(23, '08:00:00'), 3, OFF_RIVER),
+      ...minutes(testTime(23, '08:03:00'), 12, ON_RIVER),
     ];
     for (const point of track)
       await device.publishAsync(`devices/${dredge.imei}/fixes`, JSON.stringify(point), { qos: 1 });

@@ -10,6 +10,7 @@ import { DispatcherModule } from '../../apps/dispatcher/src/dispatcher.module';
 import { DispatchWorker } from '../../apps/dispatcher/src/dispatch.worker';
 import type { TestApi } from '../support/api';
 import { createMachine, createOwner, createTracker } from '../support/factories';
+import { testTime } from '../support/test-time';
 
 /** Settings that make retries, leases and escalation fast enough for a test. */
 export const FAST_DISPATCH: Record<string, string> = {
@@ -222,7 +223,7 @@ export async function openViolation(
     department?: string;
   } = {},
 ): Promise<ViolationRow> {
-  const at = new Date(Date.UTC(2026, 10, 20, 8, 0, 0) + ++episodes * 60_000);
+  const at = new Date(Date.parse(testTime(20, '08:00:00')) + ++episodes * 60_000);
   return api.app.get(StoreRef).transaction(async (repos) => {
     const row = await repos.violations.open({
       machineId: machine.machineId,
@@ -233,7 +234,10 @@ export async function openViolation(
       ruleId: overrides.ruleId ?? 'dredge-in-water-body',
       severity: overrides.severity ?? 'violation',
       legalBasis: 'Decreto Legislativo N° 1100',
-      description: 'Dredge in a water body',
+      title: 'Draga o artefacto flotante en un cuerpo de agua',
+      titleEn: 'Dredge or floating artefact in a water body',
+      description: 'Draga en un cuerpo de agua',
+      descriptionEn: 'Dredge in a water body',
       catalogueVersion: 'test-catalogue',
       episodeId: `episode-${episodes}`,
       startedAt: at,

@@ -10,6 +10,7 @@ import { RunningMosquitto, startMosquitto } from '../support/mosquitto';
 import { startNodeProcess, stopNodeProcess } from '../support/node-process';
 import { PersistentTestDatabase, persistentTestDatabase } from '../support/storage';
 import { TEST_RIVER, TEST_RIVER_MAPPING } from '../support/river';
+import { testTime } from '../support/test-time';
 
 /** The standalone ingest (`npm run start:ingest`) as a child process, resolved once it consumes. */
 const startIngestProcess = (env: Record<string, string>) =>
@@ -77,7 +78,7 @@ describe.each(modes)('ingest killed mid-stream (%s, Mosquitto)', (mode) => {
     for (let i = 0; i < 5; i++) trackers.push(await enrolDevice(api));
     for (const t of trackers) clients.push(await connectDevice(mosquitto.url, t.imei, t.password));
     const perTracker = 300;
-    const t0 = Date.parse('2026-11-26T06:00:00Z');
+    const t0 = Date.parse(testTime(26, '06:00:00'));
     // The dredge reaches the river at its 100th fix and stays: one violation, however often ingest restarts.
     const latOf = (tracker: number, k: number) =>
       tracker === 0 && k >= 100 ? -12.8502 : -12.8 + tracker * 0.001;

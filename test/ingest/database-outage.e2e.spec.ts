@@ -7,6 +7,7 @@ import { TestApi, startTestApi } from '../support/api';
 import { closedByBroker, connectDevice, enrolDevice, fix, storedPositions } from '../support/devices';
 import { PersistentTestDatabase, persistentTestDatabase } from '../support/storage';
 import { TcpProxy } from '../support/tcp-proxy';
+import { testTime } from '../support/test-time';
 
 // PostgreSQL itself going away: only the server mode has one.
 // jest.config.js runs this suite only where DATABASE_URL is set.
@@ -48,7 +49,7 @@ describe.each(modes)('ingest while PostgreSQL is down (%s)', (mode) => {
     });
     client.on('error', () => undefined);
     const topic = `devices/${tracker.imei}/fixes`;
-    await client.publishAsync(topic, JSON.stringify(fix('2026-11-25T10:00:00Z', -12.6, -69.2)), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify(fix(testTime(25, '10:00:00'), -12.6, -69.2)), { qos: 1 });
 
     await proxy.cut();
     const counters = api.app.get(IngestCounters);
@@ -57,7 +58,7 @@ describe.each(modes)('ingest while PostgreSQL is down (%s)', (mode) => {
     // failed to store and the connection is closed, no acknowledgement of it can still be on its way.
     const dropped = closedByBroker(client, 30_000);
     const acknowledged: string[] = [];
-    const during = ['2026-11-25T10:01:00Z', '2026-11-25T10:02:00Z', '2026-11-25T10:03:00Z'].map((time) =>
+    const during = [testTime(25, '10:01:00'), testTime(25, '10:02:00'), testTime(25, '10:03:00')].map((time) =>
       client!.publishAsync(topic, JSON.stringify(fix(time, -12.6, -69.2)), { qos: 1 }).then(() => {
         acknowledged.push(time);
       }),
@@ -71,10 +72,10 @@ describe.each(modes)('ingest while PostgreSQL is down (%s)', (mode) => {
     expect(acknowledged).toHaveLength(3);
     const stored = await storedPositions(api, tracker.imei);
     expect(stored.map((p) => p.fix_time.toISOString())).toEqual([
-      '2026-11-25T10:00:00.000Z',
-      '2026-11-25T10:01:00.000Z',
-      '2026-11-25T10:02:00.000Z',
-      '2026-11-25T10:03:00.000Z',
+      testTime(25, '10:00:00.000'),
+      testTime(25, '10:01:00.000'),
+      testTime(25, '10:02:00.000'),
+      testTime(25, '10:03:00.000'),
     ]);
   });
 });

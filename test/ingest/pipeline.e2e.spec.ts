@@ -10,6 +10,7 @@ import { EnrolledDevice, connectDevice, enrolDevice, fix, storedPositions } from
 import { createMachine, createOwner } from '../support/factories';
 import { PersistentTestDatabase, persistentTestDatabase, storageModes } from '../support/storage';
 import { TEST_RIVER, TEST_RIVER_MAPPING, minutes, ON_RIVER, OFF_RIVER } from '../support/river';
+import { testTime } from '../support/test-time';
 
 type LiveStateMode = 'memory' | 'redis';
 const liveStateModes: LiveStateMode[] = process.env['REDIS_URL'] ? ['memory', 'redis'] : ['memory'];
@@ -97,17 +98,17 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
     const counters = api.app.get(IngestCounters);
     const storedBefore = counters.fixesStored;
     const duplicatesBefore = counters.fixesDuplicate;
-    await publish(client, tracker.imei, fix('2026-11-20T10:00:00Z', -12.6, -69.2));
-    const batch = { fixes: minutes('2026-11-20T10:01:00Z', 5, -12.6) };
+    await publish(client, tracker.imei, fix(testTime(20, '10:00:00'), -12.6, -69.2));
+    const batch = { fixes: minutes(testTime(20, '10:01:00'), 5, -12.6) };
     await publish(client, tracker.imei, batch);
     // A QoS 1 redelivery (same bytes) and a firmware resend overlapping the batch (new bytes, same fixes).
     await publish(client, tracker.imei, batch);
-    await publish(client, tracker.imei, { fixes: minutes('2026-11-20T10:04:00Z', 4, -12.6) });
+    await publish(client, tracker.imei, { fixes: minutes(testTime(20, '10:04:00'), 4, -12.6) });
 
     const stored = await storedPositions(api, tracker.imei);
     expect(stored.map((p) => p.fix_time.toISOString())).toEqual(
       Array.from({ length: 8 }, (_, i) =>
-        new Date(Date.parse('2026-11-20T10:00:00Z') + i * 60_000).toISOString(),
+        new Date(Date.parse(testTime(20, '10:00:00')) + i * 60_000).toISOString(),
       ),
     );
     expect(counters.fixesStored - storedBefore).toBe(8);
@@ -127,7 +128,7 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
   it('stores every fix of many trackers publishing at once, each exactly once', async () => {
     const trackers = await Promise.all(Array.from({ length: 12 }, () => enrolDevice(api)));
     const connected = await Promise.all(trackers.map((t) => device(t)));
-    const t0 = Date.parse('2026-11-21T06:00:00Z');
+    const t0 = Date.parse(testTime(21, '06:00:00'));
     await Promise.all(
       trackers.map((tracker, i) =>
         Promise.all(
@@ -158,16 +159,16 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
       const [a, b] = await Promise.all([device(first!), device(second!)]);
       const counters = api.app.get(IngestCounters);
       const refusedBefore = counters.rejections['storage_refused'] ?? 0;
-      const poison = fix('2026-11-23T10:01:00Z', -12.6, -69.2, { altitude: 4321 });
+      const poison = fix(testTime(23, '10:01:00'), -12.6, -69.2, { altitude: 4321 });
       // Published together: the three messages share a batch, which the refusal fails as a whole.
       await Promise.all([
-        publish(a!, first!.imei, fix('2026-11-23T10:00:00Z', -12.6, -69.2)),
+        publish(a!, first!.imei, fix(testTime(23, '10:00:00'), -12.6, -69.2)),
         publish(a!, first!.imei, poison),
-        publish(b!, second!.imei, fix('2026-11-23T10:00:00Z', -12.7, -69.3)),
+        publish(b!, second!.imei, fix(testTime(23, '10:00:00'), -12.7, -69.3)),
       ]);
 
       expect((await storedPositions(api, first!.imei)).map((p) => p.fix_time.toISOString())).toEqual([
-        '2026-11-23T10:00:00.000Z',
+        testTime(23, '10:00:00.000'),
       ]);
       expect(await storedPositions(api, second!.imei)).toHaveLength(1);
       const refused = await api.database.db
@@ -201,22 +202,22 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
     const dredge = await enrolDevice(api, 'dredge');
     const client = await device(dredge);
     // Live fixes off the river first, then the buffered hours on the river flushed newest batch first.
-    await publish(client, dredge.imei, { fixes: minutes('2026-11-22T12:00:00Z', 3, OFF_RIVER) });
-    const onRiver = minutes('2026-11-22T08:00:00Z', 8, ON_RIVER);
+    await publish(client, dredge.imei, { fixes: minutes(testTime(22, '12:00:00'), 3, OFF_RIVER) });
+    const onRiver = minutes(testTime(22, '08:00:00'), 8, ON_RIVER);
     await publish(client, dredge.imei, { fixes: onRiver.slice(4) });
     await publish(client, dredge.imei, { fixes: onRiver.slice(0, 4) });
 
     const violations = await violationsOf(dredge.machineId);
     expect(violations).toHaveLength(1);
     expect(violations[0]).toMatchObject({ rule_id: 'dredge-in-water-body', late: true, imei: dredge.imei });
-    expect(violations[0]!.started_at.toISOString()).toBe('2026-11-22T08:00:00.000Z');
+    expect(violations[0]!.started_at.toISOString()).toBe(testTime(22, '08:00:00.000'));
     expect(await storedPositions(api, dredge.imei)).toHaveLength(11);
   });
 
   it('attributes fixes to the machine the tracker is bound to when they are stored, as soon as a clerk rebinds it', async () => {
     const dredge = await enrolDevice(api, 'dredge');
     let client = await device(dredge);
-    await publish(client, dredge.imei, { fixes: minutes('2026-11-23T08:00:00Z', 6, ON_RIVER) });
+    await publish(client, dredge.imei, { fixes: minutes(testTime(23, '08:00:00'), 6, ON_RIVER) });
     expect(await violationsOf(dredge.machineId)).toHaveLength(1);
 
     // The tracker moves to another dredge; ingest has its target in memory and must not keep the old one.
@@ -235,26 +236,26 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
     // Installed on the other dredge before the fixes it sends from there.
     await api.database.db
       .updateTable('tracker_bindings')
-      .set({ bound_at: new Date('2026-11-23T08:30:00Z') })
+      .set({ bound_at: new Date(testTime(23, '08:30:00')) })
       .where('tracker_id', '=', dredge.trackerId)
       .where('unbound_at', 'is', null)
       .execute();
     client = await device({ ...dredge, password: issued.body.password as string, machineId: other.id });
-    await publish(client, dredge.imei, { fixes: minutes('2026-11-23T09:00:00Z', 6, ON_RIVER) });
+    await publish(client, dredge.imei, { fixes: minutes(testTime(23, '09:00:00'), 6, ON_RIVER) });
 
     const onOther = await violationsOf(other.id);
     expect(onOther).toHaveLength(1);
-    expect(onOther[0]!.started_at.toISOString()).toBe('2026-11-23T09:00:00.000Z');
+    expect(onOther[0]!.started_at.toISOString()).toBe(testTime(23, '09:00:00.000'));
     const onFirst = await violationsOf(dredge.machineId);
     expect(onFirst).toHaveLength(1);
-    expect(onFirst[0]!.started_at.toISOString()).toBe('2026-11-23T08:00:00.000Z');
+    expect(onFirst[0]!.started_at.toISOString()).toBe(testTime(23, '08:00:00.000'));
   });
 
   it('rebuilds the live state from Postgres after a restart and closes the violation it opened, once', async () => {
     const dredge = await enrolDevice(api, 'dredge');
     let client = await device(dredge);
-    await publish(client, dredge.imei, { fixes: minutes('2026-11-23T08:00:00Z', 3, OFF_RIVER) });
-    for (const point of minutes('2026-11-23T08:03:00Z', 6, ON_RIVER))
+    await publish(client, dredge.imei, { fixes: minutes(testTime(23, '08:00:00'), 3, OFF_RIVER) });
+    for (const point of minutes(testTime(23, '08:03:00'), 6, ON_RIVER))
       await publish(client, dredge.imei, point);
     const opened = await violationsOf(dredge.machineId);
     expect(opened.map((v) => v.status)).toEqual(['open']);
@@ -262,7 +263,7 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
     await restart();
     const rebuiltBefore = api.app.get(IngestCounters).statesRebuilt;
     client = await device(dredge);
-    for (const point of minutes('2026-11-23T08:09:00Z', 5, OFF_RIVER))
+    for (const point of minutes(testTime(23, '08:09:00'), 5, OFF_RIVER))
       await publish(client, dredge.imei, point);
 
     const violations = await violationsOf(dredge.machineId);
@@ -276,8 +277,8 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
     it('rebuilds the live state from Postgres when Redis lost it', async () => {
       const dredge = await enrolDevice(api, 'dredge');
       let client = await device(dredge);
-      await publish(client, dredge.imei, { fixes: minutes('2026-11-24T08:00:00Z', 3, OFF_RIVER) });
-      for (const point of minutes('2026-11-24T08:03:00Z', 6, ON_RIVER))
+      await publish(client, dredge.imei, { fixes: minutes(testTime(24, '08:00:00'), 3, OFF_RIVER) });
+      for (const point of minutes(testTime(24, '08:03:00'), 6, ON_RIVER))
         await publish(client, dredge.imei, point);
       expect((await violationsOf(dredge.machineId)).map((v) => v.status)).toEqual(['open']);
 
@@ -291,9 +292,9 @@ describe.each(cases)('ingest pipeline (%s storage, live state in %s)', (storage,
       const rebuiltBefore = api.app.get(IngestCounters).statesRebuilt;
       client = await device(dredge);
       // Still on the river after the loss: no second violation; then off it: the first one closes.
-      for (const point of minutes('2026-11-24T08:09:00Z', 4, ON_RIVER))
+      for (const point of minutes(testTime(24, '08:09:00'), 4, ON_RIVER))
         await publish(client, dredge.imei, point);
-      for (const point of minutes('2026-11-24T08:13:00Z', 5, OFF_RIVER))
+      for (const point of minutes(testTime(24, '08:13:00'), 5, OFF_RIVER))
         await publish(client, dredge.imei, point);
 
       expect(api.app.get(IngestCounters).statesRebuilt).toBe(rebuiltBefore + 1);

@@ -6,6 +6,7 @@ import { TestApi, startTestApi } from '../support/api';
 import { PersistentTestDatabase, persistentTestDatabase } from '../support/storage';
 import { connectDevice, enrolDevice, nextMessage, storedPositions } from '../support/devices';
 import { TEST_RIVER, TEST_RIVER_MAPPING, minutes, ON_RIVER, OFF_RIVER } from '../support/river';
+import { testTime } from '../support/test-time';
 
 // Worker threads need PostgreSQL (the embedded database lives in one thread): this suite runs where DATABASE_URL
 // is set (jest.config.js).
@@ -38,9 +39,9 @@ describe('ingest on worker threads (postgres storage, INGEST_WORKERS=2)', () => 
     const statsBefore = (await api.get('/v1/ingest/stats')).body.ingest as { fixesStored: number };
     // Off the river, onto it, off again: each as single-fix messages, then a resend of the whole track.
     const track = [
-      ...minutes('2026-11-24T08:00:00Z', 3, OFF_RIVER),
-      ...minutes('2026-11-24T08:03:00Z', 6, ON_RIVER),
-      ...minutes('2026-11-24T08:09:00Z', 6, OFF_RIVER),
+      ...minutes(testTime(24, '08:00:00'), 3, OFF_RIVER),
+      ...minutes(testTime(24, '08:03:00'), 6, ON_RIVER),
+      ...minutes(testTime(24, '08:09:00'), 6, OFF_RIVER),
     ];
     await Promise.all(
       dredges.map(async (dredge, i) => {

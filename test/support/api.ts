@@ -44,8 +44,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     GEOFENCE_CACHE_DIR: seededGeofenceCache(path.join(dataDir, 'geofence-cache')),
     // A few broker connections are plenty for a suite's trackers.
     INGEST_MQTT_CONNECTIONS: '8',
-    // The suites write their fixes at readable dates of late November 2026, up to a month before they run, from
-    // trackers enrolled a month before (enrolDevice): a month of late fixes is trusted.
+    // The suites write their fixes on test days up to ten days before they run (test-time.ts), from trackers
+    // enrolled a month before (enrolDevice): a month of late fixes is trusted.
     DEVICE_CLOCK_MAX_AGE_HOURS: '720',
     ...overrides,
   });

@@ -13,7 +13,8 @@ const river: AlertEvent = {
   zoneName: 'Río Madre de Dios',
   zoneKind: 'water_body',
   severity: 'violation',
-  description: 'Dredge in a water body',
+  title: 'Draga o artefacto flotante en un cuerpo de agua',
+  description: 'Draga en un cuerpo de agua',
   status: 'open',
   legalBasis: 'D.L. N° 1100',
   registryNumber: 'MQ-2026-000123',
@@ -25,7 +26,7 @@ const river: AlertEvent = {
 describe('live view lines', () => {
   it('names the change, the machine, the rule and the zone of a violation', () => {
     expect(formatAlert(river, 'dredge-onto-river #1', plain)).toBe(
-      '09:47:23 ● VIOLATION opened    dredge-onto-river #1 MQ-2026-000123  dredge-in-water-body · Río Madre de Dios (water body) @ -12.59000, -69.19000 · D.L. N° 1100',
+      '09:47:23 ● VIOLATION opened    dredge-onto-river #1 MQ-2026-000123  Draga o artefacto flotante en un cuerpo de agua · Río Madre de Dios (water body) @ -12.59000, -69.19000 · D.L. N° 1100',
     );
     expect(formatAlert({ ...river, type: 'violation.closed' }, 'm', plain)).toContain('○ VIOLATION closed');
     expect(formatAlert({ ...river, severity: 'warning' }, 'm', plain)).toContain('▲ WARNING');
@@ -39,20 +40,21 @@ describe('live view lines', () => {
     );
   });
 
-  it('shows an integrity alert by its kind and description', () => {
+  it('shows an integrity alert by its title and description, in Spanish', () => {
     const line = formatAlert(
       {
         ...river,
         type: 'integrity.opened',
         ruleId: 'integrity.went_dark',
         zoneKind: 'integrity',
-        description: 'No fix for 45 min',
+        title: 'Rastreador sin reportar',
+        description: 'El rastreador no envía posiciones desde hace 45 min',
       },
       'dark-near-river #1',
       plain,
     );
     expect(line).toContain(
-      '◆ INTEGRITY opened    dark-near-river #1 MQ-2026-000123  went dark: No fix for 45 min',
+      '◆ INTEGRITY opened    dark-near-river #1 MQ-2026-000123  Rastreador sin reportar: El rastreador no envía posiciones desde hace 45 min',
     );
   });
 

@@ -102,8 +102,8 @@ export function formatAlert(event: AlertEvent, machine: string, p: Paint): strin
   const ended = change === 'closed' || change === 'retracted';
   const colour = ended ? p.green : integrity ? p.magenta : warning ? p.yellow : p.red;
   const what = integrity
-    ? `${event.ruleId.replace(/^integrity\./, '').replace(/_/g, ' ')}: ${event.description}`
-    : `${event.ruleId} · ${event.zoneName} (${KIND_LABELS[event.zoneKind] ?? event.zoneKind})`;
+    ? `${event.title}: ${event.description}`
+    : `${event.title} · ${event.zoneName} (${KIND_LABELS[event.zoneKind] ?? event.zoneKind})`;
   // Peru's local time of the event itself (not of its processing), the registry number, where and on what basis.
   const when = localClock(event.occurredAtLocal) ?? clock(event.at);
   const who = event.registryNumber ? `${p.bold(machine)} ${p.cyan(event.registryNumber)}` : p.bold(machine);

@@ -14,6 +14,8 @@ export interface AlertEvent {
   readonly zoneName: string;
   readonly zoneKind: string;
   readonly severity: string;
+  /** In Spanish (es-PE). */
+  readonly title: string;
   readonly description: string;
   /** The violation's status after the event: `open`, `closed`, `retracted`. */
   readonly status: string;
@@ -91,6 +93,7 @@ export class ProductWatch {
         zoneName: text('zone_name'),
         zoneKind: text('zone_kind'),
         severity: text('severity'),
+        title: view.title,
         description: text('description'),
         status: text('status'),
         legalBasis: view.zone.legalBasis,
@@ -106,7 +109,17 @@ export class ProductWatch {
   private async violationRow(id: string): Promise<Record<string, unknown> | undefined> {
     const row = await this.store.db
       .selectFrom('violations')
-      .select(['imei', 'rule_id', 'zone_id', 'zone_name', 'zone_kind', 'severity', 'description', 'status'])
+      .select([
+        'imei',
+        'rule_id',
+        'zone_id',
+        'zone_name',
+        'zone_kind',
+        'severity',
+        'title',
+        'description',
+        'status',
+      ])
       .where('id', '=', id)
       .executeTakeFirst()
       .catch(() => undefined);

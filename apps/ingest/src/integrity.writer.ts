@@ -5,6 +5,7 @@ import {
   DeclaredWindow,
   IntegrityContext,
   IntegrityEvent,
+  INTEGRITY_TITLES,
   IntegrityKind,
   IntegrityMachine,
   IntegrityParams,
@@ -21,14 +22,6 @@ import { LiveState } from './live-state';
 import { AlertPlace, NOWHERE, placeAt } from './place';
 import { RulesEvaluator } from './rules.evaluator';
 
-/** How the integrity alerts read where a zone's name would be. */
-export const INTEGRITY_ALERT_NAMES: Record<IntegrityKind, string> = {
-  went_dark: 'Tracker went dark',
-  power_cut: 'Tracker power cut',
-  tamper: 'Tracker tampered with',
-  gnss_jamming: 'GNSS jamming',
-  spoofing: 'Position spoofing',
-};
 
 /** The declared windows given to the detectors: those overlapping the last 30 days up to a day ahead. */
 const WINDOWS_BEHIND_MS = 30 * 24 * 3600_000;
@@ -200,6 +193,7 @@ export class IntegrityWriter {
       lastSeenAt: new Date(event.at),
       severity: event.severity,
       description: event.description,
+      descriptionEn: event.descriptionEn,
       confirmingFixes: event.evidence,
       ...(closing ? { status: event.retracted ? 'retracted' : 'closed', closedAt: new Date(event.at) } : {}),
     });
@@ -236,12 +230,15 @@ export class IntegrityWriter {
       machineId: event.machineId,
       imei: event.deviceId,
       zoneId: zoneIdOf(event),
-      zoneName: INTEGRITY_ALERT_NAMES[event.kind],
+      zoneName: INTEGRITY_TITLES[event.kind].es,
       zoneKind: 'integrity',
       ruleId: event.ruleId,
       severity: event.severity,
       legalBasis: event.legalBasis,
+      title: INTEGRITY_TITLES[event.kind].es,
+      titleEn: INTEGRITY_TITLES[event.kind].en,
       description: event.description,
+      descriptionEn: event.descriptionEn,
       catalogueVersion: this.rules.lookup.catalogueVersion || 'integrity',
       episodeId: event.alertId,
       startedAt: new Date(event.since),

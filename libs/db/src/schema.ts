@@ -241,7 +241,11 @@ export interface ViolationsTable {
   rule_id: string;
   severity: string;
   legal_basis: string;
+  /** What the alert is called and says, in Spanish (es-PE), with the English beside. */
+  title: Generated<string>;
+  title_en: Generated<string>;
   description: string;
+  description_en: Generated<string>;
   catalogue_version: string;
   episode_id: string;
   status: Generated<string>;

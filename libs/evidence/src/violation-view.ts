@@ -36,7 +36,11 @@ export interface ViolationView {
   incidentId: string | null;
   ruleId: string;
   severity: string;
+  /** What the alert is called and says, in Spanish (es-PE), with the English beside. */
+  title: string;
+  titleEn: string;
   description: string;
+  descriptionEn: string;
   status: string;
   workflowStatus: string;
   resolution: string | null;
@@ -173,7 +177,11 @@ export function violationView(
     incidentId: (row.incident_id as string | null | undefined) ?? null,
     ruleId: text(row.rule_id),
     severity: text(row.severity),
+    // Rows written before titles were kept have none: the rule's id stands in.
+    title: text(row.title) || text(row.rule_id),
+    titleEn: text(row.title_en) || text(row.rule_id),
     description: text(row.description),
+    descriptionEn: text(row.description_en) || text(row.description),
     status: text(row.status),
     workflowStatus: text(row.workflow_status ?? 'new'),
     resolution: (row.resolution as string | null | undefined) ?? null,

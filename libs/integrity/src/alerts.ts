@@ -16,7 +16,9 @@ export interface Finding {
   cause: string;
   since: number;
   at: number;
+  /** In Spanish (es-PE). */
   description: string;
+  descriptionEn: string;
   evidence: EvidenceFix[];
   details: AlertDetails;
 }
@@ -25,6 +27,7 @@ export interface Finding {
 export interface Clearing {
   at: number;
   description: string;
+  descriptionEn: string;
   evidence: EvidenceFix[];
   details: AlertDetails;
 }
@@ -41,7 +44,9 @@ export interface AlertRecord {
   detectedSeverity: IntegritySeverity;
   severity: IntegritySeverity;
   downgradedBy?: Downgrade;
+  /** In Spanish (es-PE); the English beside (absent in states kept before alerts spoke Spanish). */
   description: string;
+  descriptionEn?: string;
   evidence: EvidenceFix[];
   details: AlertDetails;
   /** Observations merged into the alert so far. */
@@ -85,7 +90,8 @@ export function newRecord(
     at: finding.at,
     detectedSeverity: finding.severity,
     severity: judged.severity,
-    description: describe(finding.description, judged.downgradedBy),
+    description: describe(finding.description, judged.downgradedBy, 'es'),
+    descriptionEn: describe(finding.descriptionEn, judged.downgradedBy, 'en'),
     evidence: finding.evidence.slice(0, ctx.params.evidenceFixes),
     details: { ...finding.details },
     observations: 1,
@@ -107,6 +113,7 @@ export function mergeFinding(record: AlertRecord, finding: Finding, ctx: Integri
     record.detectedSeverity = finding.severity;
     record.cause = finding.cause;
     record.description = finding.description;
+    record.descriptionEn = finding.descriptionEn;
   }
   record.since = Math.min(record.since, finding.since);
   record.at = Math.max(record.at, finding.at);
@@ -120,6 +127,7 @@ export function reviseRecord(record: AlertRecord, finding: Finding, ctx: Integri
   record.detectedSeverity = finding.severity;
   record.cause = finding.cause;
   record.description = finding.description;
+  record.descriptionEn = finding.descriptionEn;
   record.since = finding.since;
   record.at = finding.at;
   record.evidence = finding.evidence.slice(0, ctx.params.evidenceFixes);
@@ -129,6 +137,7 @@ export function reviseRecord(record: AlertRecord, finding: Finding, ctx: Integri
 
 function rejudge(record: AlertRecord, ctx: IntegrityContext): void {
   const base = stripDowngrade(record.description);
+  const baseEn = stripDowngrade(record.descriptionEn ?? record.description);
   const judged = judgeWindows(
     record.kind,
     record.detectedSeverity,
@@ -140,19 +149,25 @@ function rejudge(record: AlertRecord, ctx: IntegrityContext): void {
   record.severity = judged.severity;
   if (judged.downgradedBy) record.downgradedBy = judged.downgradedBy;
   else delete record.downgradedBy;
-  record.description = describe(base, judged.downgradedBy);
+  record.description = describe(base, judged.downgradedBy, 'es');
+  record.descriptionEn = describe(baseEn, judged.downgradedBy, 'en');
 }
 
-const DOWNGRADE_MARK = ' — downgraded: ';
+const DOWNGRADE_MARKS = { es: ' — rebajada: ', en: ' — downgraded: ' } as const;
 
-function describe(description: string, downgrade: Downgrade | undefined): string {
+function describe(description: string, downgrade: Downgrade | undefined, language: 'es' | 'en'): string {
   const base = stripDowngrade(description);
-  return downgrade ? `${base}${DOWNGRADE_MARK}${downgrade.reason}` : base;
+  if (!downgrade) return base;
+  const reason = language === 'en' ? (downgrade.reasonEn ?? downgrade.reason) : downgrade.reason;
+  return `${base}${DOWNGRADE_MARKS[language]}${reason}`;
 }
 
 function stripDowngrade(description: string): string {
-  const i = description.indexOf(DOWNGRADE_MARK);
-  return i < 0 ? description : description.slice(0, i);
+  for (const mark of Object.values(DOWNGRADE_MARKS)) {
+    const i = description.indexOf(mark);
+    if (i >= 0) return description.slice(0, i);
+  }
+  return description;
 }
 
 /** Whether an update of a still-open alert is due: severity or cause changed, or `updateEveryMs` passed. */
@@ -173,6 +188,7 @@ export function markReported(record: AlertRecord, now: number): void {
 export interface EventExtras {
   at?: number;
   description?: string;
+  descriptionEn?: string;
   evidence?: EvidenceFix[];
   details?: AlertDetails;
   retracted?: boolean;
@@ -200,6 +216,7 @@ export function alertEvent(
     since: record.since,
     detectedAt: now,
     description: extras.description ?? record.description,
+    descriptionEn: extras.descriptionEn ?? record.descriptionEn ?? record.description,
     legalBasis: ctx.params.legalBasis,
     evidence: extras.evidence ?? [...record.evidence],
     details: { ...record.details, ...extras.details },

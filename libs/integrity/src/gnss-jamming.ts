@@ -1,6 +1,7 @@
 import type { Observation } from './alerts';
 import { evidenceOf, type EvidenceFix, type IntegrityFix } from './model';
 import type { IntegrityParams } from './params';
+import type { Said } from './texts';
 
 /**
  * GNSS jamming, from the tracker's own jamming reports (Teltonika I/O 318 warning / critical, I/O 249 for
@@ -63,12 +64,18 @@ export function observeJamming(
   if (inOrder) s.newest = fix.time;
   if (reported) {
     s.goodFixes = 0;
-    const text =
+    const text: Said =
       reported === 'critical'
-        ? 'The tracker reported critical GNSS jamming'
+        ? {
+            es: 'El rastreador reportó interferencia GNSS crítica',
+            en: 'The tracker reported critical GNSS jamming',
+          }
         : reported === 'warning'
-          ? 'The tracker reported GNSS jamming'
-          : 'The tracker reported cellular (GSM) jamming';
+          ? { es: 'El rastreador reportó interferencia GNSS', en: 'The tracker reported GNSS jamming' }
+          : {
+              es: 'El rastreador reportó interferencia de la red celular (GSM)',
+              en: 'The tracker reported cellular (GSM) jamming',
+            };
     return {
       type: 'raise',
       finding: {
@@ -81,7 +88,8 @@ export function observeJamming(
               : 'reported_gsm',
         since: fix.time,
         at: fix.time,
-        description: text,
+        description: text.es,
+        descriptionEn: text.en,
         evidence: [evidenceOf(fix)],
         details: { ...quality, gnssJamming: fix.gnssJamming ?? null, gsmJamming: fix.gsmJamming ?? null },
       },
@@ -111,7 +119,8 @@ export function observeJamming(
           cause: 'quality_collapse',
           since: s.poorSince,
           at: fix.time,
-          description: `Positioning quality collapsed for ${Math.round(span / 60_000)} min (${s.poorFixes} fixes) while the tracker kept reporting`,
+          description: `La calidad del posicionamiento colapsó durante ${Math.round(span / 60_000)} min (${s.poorFixes} posiciones) mientras el rastreador seguía reportando`,
+          descriptionEn: `Positioning quality collapsed for ${Math.round(span / 60_000)} min (${s.poorFixes} fixes) while the tracker kept reporting`,
           evidence: [...s.poorEvidence.slice(0, p.evidenceFixes - 1), evidenceOf(fix)],
           details: { ...quality, collapsedFixes: s.poorFixes, collapsedMs: span, lastGoodFixAt: s.lastGood },
         },
@@ -133,7 +142,8 @@ export function observeJamming(
       type: 'clear',
       clearing: {
         at: fix.time,
-        description: `Positioning quality is good again (${s.goodFixes} good fixes without a jamming report)`,
+        description: `La calidad del posicionamiento volvió a ser buena (${s.goodFixes} posiciones buenas sin reporte de interferencia)`,
+        descriptionEn: `Positioning quality is good again (${s.goodFixes} good fixes without a jamming report)`,
         evidence: [evidenceOf(fix)],
         details: quality,
       },

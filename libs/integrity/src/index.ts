@@ -1,5 +1,11 @@
 export * from './model';
-export { DEFAULT_INTEGRITY_PARAMS, INTEGRITY_OBLIGATION, categoryParams, darkThresholdMs, integrityParams } from './params';
+export {
+  DEFAULT_INTEGRITY_PARAMS,
+  INTEGRITY_OBLIGATION,
+  categoryParams,
+  darkThresholdMs,
+  integrityParams,
+} from './params';
 export type { CategoryParams, IntegrityParams, IntegrityParamsOverrides } from './params';
 export {
   INTEGRITY_STATE_VERSION,
@@ -24,3 +30,5 @@ export { observeSpoofing, initialSpoofingState } from './spoofing';
 export type { SpoofingState } from './spoofing';
 export { initialDarkState } from './went-dark';
 export type { ClosedDark, CoveragePoint, CoverageSpan, DarkState } from './went-dark';
+export { INTEGRITY_TITLES } from './texts';
+export type { Said } from './texts';

@@ -116,7 +116,9 @@ export type AlertDetails = Record<string, DetailValue>;
 export interface Downgrade {
   windowId: string;
   windowKind: DeclaredWindowKind;
+  /** Why, in Spanish (es-PE). */
   reason: string;
+  reasonEn?: string;
 }
 
 export type IntegrityEventType = 'integrity_open' | 'integrity_update' | 'integrity_close';
@@ -142,7 +144,9 @@ export interface IntegrityEvent {
   since: number;
   /** Platform time at which this event was produced (arrival of the fix, or the sweep's `now`). */
   detectedAt: number;
+  /** In Spanish (es-PE), as agencies read it. */
   description: string;
+  descriptionEn: string;
   legalBasis: string;
   evidence: EvidenceFix[];
   details: AlertDetails;

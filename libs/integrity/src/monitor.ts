@@ -208,7 +208,8 @@ function apply(
     events.push(
       alertEvent('integrity_close', open, s.deviceId, ctx, now, {
         at: clearing.at,
-        description: `${open.description}. Ended: ${clearing.description}`,
+        description: `${open.description}. Terminó: ${clearing.description}`,
+        descriptionEn: `${open.descriptionEn ?? open.description}. Ended: ${clearing.descriptionEn}`,
         evidence: [...open.evidence, ...clearing.evidence].slice(-ctx.params.evidenceFixes),
         details: { ...clearing.details, endedAt: clearing.at },
       }),
@@ -235,7 +236,8 @@ function apply(
         ...finding,
         severity: 'violation',
         cause: 'repeated_indications',
-        description: `${open.observations} spoofing indications: ${finding.description}`,
+        description: `${open.observations} indicios de posición falseada: ${finding.description}`,
+        descriptionEn: `${open.observations} spoofing indications: ${finding.descriptionEn}`,
       },
       ctx,
     );

@@ -61,7 +61,8 @@ describe(judgeWindows.name, () => {
       downgradedBy: {
         windowId: 'a',
         windowKind: 'maintenance',
-        reason: 'inside the declared maintenance window a',
+        reason: 'dentro del periodo declarado de mantenimiento a',
+        reasonEn: 'inside the declared maintenance window a',
       },
     });
     expect(judgeWindows('went_dark', 'warning', T0, T0, windows, p).downgradedBy?.windowId).toBe('a');

@@ -1,6 +1,7 @@
 import type { Observation } from './alerts';
 import { evidenceOf, type IntegrityFix, type IntegritySeverity } from './model';
 import type { IntegrityParams } from './params';
+import type { Said } from './texts';
 
 /**
  * Power cut and tamper, from the tracker's own reports and from its external voltage.
@@ -59,7 +60,10 @@ export function observePower(
       'violation',
       'power_cut_event',
       fix,
-      'The tracker reported that the machine cut its power supply',
+      {
+        es: 'El rastreador reportó que la máquina cortó su alimentación',
+        en: 'The tracker reported that the machine cut its power supply',
+      },
       details,
     );
   }
@@ -69,7 +73,10 @@ export function observePower(
       'violation',
       'voltage_lost',
       fix,
-      `The tracker's external supply fell to ${volts(v)} (healthy level ${volts(s.healthyV)}): power cut`,
+      {
+        es: `La alimentación externa del rastreador cayó a ${volts(v)} (nivel normal ${volts(s.healthyV)}): corte de energía`,
+        en: `The tracker's external supply fell to ${volts(v)} (healthy level ${volts(s.healthyV)}): power cut`,
+      },
       details,
     );
   }
@@ -80,7 +87,10 @@ export function observePower(
         'warning',
         'voltage_drop',
         fix,
-        `The tracker's external supply dropped to ${volts(v)} from a healthy ${volts(s.healthyV)}`,
+        {
+          es: `La alimentación externa del rastreador bajó a ${volts(v)} desde un nivel normal de ${volts(s.healthyV)}`,
+          en: `The tracker's external supply dropped to ${volts(v)} from a healthy ${volts(s.healthyV)}`,
+        },
         details,
       );
     return undefined;
@@ -96,6 +106,9 @@ export function observePower(
       clearing: {
         at: fix.time,
         description: restoredEvent
+          ? 'El rastreador reportó que su alimentación se restableció'
+          : `La alimentación externa del rastreador volvió a ${volts(v as number)}`,
+        descriptionEn: restoredEvent
           ? 'The tracker reported that its power supply is back'
           : `The tracker's external supply is back to ${volts(v as number)}`,
         evidence,
@@ -110,7 +123,7 @@ function raise(
   severity: IntegritySeverity,
   cause: string,
   fix: IntegrityFix,
-  description: string,
+  description: Said,
   details: Record<string, number | null>,
 ): Observation {
   return {
@@ -120,7 +133,8 @@ function raise(
       cause,
       since: fix.time,
       at: fix.time,
-      description,
+      description: description.es,
+      descriptionEn: description.en,
       evidence: [evidenceOf(fix)],
       details,
     },
@@ -134,24 +148,33 @@ export function observeTamper(
 ): Observation | undefined {
   const inOrder = s.newest === null || fix.time > s.newest;
   if (inOrder) s.newest = fix.time;
-  const causes: { cause: string; severity: IntegritySeverity; text: string }[] = [];
+  const causes: { cause: string; severity: IntegritySeverity; text: Said }[] = [];
   if (fix.events.includes('tamper'))
     causes.push({
       cause: 'tamper_event',
       severity: 'violation',
-      text: 'a tamper sensor fired (case opened or antenna cut)',
+      text: {
+        es: 'se activó un sensor antimanipulación (carcasa abierta o antena cortada)',
+        en: 'a tamper sensor fired (case opened or antenna cut)',
+      },
     });
   if (fix.events.includes('unplug') || fix.unplugged === true)
     causes.push({
       cause: 'unplug',
       severity: 'violation',
-      text: "the tracker was unplugged from the machine's power",
+      text: {
+        es: 'el rastreador fue desconectado de la alimentación de la máquina',
+        en: "the tracker was unplugged from the machine's power",
+      },
     });
   if (fix.events.includes('towing') || fix.towing === true)
     causes.push({
       cause: 'towing',
       severity: 'warning',
-      text: 'the machine is being moved with ignition off (towing)',
+      text: {
+        es: 'la máquina está siendo trasladada con el encendido apagado (remolque)',
+        en: 'the machine is being moved with ignition off (towing)',
+      },
     });
   if (causes.length > 0) {
     s.lastIndication = Math.max(s.lastIndication ?? fix.time, fix.time);
@@ -163,7 +186,8 @@ export function observeTamper(
         cause: worst.cause,
         since: fix.time,
         at: fix.time,
-        description: `The tracker reported that ${causes.map((c) => c.text).join('; ')}`,
+        description: `El rastreador reportó que ${causes.map((c) => c.text.es).join('; ')}`,
+        descriptionEn: `The tracker reported that ${causes.map((c) => c.text.en).join('; ')}`,
         evidence: [evidenceOf(fix)],
         details: { causes: causes.map((c) => c.cause).join(','), ignition: fix.ignition ?? null },
       },
@@ -174,7 +198,8 @@ export function observeTamper(
       type: 'clear',
       clearing: {
         at: fix.time,
-        description: `No tamper, unplug or towing report for ${Math.round((fix.time - s.lastIndication) / 60_000)} min`,
+        description: `Sin reportes de manipulación, desconexión ni remolque durante ${Math.round((fix.time - s.lastIndication) / 60_000)} min`,
+        descriptionEn: `No tamper, unplug or towing report for ${Math.round((fix.time - s.lastIndication) / 60_000)} min`,
         evidence: [evidenceOf(fix)],
         details: { lastIndicationAt: s.lastIndication },
       },

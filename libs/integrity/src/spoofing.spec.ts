@@ -20,7 +20,8 @@ describe('spoofing', () => {
     expect(spoof).toHaveLength(1);
     expect(spoof[0]).toMatchObject({ type: 'integrity_open', severity: 'warning', cause: 'teleport' });
     expect(spoof[0]?.details.impliedSpeedKmh).toBeGreaterThan(1000);
-    expect(spoof[0]?.description).toMatch(/a dredge cannot exceed 110 km\/h/);
+    expect(spoof[0]?.description).toMatch(/el máximo plausible para una máquina de tipo draga es 110 km\/h/);
+    expect(spoof[0]?.descriptionEn).toMatch(/a dredge cannot exceed 110 km\/h/);
   });
 
   it('accepts an excavator carried on a truck at 90 km/h from La Pampa towards Puerto Maldonado', () => {

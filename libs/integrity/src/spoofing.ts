@@ -1,7 +1,9 @@
+import { MACHINE_CATEGORY_NAMES_ES } from '@app/registry';
 import { distanceMeters } from '@app/telemetry';
 import type { Finding, Observation } from './alerts';
 import { evidenceOf, hasUsablePosition, type IntegrityFix, type MachineCategory } from './model';
 import { categoryParams, type IntegrityParams } from './params';
+import type { Said } from './texts';
 
 /**
  * Spoofing: positions or clocks that cannot be true.
@@ -58,7 +60,7 @@ export function observeSpoofing(
   const found = (
     severity: Finding['severity'],
     cause: string,
-    description: string,
+    description: Said,
     details: Finding['details'],
   ) =>
     findings.push({
@@ -66,7 +68,8 @@ export function observeSpoofing(
       cause,
       since: fix.time,
       at: fix.time,
-      description,
+      description: description.es,
+      descriptionEn: description.en,
       evidence: [evidenceOf(fix)],
       details,
     });
@@ -77,7 +80,10 @@ export function observeSpoofing(
     found(
       'warning',
       'clock_ahead_of_arrival',
-      `The device clock is ${Math.round(ahead / 60_000)} min ahead of the time the fix arrived`,
+      {
+        es: `El reloj del dispositivo va ${Math.round(ahead / 60_000)} min adelantado respecto de la llegada de la posición`,
+        en: `The device clock is ${Math.round(ahead / 60_000)} min ahead of the time the fix arrived`,
+      },
       { clockAheadMs: ahead },
     );
   }
@@ -88,7 +94,10 @@ export function observeSpoofing(
       found(
         'warning',
         'clock_vs_sequence',
-        `Sequence ${fix.sequence} follows ${ref.n} but its device time is ${Math.round((ref.t - fix.time) / 60_000)} min earlier`,
+        {
+          es: `La secuencia ${fix.sequence} sigue a ${ref.n} pero su hora del dispositivo es ${Math.round((ref.t - fix.time) / 60_000)} min anterior`,
+          en: `Sequence ${fix.sequence} follows ${ref.n} but its device time is ${Math.round((ref.t - fix.time) / 60_000)} min earlier`,
+        },
         { sequence: fix.sequence, previousSequence: ref.n, clockBackMs: ref.t - fix.time },
       );
       s.sequence = { n: fix.sequence, t: ref.t };
@@ -111,10 +120,15 @@ export function observeSpoofing(
       if (meters >= p.spoofMinJumpMeters && speed > c.maxPlausibleSpeedKmh) {
         impossible = true;
         const teleport = meters >= p.teleportMeters;
+        const km = (meters / 1000).toFixed(1);
+        const seconds = Math.round(Math.abs(fix.time - neighbour.t) / 1000);
         found(
           'warning',
           teleport ? 'teleport' : 'impossible_speed',
-          `${teleport ? 'Teleport: ' : ''}the position jumped ${(meters / 1000).toFixed(1)} km in ${Math.round(Math.abs(fix.time - neighbour.t) / 1000)} s (${Math.round(speed)} km/h; a ${category.replace('_', ' ')} cannot exceed ${c.maxPlausibleSpeedKmh} km/h)`,
+          {
+            es: `${teleport ? 'Teletransporte: ' : ''}la posición saltó ${km.replace('.', ',')} km en ${seconds} s (${Math.round(speed)} km/h; el máximo plausible para una máquina de tipo ${MACHINE_CATEGORY_NAMES_ES[category]} es ${c.maxPlausibleSpeedKmh} km/h)`,
+            en: `${teleport ? 'Teleport: ' : ''}the position jumped ${km} km in ${seconds} s (${Math.round(speed)} km/h; a ${category.replace('_', ' ')} cannot exceed ${c.maxPlausibleSpeedKmh} km/h)`,
+          },
           {
             jumpMeters: Math.round(meters),
             impliedSpeedKmh: Math.round(speed),
@@ -131,7 +145,10 @@ export function observeSpoofing(
       found(
         'warning',
         'impossible_speed',
-        'The decoder flagged the fix: its implied speed is impossible',
+        {
+          es: 'El decodificador marcó la posición: su velocidad implícita es imposible',
+          en: 'The decoder flagged the fix: its implied speed is impossible',
+        },
         {},
       );
     }
@@ -149,7 +166,10 @@ export function observeSpoofing(
           found(
             'violation',
             'frozen_position',
-            `${f.fixes} fixes identical to ${p.identicalDecimals} decimals for ${(span / 3_600_000).toFixed(1)} h with ignition on`,
+            {
+              es: `${f.fixes} posiciones idénticas hasta ${p.identicalDecimals} decimales durante ${(span / 3_600_000).toFixed(1).replace('.', ',')} h con el encendido activo`,
+              en: `${f.fixes} fixes identical to ${p.identicalDecimals} decimals for ${(span / 3_600_000).toFixed(1)} h with ignition on`,
+            },
             { identicalFixes: f.fixes, identicalMs: span },
           );
           (findings[findings.length - 1] as Finding).since = f.since;
@@ -165,6 +185,7 @@ export function observeSpoofing(
     const worst = findings.find((f) => f.severity === 'violation') ?? (findings[0] as Finding);
     if (findings.length > 1) {
       worst.description = findings.map((f) => f.description).join('; ');
+      worst.descriptionEn = findings.map((f) => f.descriptionEn).join('; ');
       worst.details = Object.assign({}, ...findings.map((f) => f.details), {
         causes: findings.map((f) => f.cause).join(','),
       }) as Finding['details'];
@@ -176,7 +197,8 @@ export function observeSpoofing(
       type: 'clear',
       clearing: {
         at: fix.time,
-        description: `No spoofing indication for ${Math.round((fix.time - s.lastIndication) / 60_000)} min`,
+        description: `Sin indicios de posición falseada durante ${Math.round((fix.time - s.lastIndication) / 60_000)} min`,
+        descriptionEn: `No spoofing indication for ${Math.round((fix.time - s.lastIndication) / 60_000)} min`,
         evidence: [evidenceOf(fix)],
         details: { lastIndicationAt: s.lastIndication },
       },

@@ -61,7 +61,8 @@ describe('went dark', () => {
     });
     expect(open?.detectedAt).toBeGreaterThan(vanished.receivedAt + 15 * MINUTE);
     expect(open?.detectedAt).toBeLessThanOrEqual(vanished.receivedAt + 16 * MINUTE);
-    expect(open?.description).toMatch(/inside Río Madre de Dios and the machine was operating/);
+    expect(open?.description).toMatch(/dentro de Río Madre de Dios y la máquina estaba operando/);
+    expect(open?.descriptionEn).toMatch(/inside Río Madre de Dios and the machine was operating/);
     expect(open?.legalBasis).toMatch(/^Obligación del Registro Nacional de Maquinaria Pesada/);
     expect(open?.legalBasis).not.toMatch(/1107/);
     const close = dark[dark.length - 1];
@@ -173,6 +174,18 @@ describe('went dark', () => {
     expect(openAlerts(state)).toEqual([]);
   });
 
+  it('sweeps no tracker dark while it delivers a buffer of hours-old fixes, and judges the gaps in it once delivered', () => {
+    const ctx = context('excavator');
+    // Two hours of work taken out of coverage, delivered from T0 + 2 h 05 min at one fix every 2 s (4 min),
+    // with a sweep every minute meanwhile; the buffer has no gap, so nothing was ever dark.
+    const history = working(T0, PLACES.laPampa, 120);
+    const deliveredFrom = T0 + 125 * MINUTE;
+    const buffered = history.map((f, i) => ({ ...f, receivedAt: deliveredFrom + i * 2 * SECOND }));
+    const { events, state } = drive(live(buffered), ctx);
+    expect(ofKind(events, 'went_dark')).toEqual([]);
+    expect(openAlerts(state)).toEqual([]);
+  });
+
   it('reports a silence no sweep saw when the tracker comes back, opened and closed at once', () => {
     const ctx = context('backhoe');
     const fixes = [
@@ -203,6 +216,9 @@ describe('went dark', () => {
       downgradedBy: { windowId: 'w-1', windowKind: 'maintenance' },
     });
     expect(open?.description).toMatch(
+      /rebajada: dentro del periodo declarado de mantenimiento w-1 \(tracker replaced\)/,
+    );
+    expect(open?.descriptionEn).toMatch(
       /downgraded: inside the declared maintenance window w-1 \(tracker replaced\)/,
     );
   });

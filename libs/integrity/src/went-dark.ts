@@ -18,6 +18,7 @@ import {
   type IntegrityStatus,
 } from './model';
 import { categoryParams, darkThresholdMs, type IntegrityParams } from './params';
+import { duration, joined, type Said } from './texts';
 
 /**
  * Went dark: the tracker sent no fix for longer than its expected reporting interval × a factor.
@@ -160,11 +161,6 @@ function pointEvidence(p: CoveragePoint): EvidenceFix {
   return e;
 }
 
-const minutes = (ms: number): string => {
-  const m = Math.round(ms / 60_000);
-  return m < 120 ? `${m} min` : `${(ms / 3_600_000).toFixed(1)} h`;
-};
-
 /**
  * The finding for a silence that started after `vanished`: established at `vanished.t + threshold`, lasting
  * until `endsAt` (the first fix after it), or still lasting at platform time `run.now` when `ongoing`.
@@ -192,7 +188,7 @@ function darkFinding(
     details.lastStatusAt = run.lastStatus.receivedAt;
     if (run.lastStatus.reason !== undefined) details.lastStatusReason = run.lastStatus.reason;
   }
-  const reasons: string[] = [];
+  const reasons: Said[] = [];
   if (vanished.pos) {
     const near = ctx.zones.nearestProhibitedZone(vanished.lat, vanished.lon, ctx.params.darkNearZoneMeters);
     if (near && near.distanceMeters <= ctx.params.darkNearZoneMeters) {
@@ -201,17 +197,29 @@ function darkFinding(
       details.distanceToProhibitedZoneMeters = Math.round(near.distanceMeters);
       reasons.push(
         near.distanceMeters === 0
-          ? `its last position was inside ${near.zoneName}`
-          : `its last position was ${Math.round(near.distanceMeters)} m from ${near.zoneName}`,
+          ? {
+              es: `su última posición estaba dentro de ${near.zoneName}`,
+              en: `its last position was inside ${near.zoneName}`,
+            }
+          : {
+              es: `su última posición estaba a ${Math.round(near.distanceMeters)} m de ${near.zoneName}`,
+              en: `its last position was ${Math.round(near.distanceMeters)} m from ${near.zoneName}`,
+            },
       );
     }
   }
-  if (vanished.op && ctx.params.darkOperatingIsViolation) reasons.push('the machine was operating');
+  if (vanished.op && ctx.params.darkOperatingIsViolation)
+    reasons.push({ es: 'la máquina estaba operando', en: 'the machine was operating' });
   const severity = reasons.length > 0 ? 'violation' : 'warning';
-  const ignition =
-    vanished.ig === false ? 'ignition off' : vanished.ig === true ? 'ignition on' : 'ignition unknown';
+  const ignition: Said =
+    vanished.ig === false
+      ? { es: 'el encendido apagado', en: 'ignition off' }
+      : vanished.ig === true
+        ? { es: 'el encendido activo', en: 'ignition on' }
+        : { es: 'el encendido desconocido', en: 'ignition unknown' };
   const evidence = [pointEvidence(vanished)];
-  let description: string;
+  const allowed = duration(limit);
+  let description: Said;
   if (endsAt) {
     const gap = endsAt.t - vanished.t;
     details.gapMs = gap;
@@ -226,23 +234,36 @@ function darkFinding(
       details.reappearanceImpliedSpeedKmh = null;
     }
     evidence.push(pointEvidence(endsAt));
-    description =
-      `The tracker sent no fix for ${minutes(gap)} (limit ${minutes(limit)} after a fix with ${ignition})` +
-      (details.reappearanceDistanceMeters !== null
-        ? `; it reappeared ${details.reappearanceDistanceMeters} m from where it vanished`
-        : '');
+    const silent = duration(gap);
+    const moved = details.reappearanceDistanceMeters;
+    description = {
+      es:
+        `El rastreador no envió posiciones durante ${silent.es} (límite ${allowed.es} tras una posición con ${ignition.es})` +
+        (moved !== null ? `; reapareció a ${moved} m de donde desapareció` : ''),
+      en:
+        `The tracker sent no fix for ${silent.en} (limit ${allowed.en} after a fix with ${ignition.en})` +
+        (moved !== null ? `; it reappeared ${moved} m from where it vanished` : ''),
+    };
   } else {
     details.silentMs = run.now - vanished.t;
-    description = `The tracker has sent no fix for ${minutes(run.now - vanished.t)} (limit ${minutes(limit)} after a fix with ${ignition})`;
+    const silent = duration(run.now - vanished.t);
+    description = {
+      es: `El rastreador no envía posiciones desde hace ${silent.es} (límite ${allowed.es} tras una posición con ${ignition.es})`,
+      en: `The tracker has sent no fix for ${silent.en} (limit ${allowed.en} after a fix with ${ignition.en})`,
+    };
   }
-  if (reasons.length > 0) description += `; ${reasons.join(' and ')}`;
+  if (reasons.length > 0) {
+    const why = joined(reasons, ' y ', ' and ');
+    description = { es: `${description.es}; ${why.es}`, en: `${description.en}; ${why.en}` };
+  }
   const established = vanished.t + limit;
   return {
     severity,
     cause: 'no_fix',
     since: vanished.t,
     at: endsAt ? endsAt.t : ongoing ? Math.max(established, run.now) : established,
-    description,
+    description: description.es,
+    descriptionEn: description.en,
     evidence,
     details,
   };
@@ -291,7 +312,8 @@ function retraction(
   return alertEvent(type, record, run.deviceId, run.ctx, run.now, {
     at: span.to.t,
     retracted: true,
-    description: `Retracted: fixes from the tracker's buffer, delivered late, cover the whole silence (no gap over ${minutes(threshold(span.to, run.ctx))})`,
+    description: `Retirada: posiciones del búfer del rastreador, llegadas con retraso, cubren todo el silencio (ningún vacío mayor de ${duration(threshold(span.to, run.ctx)).es})`,
+    descriptionEn: `Retracted: fixes from the tracker's buffer, delivered late, cover the whole silence (no gap over ${duration(threshold(span.to, run.ctx)).en})`,
     details: { outcome: 'covered_by_buffered_fixes', coveredUntil: span.to.t },
   });
 }
@@ -328,11 +350,16 @@ export function reviseClosedDark(dark: DarkState, run: DarkRun): void {
   dark.closed = kept;
 }
 
-/** Opens a went-dark alert if the newest coverage ended longer ago than the threshold. */
+/**
+ * Opens a went-dark alert if the newest coverage ended longer ago than the threshold. A tracker whose newest fix
+ * arrived within the threshold is delivering its buffer (back in coverage after hours without, or a first upload
+ * of its history): it is not silent, and what its buffer shows is judged once it is delivered.
+ */
 export function openDarkIfSilent(dark: DarkState, run: DarkRun): AlertRecord | undefined {
   const newest = dark.spans[dark.spans.length - 1];
   if (!newest) return undefined;
-  if (run.now - newest.to.t <= threshold(newest.to, run.ctx)) return undefined;
+  const limit = threshold(newest.to, run.ctx);
+  if (run.now - newest.to.t <= limit || run.now - newest.to.rx <= limit) return undefined;
   const record = newRecord(run.newAlertId(), 'went_dark', darkFinding(newest.to, run), run.ctx, run.now);
   run.events.push(alertEvent('integrity_open', record, run.deviceId, run.ctx, run.now));
   return record;

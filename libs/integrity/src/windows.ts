@@ -6,11 +6,12 @@ import {
   type IntegritySeverity,
 } from './model';
 import type { IntegrityParams } from './params';
+import type { Said } from './texts';
 
-const WINDOW_NAMES: Record<DeclaredWindow['kind'], string> = {
-  maintenance: 'maintenance',
-  out_of_service: 'out-of-service',
-  authorised_transport: 'authorised-transport',
+const WINDOW_NAMES: Record<DeclaredWindow['kind'], Said> = {
+  maintenance: { es: 'mantenimiento', en: 'maintenance' },
+  out_of_service: { es: 'fuera de servicio', en: 'out-of-service' },
+  authorised_transport: { es: 'traslado autorizado', en: 'authorised-transport' },
 };
 
 export interface WindowJudgement {
@@ -38,12 +39,15 @@ export function judgeWindows(
   const window = matching[0];
   if (!window) return { severity };
   const name = WINDOW_NAMES[window.kind];
-  const reason = window.reason
-    ? `inside the declared ${name} window ${window.id} (${window.reason})`
-    : `inside the declared ${name} window ${window.id}`;
+  const declared = window.reason ? ` (${window.reason})` : '';
   return {
     severity: 'warning',
-    downgradedBy: { windowId: window.id, windowKind: window.kind, reason },
+    downgradedBy: {
+      windowId: window.id,
+      windowKind: window.kind,
+      reason: `dentro del periodo declarado de ${name.es} ${window.id}${declared}`,
+      reasonEn: `inside the declared ${name.en} window ${window.id}${declared}`,
+    },
   };
 }
 

@@ -16,6 +16,21 @@ export const MACHINE_CATEGORIES = [
 ] as const;
 export type MachineCategory = (typeof MACHINE_CATEGORIES)[number];
 
+/** Each category as Peruvian Spanish names it, for what agencies read. */
+export const MACHINE_CATEGORY_NAMES_ES: Record<MachineCategory, string> = {
+  excavator: 'excavadora',
+  dredge: 'draga',
+  balsa_gringo: 'balsa gringo',
+  traca: 'traca',
+  caranchera: 'caranchera',
+  chupadera: 'chupadera',
+  front_loader: 'cargador frontal',
+  backhoe: 'retroexcavadora',
+  bulldozer: 'tractor de orugas',
+  dump_truck: 'volquete',
+  other: 'máquina',
+};
+
 /** Categories that work on water: dredges and the floating artefacts named beside them. */
 export const FLOATING_MINING_CATEGORIES: readonly MachineCategory[] = [
   'dredge',

@@ -11,7 +11,11 @@ export interface OpenViolation {
   readonly ruleId: string;
   readonly severity: string;
   readonly legalBasis: string;
+  /** In Spanish (es-PE), with the English beside. */
+  readonly title: string;
+  readonly titleEn: string;
   readonly description: string;
+  readonly descriptionEn: string;
   readonly catalogueVersion: string;
   readonly episodeId: string;
   readonly startedAt: Date;
@@ -52,7 +56,10 @@ export class ViolationsRepository {
           rule_id: input.ruleId,
           severity: input.severity,
           legal_basis: input.legalBasis,
+          title: input.title,
+          title_en: input.titleEn,
           description: input.description,
+          description_en: input.descriptionEn,
           catalogue_version: input.catalogueVersion,
           episode_id: input.episodeId,
           started_at: input.startedAt,
@@ -141,6 +148,7 @@ export class ViolationsRepository {
       closedAt?: Date | null;
       severity?: string;
       description?: string;
+      descriptionEn?: string;
       confirmingFixes?: unknown;
       zones?: readonly ViolationZone[];
     },
@@ -151,6 +159,7 @@ export class ViolationsRepository {
         ...(changes.lastSeenAt ? { last_seen_at: changes.lastSeenAt } : {}),
         ...(changes.severity ? { severity: changes.severity } : {}),
         ...(changes.description ? { description: changes.description } : {}),
+        ...(changes.descriptionEn ? { description_en: changes.descriptionEn } : {}),
         ...(changes.confirmingFixes !== undefined
           ? { confirming_fixes: JSON.stringify(changes.confirmingFixes) }
           : {}),
