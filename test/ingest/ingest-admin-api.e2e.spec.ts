@@ -9,6 +9,7 @@ import { IngestStatsRecorder } from '../../apps/ingest/src/ingest-stats.recorder
 import { TestApi, startTestApi, testConfig } from '../support/api';
 import { connectDevice, enrolDevice, fix, nextMessage, storedPositions } from '../support/devices';
 import { TestDatabase, openTestDatabase, storageModes } from '../support/storage';
+import { testTime } from '../support/test-time';
 
 type Shape = 'registry API alone' | 'main job';
 const shapes: Shape[] = ['registry API alone', 'main job'];
@@ -83,7 +84,7 @@ describe.each(cases)('ingest counters and refused messages (%s storage, %s)', (s
       });
 
     await publish({
-      fixes: [fix('2026-11-26T10:00:00Z', -12.6, -69.2), fix('2026-11-26T10:01:00Z', -12.6, -69.2)],
+      fixes: [fix(testTime(22, '10:00:00'), -12.6, -69.2), fix(testTime(22, '10:01:00'), -12.6, -69.2)],
     });
     const answer = nextMessage(client, `devices/${imei}/errors`);
     await publish('{"lat": -12.6, oops');
@@ -93,7 +94,7 @@ describe.each(cases)('ingest counters and refused messages (%s storage, %s)', (s
       database.db,
     );
     try {
-      await publish(fix('2026-11-26T10:02:00Z', -12.6, -69.2, { altitude: 4321 }));
+      await publish(fix(testTime(22, '10:02:00'), -12.6, -69.2, { altitude: 4321 }));
     } finally {
       await sql`alter table positions drop constraint refuses_altitude_4321`.execute(database.db);
     }
@@ -167,7 +168,7 @@ describe.each(cases)('ingest counters and refused messages (%s storage, %s)', (s
       const tracker = await device();
       await tracker.client.publishAsync(
         `devices/${tracker.imei}/fixes`,
-        JSON.stringify(fix('2026-11-26T11:00:00Z', -12.6, -69.2)),
+        JSON.stringify(fix(testTime(22, '11:00:00'), -12.6, -69.2)),
         { qos: 1 },
       );
       await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
@@ -183,7 +184,7 @@ describe.each(cases)('ingest counters and refused messages (%s storage, %s)', (s
       const again = await device();
       await again.client.publishAsync(
         `devices/${again.imei}/fixes`,
-        JSON.stringify(fix('2026-11-26T11:00:00Z', -12.6, -69.2)),
+        JSON.stringify(fix(testTime(22, '11:00:00'), -12.6, -69.2)),
         { qos: 1 },
       );
       await ingest.get(IngestStatsRecorder).flush();

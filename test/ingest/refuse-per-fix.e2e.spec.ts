@@ -8,6 +8,7 @@ import { IngestStatsRecorder } from '../../apps/ingest/src/ingest-stats.recorder
 import { TestApi, startTestApi } from '../support/api';
 import { connectDevice, enrolDevice, fix, nextMessage, storedPositions } from '../support/devices';
 import { storageModes } from '../support/storage';
+import { testTime } from '../support/test-time';
 
 /**
  * One bad value never takes the valid fixes beside it: a message of 10 valid fixes and one whose value the
@@ -30,7 +31,7 @@ describe.each(storageModes())('one bad value in a message of valid fixes (%s sto
   });
 
   const valid = (i: number) =>
-    fix(new Date(Date.parse('2026-11-25T10:00:00Z') + i * 60_000).toISOString(), -12.6 + i * 1e-4, -69.2);
+    fix(new Date(Date.parse(testTime(21, '10:00:00')) + i * 60_000).toISOString(), -12.6 + i * 1e-4, -69.2);
 
   async function tracker() {
     const enrolled = await enrolDevice(api);
@@ -101,7 +102,7 @@ describe.each(storageModes())('one bad value in a message of valid fixes (%s sto
   ])('Teltonika: stores the 10 valid records beside one timed %s', async (_name, timestampMs) => {
     const { imei, client } = await tracker();
     const records = Array.from({ length: 10 }, (_, i) =>
-      avlRecord({ timestampMs: Date.parse('2026-11-25T11:00:00Z') + i * 10_000 }),
+      avlRecord({ timestampMs: Date.parse(testTime(21, '11:00:00')) + i * 10_000 }),
     );
     records.splice(3, 0, avlRecord({ timestampMs }));
     const answer = nextMessage(client, `devices/${imei}/errors`);
@@ -130,13 +131,13 @@ describe.each(storageModes())('one bad value in a message of valid fixes (%s sto
     try {
       const trackers = await Promise.all(Array.from({ length: 6 }, () => tracker()));
       const before = await rejectionCounts();
-      const poisonTime = '2026-11-27T10:02:00Z';
+      const poisonTime = testTime(23, '10:02:00');
       let poisonAcknowledged: Promise<unknown> = Promise.resolve();
       // Published together, so that the messages share batches, which the refusal fails as a whole.
       await Promise.all(
         trackers.flatMap(({ imei, client }, t) =>
           Array.from({ length: 5 }, (_, m) => {
-            const time = new Date(Date.parse('2026-11-27T10:00:00Z') + m * 60_000).toISOString();
+            const time = new Date(Date.parse(testTime(23, '10:00:00')) + m * 60_000).toISOString();
             const poison = t === 3 && time === new Date(poisonTime).toISOString();
             const body = fix(time, -12.6 - t * 1e-3, -69.2, poison ? { altitude: 4321 } : {});
             const sent = client.publishAsync(`devices/${imei}/fixes`, JSON.stringify(body), { qos: 1 });
