@@ -86,8 +86,10 @@ describe.each(storageModes())('officers, access and escalation (%s storage)', (m
     });
     expect((await api.get(`/v1/violations/${protectedArea.id}`, officer)).status).toBe(403);
     expect((await api.post(`/v1/violations/${inCusco.id}/acknowledge`, {}, officer)).status).toBe(403);
-    expect((await api.get(`/v1/violations/${inCusco.id}/evidence`, officer)).status).toBe(403);
-    expect((await api.get(`/v1/violations/${inCusco.id}/export?format=csv`, officer)).status).toBe(403);
+    expect((await api.get(`/v1/violations/${inCusco.id}/evidence?reference=OP-1`, officer)).status).toBe(403);
+    expect(
+      (await api.get(`/v1/violations/${inCusco.id}/export?format=csv&reference=OP-1`, officer)).status,
+    ).toBe(403);
     expect((await api.post(`/v1/violations/${inMdd.id}/acknowledge`, {}, cuscoOfficer)).status).toBe(403);
     expect((await api.get(`/v1/violations/${inCusco.id}`, cuscoOfficer)).status).toBe(200);
     const missing = await api.get('/v1/violations/00000000-0000-4000-8000-000000000000', officer);

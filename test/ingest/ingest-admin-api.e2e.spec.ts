@@ -75,7 +75,7 @@ describe.each(cases)('ingest counters and refused messages (%s storage, %s)', (s
     return { ...enrolled, client };
   }
 
-  it('serves the counters and the refused messages from the database, to administrators only', async () => {
+  it('serves the counters and the refused messages from the database, to administrators and auditors only', async () => {
     const tracker = await device();
     const { imei, client } = tracker;
     const publish = (body: string | object) =>
@@ -155,6 +155,18 @@ describe.each(cases)('ingest counters and refused messages (%s storage, %s)', (s
     const clerk = await api.login(`clerk-${instanceId}`, 'a-long-enough-password');
     for (const route of ['/v1/ingest/stats', '/v1/ingest/instances', '/v1/ingest/refused'])
       expect([route, (await api.get(route, clerk)).status]).toEqual([route, 403]);
+    // The read-only auditor sees what administrators see.
+    const auditorCreated = await api.post('/v1/users', {
+      username: `auditor-${instanceId}`,
+      displayName: 'Auditor',
+      password: 'a-long-enough-password',
+      role: 'auditor',
+    });
+    expect(auditorCreated.status).toBe(201);
+    const auditor = await api.login(`auditor-${instanceId}`, 'a-long-enough-password');
+    expect((await api.get('/v1/ingest/stats', auditor)).body).toEqual(stats.body);
+    for (const route of ['/v1/ingest/instances', '/v1/ingest/refused'])
+      expect([route, (await api.get(route, auditor)).status]).toEqual([route, 200]);
     for (const route of ['/v1/ingest/stats', '/v1/ingest/refused'])
       expect([route, (await api.http().get(route)).status]).toEqual([route, 401]);
   });

@@ -6,7 +6,6 @@ import {
   IntegrityContext,
   IntegrityEvent,
   INTEGRITY_TITLES,
-  IntegrityKind,
   IntegrityMachine,
   IntegrityParams,
   IntegrityResult,

@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { NeedToKnowModule } from './common/need-to-know';
+import { ReadAuditInterceptor } from './common/read-audit';
 import { AuditController } from './audit/audit.controller';
 import { IngestAdminController } from './ingest/ingest-admin.controller';
 import { EmqxHooksController } from './devices/emqx-hooks.controller';
@@ -15,7 +18,7 @@ import { ViolationsModule } from './violations/violations.module';
 import { WindowsModule } from './windows/windows.module';
 
 @Module({
-  imports: [AuthModule, ZonesModule, ViolationsModule, WindowsModule],
+  imports: [AuthModule, ZonesModule, ViolationsModule, WindowsModule, NeedToKnowModule],
   controllers: [
     OwnersController,
     MachinesController,
@@ -24,6 +27,12 @@ import { WindowsModule } from './windows/windows.module';
     EmqxHooksController,
     IngestAdminController,
   ],
-  providers: [OwnersService, MachinesService, MachineImportService, TrackersService],
+  providers: [
+    OwnersService,
+    MachinesService,
+    MachineImportService,
+    TrackersService,
+    { provide: APP_INTERCEPTOR, useClass: ReadAuditInterceptor },
+  ],
 })
 export class RegistryModule {}

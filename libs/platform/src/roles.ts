@@ -1,8 +1,23 @@
 import { SetMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Actor } from '@app/db';
 
-export const ROLES = ['admin', 'registry_clerk', 'enforcement_officer', 'agency_integration'] as const;
+export const ROLES = [
+  'admin',
+  'registry_clerk',
+  'enforcement_officer',
+  'agency_integration',
+  'auditor',
+] as const;
 export type Role = (typeof ROLES)[number];
+
+/**
+ * Roles that change nothing: the auditor reads everything (every jurisdiction, the audit log included) and is
+ * refused by every route that writes, whatever the route's own roles say.
+ */
+export const READ_ONLY_ROLES: readonly Role[] = ['auditor'];
+
+/** Roles whose users belong to an agency and see only its jurisdiction. */
+export const AGENCY_ROLES: readonly Role[] = ['enforcement_officer', 'agency_integration'];
 
 export const ROLES_KEY = 'centinela:roles';
 export const PUBLIC_KEY = 'centinela:public';

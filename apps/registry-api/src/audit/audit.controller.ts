@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsDate, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsDate, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { Type } from 'class-transformer';
 import { AuditEntryRow, Store } from '@app/db';
 import { Roles, PageQuery, pageWindow, toPage } from '@app/platform';
@@ -13,6 +13,8 @@ export const AUDITED_ENTITIES = [
   'tracker',
   'violation',
   'delivery',
+  'zone_catalogue',
+  'read',
 ] as const;
 
 export class AuditQueryDto extends PageQuery {
@@ -26,6 +28,18 @@ export class AuditQueryDto extends PageQuery {
   @IsString()
   @Length(1, 100)
   entityId?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'An action, or a prefix ending in a dot: `read.` lists every audited read of positions, evidence, exports and owners',
+    example: 'read.',
+  })
+  @IsOptional()
+  @Matches(/^[a-z_]+(\.[a-z_]*)*$/, {
+    message: 'action must be an action such as owner.updated, or a prefix such as read.',
+  })
+  @Length(1, 100)
+  action?: string;
 
   @ApiPropertyOptional({ description: 'Username of who made the change' })
   @IsOptional()
@@ -65,9 +79,10 @@ export class AuditController {
   constructor(private readonly store: Store) {}
 
   @Get()
-  @Roles('admin', 'registry_clerk')
+  @Roles('admin', 'registry_clerk', 'auditor')
   async search(@Query() query: AuditQueryDto) {
     const result = await this.store.repos.audit.search({
+      action: query.action,
       entityType: query.entityType,
       entityId: query.entityId,
       actorUsername: query.actor,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Store } from '@app/db';
+import { AgencyRow, Store } from '@app/db';
 import { actorOf, AuthenticatedUser, CurrentUser, Public, Roles, conflict } from '@app/platform';
 import { AuthService, userView } from './auth.service';
 import { CreateAgencyDto, CreateUserDto, LoginDto, SetUserActiveDto } from './auth.dto';
@@ -26,9 +26,29 @@ export class AuthController {
   }
 }
 
+/** What the API tells of an agency: never its internals (the MQTT credential's hash). */
+export interface AgencyView {
+  id: string;
+  code: string;
+  name: string;
+  kind: string;
+  department: string | null;
+  createdAt: Date;
+}
+
+export function agencyView(row: AgencyRow): AgencyView {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    kind: row.kind,
+    department: row.department,
+    createdAt: row.created_at,
+  };
+}
+
 @ApiTags('users')
 @ApiBearerAuth()
-@Roles('admin')
 @Controller('v1/users')
 export class UsersController {
   constructor(
@@ -37,16 +57,19 @@ export class UsersController {
   ) {}
 
   @Get()
+  @Roles('admin', 'auditor')
   async list() {
     return (await this.store.repos.users.list()).map(userView);
   }
 
   @Post()
+  @Roles('admin')
   create(@Body() body: CreateUserDto, @CurrentUser() user: AuthenticatedUser) {
     return this.auth.createUser(body, user);
   }
 
   @Patch(':id')
+  @Roles('admin')
   setActive(
     @Param('id', UUID_PARAM) id: string,
     @Body() body: SetUserActiveDto,
@@ -63,9 +86,9 @@ export class AgenciesController {
   constructor(private readonly store: Store) {}
 
   @Get()
-  @Roles('admin', 'registry_clerk', 'enforcement_officer', 'agency_integration')
-  list() {
-    return this.store.repos.agencies.list();
+  @Roles('admin', 'registry_clerk', 'enforcement_officer', 'agency_integration', 'auditor')
+  async list() {
+    return (await this.store.repos.agencies.list()).map(agencyView);
   }
 
   @Post()
@@ -80,14 +103,15 @@ export class AgenciesController {
         kind: body.kind,
         department: body.department ? normaliseDepartment(body.department)! : null,
       });
+      const view = agencyView(agency);
       await repos.audit.record({
         actor: actorOf(user),
         action: 'agency.created',
         entityType: 'agency',
         entityId: agency.id,
-        after: agency,
+        after: view,
       });
-      return agency;
+      return view;
     });
   }
 }

@@ -37,7 +37,9 @@ export class CreateUserDto {
   @IsIn(ROLES)
   role!: Role;
 
-  @ApiPropertyOptional({ description: 'Required for enforcement officers and agency integrations' })
+  @ApiPropertyOptional({
+    description: 'Required for enforcement officers and agency integrations; refused for auditors',
+  })
   @IsOptional()
   @IsUUID()
   agencyId?: string;

@@ -9,7 +9,10 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { Store } from '@app/db';
 import type { Request } from 'express';
-import { AuthenticatedUser, PUBLIC_KEY, ROLES_KEY, Role } from '@app/platform';
+import { AuthenticatedUser, PUBLIC_KEY, READ_ONLY_ROLES, ROLES_KEY, Role } from '@app/platform';
+
+/** Requests that read; every other method writes. `POST` routes that only read say so with @Roles(…, 'auditor'). */
+const READING_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 interface TokenClaims {
   sub: string;
@@ -37,6 +40,17 @@ export class AuthGuard implements CanActivate {
         message: `role ${user.role} may not do this; allowed: ${roles.join(', ')}`,
       });
     }
+    // A read-only role is refused wherever it is not named explicitly, and on every writing method unless named.
+    if (
+      READ_ONLY_ROLES.includes(user.role) &&
+      !roles?.includes(user.role) &&
+      !READING_METHODS.has(request.method)
+    )
+      throw new ForbiddenException({
+        statusCode: 403,
+        error: 'Forbidden',
+        message: `role ${user.role} is read-only`,
+      });
     return true;
   }
 

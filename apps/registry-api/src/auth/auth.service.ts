@@ -91,6 +91,9 @@ export class AuthService implements OnApplicationBootstrap {
     const needsAgency = input.role === 'enforcement_officer' || input.role === 'agency_integration';
     if (needsAgency && !input.agencyId)
       throw unprocessable(`a user with role ${input.role} must belong to an agency`, 'agencyId');
+    // The auditor oversees every agency: belonging to one would make them part of what they audit.
+    if (input.role === 'auditor' && input.agencyId)
+      throw unprocessable('an auditor belongs to no agency', 'agencyId');
     const passwordHash = await hashPassword(input.password);
     return this.store.transaction(async (repos) => {
       if (await repos.users.findByUsername(input.username))

@@ -47,7 +47,7 @@ export class IngestAdminController {
 
   /** Every ingest instance's counters added up: messages, fixes, rejections by reason, the embedded broker's. */
   @Get('stats')
-  @Roles('admin')
+  @Roles('admin', 'auditor')
   async stats() {
     const { counters, instances } = await this.store.repos.ingestCounters.totals();
     return { ...nestCounters(counters), instances };
@@ -55,14 +55,14 @@ export class IngestAdminController {
 
   /** Each ingest instance's counters (added up over its restarts), the most recently written first. */
   @Get('instances')
-  @Roles('admin')
+  @Roles('admin', 'auditor')
   async instances(@Query() query: PageQuery) {
     return toPage(query, await this.store.repos.ingestCounters.instances(pageWindow(query)), instanceView);
   }
 
   /** Device messages the database refused to store (counted as `storage_refused`), newest first, whole. */
   @Get('refused')
-  @Roles('admin')
+  @Roles('admin', 'auditor')
   async refused(@Query() query: RefusedQueryDto) {
     return toPage(
       query,

@@ -1,4 +1,16 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, Roles, validationFailed } from '@app/platform';
 import { UUID_PARAM } from '../common/validators';
@@ -15,6 +27,8 @@ import {
   UpdateMachineDto,
 } from './machines.dto';
 import { MachinesService } from './machines.service';
+import { NeedToKnow } from '../common/need-to-know';
+import { mayLookUpByDocument } from '@app/registry';
 
 @ApiTags('machines')
 @ApiBearerAuth()
@@ -23,6 +37,7 @@ export class MachinesController {
   constructor(
     private readonly machines: MachinesService,
     private readonly importer: MachineImportService,
+    private readonly needToKnow: NeedToKnow,
   ) {}
 
   @Post()
@@ -54,21 +69,29 @@ export class MachinesController {
   }
 
   @Get()
-  @Roles('admin', 'registry_clerk', 'enforcement_officer')
-  search(@Query() query: MachineQueryDto) {
-    return this.machines.search(query);
+  @Roles('admin', 'registry_clerk', 'enforcement_officer', 'auditor')
+  async search(@Query() query: MachineQueryDto, @CurrentUser() user: AuthenticatedUser) {
+    const viewer = await this.needToKnow.viewer(user);
+    if (query.ownerDocument !== undefined && !mayLookUpByDocument(viewer, query.ownerDocument))
+      throw new ForbiddenException({
+        statusCode: 403,
+        error: 'Forbidden',
+        message:
+          "searching machines by a natural person's document is reserved to the registry and prosecutors",
+      });
+    return this.machines.search(query, viewer);
   }
 
   @Get(':id')
-  @Roles('admin', 'registry_clerk', 'enforcement_officer')
-  get(@Param('id', UUID_PARAM) id: string) {
-    return this.machines.get(id);
+  @Roles('admin', 'registry_clerk', 'enforcement_officer', 'auditor')
+  async get(@Param('id', UUID_PARAM) id: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.machines.get(id, await this.needToKnow.viewer(user));
   }
 
   @Get(':id/history')
-  @Roles('admin', 'registry_clerk', 'enforcement_officer')
-  history(@Param('id', UUID_PARAM) id: string) {
-    return this.machines.history(id);
+  @Roles('admin', 'registry_clerk', 'enforcement_officer', 'auditor')
+  async history(@Param('id', UUID_PARAM) id: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.machines.history(id, await this.needToKnow.viewer(user));
   }
 
   @Patch(':id')

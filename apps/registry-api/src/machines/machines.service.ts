@@ -13,6 +13,8 @@ import {
   formatRegistryNumber,
   isAllowedTransition,
   normaliseDepartment,
+  Viewer,
+  documentFor,
 } from '@app/registry';
 import {
   AuthenticatedUser,
@@ -82,12 +84,15 @@ export function machineView(row: MachineRow): MachineView {
   };
 }
 
-function machineSummary(row: MachineWithLinks): MachineSummary {
+/** Registry staff and auditors see owners whole; officers a natural person's document masked (need-to-know). */
+const WHOLE: Viewer = { role: 'admin', agencyKind: null };
+
+function machineSummary(row: MachineWithLinks, viewer: Viewer = WHOLE): MachineSummary {
   return {
     ...machineView(row),
     owner: {
       documentType: row.owner_document_type,
-      documentNumber: row.owner_document_number,
+      documentNumber: documentFor(viewer, row.owner_document_type, row.owner_document_number),
       name: row.owner_name,
     },
     tracker: row.tracker_id && row.tracker_imei ? { id: row.tracker_id, imei: row.tracker_imei } : null,
@@ -186,13 +191,13 @@ export class MachinesService {
     return view;
   }
 
-  async get(id: string): Promise<MachineSummary> {
+  async get(id: string, viewer: Viewer = WHOLE): Promise<MachineSummary> {
     const [machine] = (await this.store.repos.machines.search({ id, limit: 1, offset: 0 })).items;
     if (!machine) throw notFound('machine', id);
-    return machineSummary(machine);
+    return machineSummary(machine, viewer);
   }
 
-  async search(query: MachineQueryDto): Promise<Page<MachineSummary>> {
+  async search(query: MachineQueryDto, viewer: Viewer = WHOLE): Promise<Page<MachineSummary>> {
     const result = await this.store.repos.machines.search({
       registryNumber: query.registryNumber,
       imei: query.imei,
@@ -203,7 +208,7 @@ export class MachinesService {
       declaredUse: query.declaredUse === 'unknown' ? null : query.declaredUse,
       ...pageWindow(query),
     });
-    return toPage(query, result, machineSummary);
+    return toPage(query, result, (row) => machineSummary(row, viewer));
   }
 
   update(id: string, changes: UpdateMachineDto, by: AuthenticatedUser): Promise<MachineView> {
@@ -385,7 +390,7 @@ export class MachinesService {
     });
   }
 
-  async history(id: string) {
+  async history(id: string, viewer: Viewer = WHOLE) {
     const machine = await this.store.repos.machines.findById(id);
     if (!machine) throw notFound('machine', id);
     const [statuses, ownerships, trackers] = await Promise.all([
@@ -406,7 +411,7 @@ export class MachinesService {
       owners: ownerships.map((o) => ({
         ownerId: o.owner_id,
         name: o.owner_name,
-        documentNumber: o.owner_document_number,
+        documentNumber: documentFor(viewer, o.owner_document_type, o.owner_document_number),
         from: o.started_at,
         to: o.ended_at,
         reason: o.reason,

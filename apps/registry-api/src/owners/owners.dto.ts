@@ -62,4 +62,9 @@ export class OwnerQueryDto extends PageQuery {
   @IsString()
   @Length(1, 300)
   name?: string;
+
+  @ApiPropertyOptional({ description: 'Case or operation this read is for (or the X-Case-Reference header)' })
+  @IsOptional()
+  @IsString()
+  reference?: string;
 }

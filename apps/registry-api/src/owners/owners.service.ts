@@ -10,6 +10,8 @@ import {
   pageWindow,
   toPage,
 } from '@app/platform';
+import { Viewer, documentFor, withheldOwnerFields } from '@app/registry';
+import { NeedToKnow } from '../common/need-to-know';
 import { CreateOwnerDto, OwnerQueryDto, UpdateOwnerDto } from './owners.dto';
 
 export interface OwnerView {
@@ -23,6 +25,8 @@ export interface OwnerView {
   address: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Fields withheld from this reader under need-to-know (present only when some are). */
+  withheld?: string[];
 }
 
 export function ownerView(row: OwnerRow): OwnerView {
@@ -37,6 +41,21 @@ export function ownerView(row: OwnerRow): OwnerView {
     address: row.address,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+/** The owner as the viewer may see it: a natural person's document masked and contacts withheld unless needed. */
+export function ownerViewFor(viewer: Viewer, row: OwnerRow): OwnerView {
+  const view = ownerView(row);
+  const withheld = withheldOwnerFields(viewer, view);
+  if (withheld.length === 0) return view;
+  return {
+    ...view,
+    documentNumber: documentFor(viewer, view.documentType, view.documentNumber),
+    email: null,
+    phone: null,
+    address: null,
+    withheld,
   };
 }
 
@@ -55,7 +74,10 @@ export function ownerKindProblem(
 
 @Injectable()
 export class OwnersService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly needToKnow: NeedToKnow,
+  ) {}
 
   async create(input: CreateOwnerDto, by: AuthenticatedUser): Promise<OwnerView> {
     const problem = ownerKindProblem(input.kind, input.documentType, input.documentNumber);
@@ -86,10 +108,11 @@ export class OwnersService {
     });
   }
 
-  async get(id: string): Promise<OwnerView> {
+  async get(id: string, user: AuthenticatedUser): Promise<OwnerView> {
     const owner = await this.store.repos.owners.findById(id);
     if (!owner) throw notFound('owner', id);
-    return ownerView(owner);
+    await this.needToKnow.checkOwner(user, id);
+    return ownerViewFor(await this.needToKnow.viewer(user), owner);
   }
 
   async update(id: string, changes: UpdateOwnerDto, by: AuthenticatedUser): Promise<OwnerView> {
@@ -116,12 +139,16 @@ export class OwnersService {
     });
   }
 
-  async search(query: OwnerQueryDto): Promise<Page<OwnerView>> {
+  /** Agencies' users find only the owners of machines in violations of their jurisdiction. */
+  async search(query: OwnerQueryDto, user: AuthenticatedUser): Promise<Page<OwnerView>> {
+    const agencyId = NeedToKnow.agencyOf(user);
     const result = await this.store.repos.owners.search({
       documentNumber: query.documentNumber,
       name: query.name,
+      ...(agencyId !== null ? { withCasesOfAgency: agencyId } : {}),
       ...pageWindow(query),
     });
-    return toPage(query, result, ownerView);
+    const viewer = await this.needToKnow.viewer(user);
+    return toPage(query, result, (row) => ownerViewFor(viewer, row));
   }
 }

@@ -18,13 +18,13 @@ export class TrackersController {
   }
 
   @Get()
-  @Roles('admin', 'registry_clerk', 'enforcement_officer')
+  @Roles('admin', 'registry_clerk', 'enforcement_officer', 'auditor')
   search(@Query() query: TrackerQueryDto) {
     return this.trackers.search(query);
   }
 
   @Get(':id')
-  @Roles('admin', 'registry_clerk', 'enforcement_officer')
+  @Roles('admin', 'registry_clerk', 'enforcement_officer', 'auditor')
   get(@Param('id', UUID_PARAM) id: string) {
     return this.trackers.get(id);
   }

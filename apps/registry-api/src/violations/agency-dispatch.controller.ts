@@ -92,6 +92,7 @@ export class AgencyDispatchController {
   }
 
   @Get('subscriptions')
+  @Roles('admin', 'auditor')
   async subscriptions(@Param('id', UUID_PARAM) id: string) {
     await this.agency(id);
     return (await this.store.repos.agencyChannels.subscriptions(id)).map(subscriptionView);
@@ -145,6 +146,7 @@ export class AgencyDispatchController {
   }
 
   @Get('channels')
+  @Roles('admin', 'auditor')
   async channels(@Param('id', UUID_PARAM) id: string) {
     await this.agency(id);
     return (await this.store.repos.agencyChannels.channels(id, false)).map(channelView);
@@ -257,6 +259,7 @@ export class DeliveriesController {
   constructor(private readonly store: Store) {}
 
   @Get()
+  @Roles('admin', 'auditor')
   async list(@Query() query: DeliveryQueryDto) {
     const result = await this.store.repos.deliveries.search({
       status: query.status,

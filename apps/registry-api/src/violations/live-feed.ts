@@ -5,6 +5,7 @@ import { RoutableAlert, agencyMaySee, isAlertEventType, toSubscription } from '@
 import { AlertContext, alertContexts, violationView } from '@app/evidence';
 import { AuthenticatedUser } from '@app/platform';
 import { mayNamePersons } from './violations.service';
+import { NeedToKnow } from '../common/need-to-know';
 
 const POLL_MS = 1000;
 
@@ -33,10 +34,11 @@ export class LiveFeed implements OnModuleDestroy {
   constructor(private readonly store: Store) {}
 
   async stream(user: AuthenticatedUser): Promise<Observable<{ id: string; type: string; data: object }>> {
+    const agencyId = NeedToKnow.agencyOf(user);
     const subscriptions =
-      user.role === 'admin' || !user.agencyId
+      agencyId === null
         ? undefined
-        : (await this.store.repos.agencyChannels.subscriptions(user.agencyId)).map(toSubscription);
+        : (await this.store.repos.agencyChannels.subscriptions(agencyId)).map(toSubscription);
     const visible = (event: LiveEvent) => {
       if (!subscriptions) return true;
       const p = event.payload;
@@ -46,7 +48,7 @@ export class LiveFeed implements OnModuleDestroy {
         severity: String(p['severity'] ?? ''),
         escalationLevel: Number(p['escalation_level'] ?? 0),
       };
-      return agencyMaySee(subscriptions, user.agencyId!, alert);
+      return agencyMaySee(subscriptions, agencyId!, alert);
     };
     const showPersonName = mayNamePersons(user);
     await this.start();

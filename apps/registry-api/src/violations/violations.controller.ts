@@ -16,8 +16,20 @@ import {
 } from './violations.dto';
 import { ViolationsService } from './violations.service';
 import { LiveFeed } from './live-feed';
+import { AuditedRead, ReadSubject } from '../common/read-audit';
 
-const READERS = ['admin', 'enforcement_officer', 'agency_integration'] as const;
+const READERS = ['admin', 'enforcement_officer', 'agency_integration', 'auditor'] as const;
+
+const violationSubject = (_result: unknown, params: Readonly<Record<string, string>>): ReadSubject[] => [
+  { entityType: 'violation', entityId: params['id']! },
+];
+
+const machinesSeen = (result: unknown): ReadSubject[] =>
+  ((result as { machines?: Array<{ machineId: string | null; imei: string }> }).machines ?? []).map((m) =>
+    m.machineId
+      ? { entityType: 'machine', entityId: m.machineId }
+      : { entityType: 'tracker', entityId: m.imei },
+  );
 const ACTORS = ['admin', 'enforcement_officer'] as const;
 
 const EXPORTS = {
@@ -44,8 +56,9 @@ export class ViolationsController {
   @Post('area-query')
   @HttpCode(200)
   @Roles(...READERS)
-  area(@Body() body: AreaQueryDto) {
-    return this.violations.machinesInArea(body);
+  @AuditedRead('positions', machinesSeen)
+  area(@Body() body: AreaQueryDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.violations.machinesInArea(body, user);
   }
 
   @Get(':id')
@@ -89,6 +102,7 @@ export class ViolationsController {
 
   @Get(':id/evidence')
   @Roles(...READERS)
+  @AuditedRead('evidence', violationSubject)
   evidenceOf(@Param('id', UUID_PARAM) id: string, @CurrentUser() user: AuthenticatedUser) {
     return this.violations.evidenceWithTrack(id, user);
   }
@@ -102,6 +116,7 @@ export class ViolationsController {
   /** The evidence as GeoJSON, KML or CSV, signed by the system (Ed25519) with the time of the export. */
   @Get(':id/export')
   @Roles(...READERS)
+  @AuditedRead('export', violationSubject)
   async export(
     @Param('id', UUID_PARAM) id: string,
     @Query() query: ExportQueryDto,

@@ -102,6 +102,11 @@ export class ExportQueryDto {
   @ApiProperty({ enum: EXPORT_FORMATS })
   @IsIn(EXPORT_FORMATS)
   format!: (typeof EXPORT_FORMATS)[number];
+
+  @ApiPropertyOptional({ description: 'Case or operation this read is for (or the X-Case-Reference header)' })
+  @IsOptional()
+  @IsString()
+  reference?: string;
 }
 
 export class AreaQueryDto {

@@ -5,10 +5,11 @@ import { AgencyDispatchController, DeliveriesController } from './agency-dispatc
 import { LiveFeed } from './live-feed';
 import { EvidenceKeyController, LiveFeedController, ViolationsController } from './violations.controller';
 import { ViolationsService } from './violations.service';
+import { NeedToKnowModule } from '../common/need-to-know';
 
 /** Officers' side of violations, agencies' alert configuration and the dead-letter list. */
 @Module({
-  imports: [ZonesModule, EvidenceModule],
+  imports: [ZonesModule, EvidenceModule, NeedToKnowModule],
   controllers: [
     ViolationsController,
     EvidenceKeyController,

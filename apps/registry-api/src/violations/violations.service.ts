@@ -9,7 +9,7 @@ import {
   trackLine,
   toSubscription,
 } from '@app/dispatch';
-import { normaliseDepartment } from '@app/registry';
+import { documentFor, normaliseDepartment } from '@app/registry';
 import { EvidenceService, alertContexts, violationView } from '@app/evidence';
 import {
   AuthenticatedUser,
@@ -22,6 +22,7 @@ import {
 } from '@app/platform';
 import { ZoneCatalogueService } from '@app/zones';
 import { ZonesService } from '../zones/zones.service';
+import { NeedToKnow } from '../common/need-to-know';
 import { AreaQueryDto, ViolationQueryDto } from './violations.dto';
 
 type Step = 'acknowledged' | 'dispatched' | 'resolved';
@@ -44,10 +45,13 @@ export class ViolationsService {
     private readonly evidence: EvidenceService,
     private readonly zones: ZonesService,
     private readonly catalogue: ZoneCatalogueService,
+    private readonly needToKnow: NeedToKnow,
   ) {}
 
+  /** Agencies' users see the jurisdiction of their agency; administrators and auditors the whole country. */
   scopeOf(user: AuthenticatedUser): ViolationScope {
-    return user.role === 'admin' || !user.agencyId ? { all: true } : { agencyId: user.agencyId };
+    const agencyId = NeedToKnow.agencyOf(user);
+    return agencyId === null ? { all: true } : { agencyId };
   }
 
   async list(query: ViolationQueryDto, user: AuthenticatedUser) {
@@ -184,9 +188,15 @@ export class ViolationsService {
     return this.detail(id, user);
   }
 
+  /** The evidence of a violation; the owner's document masked for readers who need not know it. */
   async evidenceOf(id: string, user: AuthenticatedUser) {
     const row = await this.visible(id, user);
-    return this.evidence.evidence(row);
+    const evidence = await this.evidence.evidence(row);
+    const viewer = await this.needToKnow.viewer(user);
+    const documentNumber = documentFor(viewer, evidence.owner.documentType, evidence.owner.documentNumber);
+    return documentNumber === evidence.owner.documentNumber
+      ? evidence
+      : { ...evidence, owner: { ...evidence.owner, documentNumber } };
   }
 
   /** The evidence with the track of its positions as a GeoJSON LineString. */
@@ -201,7 +211,7 @@ export class ViolationsService {
   }
 
   /** Which machines had fixes inside a zone (its buffer included) or a drawn polygon during [from, to). */
-  async machinesInArea(query: AreaQueryDto) {
+  async machinesInArea(query: AreaQueryDto, user: AuthenticatedUser) {
     if ((query.zoneId === undefined) === (query.polygon === undefined))
       throw validationFailed([{ field: 'zoneId', messages: ['give either zoneId or polygon'] }]);
     if (query.to <= query.from)
@@ -228,6 +238,20 @@ export class ViolationsService {
       const zoneId = query.zoneId!;
       const engine = this.catalogue.engine;
       inside = (lat, lon) => engine.zonesAt(lat, lon).some((z) => z.id === zoneId);
+    }
+    // Agencies' users see only the fixes that lie in a department of their jurisdiction.
+    const departments = await this.needToKnow.departments(user);
+    if ('only' in departments) {
+      const inArea = inside;
+      const engine = this.catalogue.engine;
+      inside = (lat, lon) =>
+        inArea(lat, lon) &&
+        engine
+          .zonesAt(lat, lon)
+          .some(
+            (z) =>
+              z.kind === 'jurisdiction' && departments.only.has(departmentOf(z.properties?.['department'])),
+          );
     }
     const fixes = await this.store.repos.evidence.fixesInBox(
       boundingBox(coordinates, margin),
@@ -269,10 +293,16 @@ export class ViolationsService {
   }
 }
 
+/** A jurisdiction zone's department as ingest places alerts in it (docs/rules.md). */
+function departmentOf(value: unknown): string {
+  return typeof value === 'string' ? (normaliseDepartment(value) ?? value.toUpperCase()) : '';
+}
+
 /**
  * Whether the user may see a natural person's name in an alert: administrators and enforcement officers, who act
- * on it; agencies' integrations (like their webhooks and MQTT) get the owner's kind and the registry number.
+ * on it, and auditors, who review how they did; agencies' integrations (like their webhooks and MQTT) get the
+ * owner's kind and the registry number.
  */
 export function mayNamePersons(user: AuthenticatedUser): boolean {
-  return user.role === 'admin' || user.role === 'enforcement_officer';
+  return user.role === 'admin' || user.role === 'enforcement_officer' || user.role === 'auditor';
 }

@@ -26,7 +26,7 @@ export class WindowsController {
   }
 
   @Get()
-  @Roles('admin', 'registry_clerk', 'enforcement_officer')
+  @Roles('admin', 'registry_clerk', 'enforcement_officer', 'auditor')
   list(@Param('id', UUID_PARAM) id: string) {
     return this.windows.list(id);
   }

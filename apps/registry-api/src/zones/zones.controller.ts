@@ -6,7 +6,7 @@ import { actorOf, AuthenticatedUser, CurrentUser, Roles, validationFailed } from
 import { ImportLayerDto, PositionQueryDto, ZoneQueryDto, ZoneVersionQueryDto } from './zones.dto';
 import { ZonesService } from './zones.service';
 
-const READERS = ['admin', 'registry_clerk', 'enforcement_officer', 'agency_integration'] as const;
+const READERS = ['admin', 'registry_clerk', 'enforcement_officer', 'agency_integration', 'auditor'] as const;
 const VERSION_PATTERN = /^[0-9a-f]{8,64}$/;
 
 @ApiTags('zones')

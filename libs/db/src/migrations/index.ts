@@ -17,6 +17,7 @@ import * as violationsProvince from './20261205T1835_violations_province';
 import * as outboxOrder from './20261205T1840_outbox_order';
 import * as violationCases from './20261205T1900_violation_cases';
 import * as alertTitles from './20261205T1910_alert_titles';
+import * as auditorRole from './20261205T2000_auditor_role';
 import * as ingestCounters from './20261205T2110_ingest_counters';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
@@ -39,5 +40,6 @@ export const migrations: Record<string, Migration> = {
   '20261205T1840_outbox_order': outboxOrder,
   '20261205T1900_violation_cases': violationCases,
   '20261205T1910_alert_titles': alertTitles,
+  '20261205T2000_auditor_role': auditorRole,
   '20261205T2110_ingest_counters': ingestCounters,
 };

@@ -16,6 +16,8 @@ export interface AuditEntry {
 }
 
 export interface AuditQuery {
+  /** An action, or every action under a prefix ending in a dot (`read.`). */
+  readonly action?: string | undefined;
   readonly entityType?: string | undefined;
   readonly entityId?: string | undefined;
   readonly actorUsername?: string | undefined;
@@ -44,8 +46,13 @@ export class AuditRepository {
   }
 
   async search(query: AuditQuery): Promise<{ items: AuditEntryRow[]; total: number }> {
+    const action = query.action;
     const base = this.db
       .selectFrom('audit_log')
+      .$if(action !== undefined && !action.endsWith('.'), (qb) => qb.where('action', '=', action!))
+      .$if(action !== undefined && action.endsWith('.'), (qb) =>
+        qb.where('action', 'like', `${action!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
+      )
       .$if(query.entityType !== undefined, (qb) => qb.where('entity_type', '=', query.entityType!))
       .$if(query.entityId !== undefined, (qb) => qb.where('entity_id', '=', query.entityId!))
       .$if(query.actorUsername !== undefined, (qb) => qb.where('actor_username', '=', query.actorUsername!))

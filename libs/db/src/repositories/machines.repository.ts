@@ -132,12 +132,20 @@ export class MachinesRepository {
 
   ownershipHistory(
     machineId: string,
-  ): Promise<Array<MachineOwnershipRow & { owner_name: string; owner_document_number: string }>> {
+  ): Promise<
+    Array<
+      MachineOwnershipRow & { owner_name: string; owner_document_type: string; owner_document_number: string }
+    >
+  > {
     return this.db
       .selectFrom('machine_ownerships as mo')
       .innerJoin('owners as o', 'o.id', 'mo.owner_id')
       .selectAll('mo')
-      .select(['o.name as owner_name', 'o.document_number as owner_document_number'])
+      .select([
+        'o.name as owner_name',
+        'o.document_type as owner_document_type',
+        'o.document_number as owner_document_number',
+      ])
       .where('mo.machine_id', '=', machineId)
       .orderBy('mo.started_at')
       .execute();
