@@ -17,4 +17,7 @@ COPY --from=build /app/dist ./dist
 COPY data ./data
 USER node
 EXPOSE 3000
+# The registry API by default; the other apps by their entry point (docker-compose.yml). An ingest container needs
+# INGEST_INSTANCE_ID, a name of its own kept across restarts: unset, it is the container's host name, which
+# changes whenever the container is recreated (its former sessions are then drained, see docs/ingest.md).
 CMD ["node", "dist/apps/registry-api/src/main.js"]

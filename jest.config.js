@@ -40,7 +40,7 @@ const realServiceSuites = [
   ...(process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/workers.e2e.spec.ts']),
   ...(process.env.MQTT_URL && process.env.DATABASE_URL
     ? []
-    : ['<rootDir>/test/ingest/crash-recovery.e2e.spec.ts']),
+    : ['<rootDir>/test/ingest/crash-recovery.e2e.spec.ts', '<rootDir>/test/ingest/session-drain.e2e.spec.ts']),
 ];
 
 module.exports = {

@@ -43,6 +43,12 @@ export class IngestRuntime implements OnApplicationBootstrap, OnModuleDestroy {
           instanceId: config.ingestInstanceId,
           connections: config.ingestMqttConnections,
           inflightPerConnection: config.ingestMqttInflight,
+          sessions: {
+            registry: store.repos.ingestSessions,
+            leaseSeconds: config.ingestSessionLeaseSeconds,
+            drain: config.ingestSessionDrain === 'on',
+            quietMs: config.ingestDrainQuietMs,
+          },
         })
       : new EmbeddedBrokerTransport(embedded, config.embeddedMqttHost, config.embeddedMqttPort);
     intake.usePublisher(this.transport);

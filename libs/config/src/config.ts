@@ -61,7 +61,27 @@ export const CONFIG_KEYS = {
   ),
   ingestInstanceId: optionalString(
     'INGEST_INSTANCE_ID',
-    'Stable name of this ingest instance: its broker client ids (persistent sessions) derive from it. Unset: the host name.',
+    'Stable name of this ingest instance: its broker client ids (centinela-ingest-<id>-<n>, persistent sessions) derive from it; give each instance of a deployment its own, the same at every restart (docker-compose.yml sets it). Unset: the host name, which changes whenever a container is recreated; the sessions of a former name are then drained (INGEST_SESSION_DRAIN).',
+  ),
+  ingestSessionDrain: oneOf(
+    'INGEST_SESSION_DRAIN',
+    'Whether ingest drains the broker sessions it used before and no instance consumes with any more (a smaller INGEST_MQTT_CONNECTIONS, another INGEST_INSTANCE_ID, an instance removed): it takes their messages through the pipeline and ends them. off: they keep their messages (and their share of new ones) until their client id connects again. The client ids are recorded in ingest_sessions either way.',
+    ['on', 'off'],
+    'on',
+  ),
+  ingestSessionLeaseSeconds: integer(
+    'INGEST_SESSION_LEASE_SECONDS',
+    'Lease an ingest instance holds on its broker sessions in ingest_sessions, renewed every third of it; the sessions of an instance that stopped are drained at once, those of one that was killed once its lease expired, in seconds.',
+    60,
+    3,
+    3600,
+  ),
+  ingestDrainQuietMs: integer(
+    'INGEST_DRAIN_QUIET_MS',
+    'How long a session being drained must stay silent, everything it delivered acknowledged, to count as empty (after it is resumed, and again after its subscriptions are removed, before it is ended), in milliseconds.',
+    2000,
+    50,
+    60000,
   ),
   ingestWriters: integer(
     'INGEST_WRITERS',

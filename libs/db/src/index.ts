@@ -18,4 +18,5 @@ export * from './repositories/evidence.repository';
 export * from './repositories/agency-channels.repository';
 export * from './repositories/deliveries.repository';
 export * from './repositories/declared-windows.repository';
+export * from './repositories/ingest-sessions.repository';
 export * from './repositories/ingest-counters.repository';

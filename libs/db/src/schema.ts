@@ -184,6 +184,21 @@ export interface RefusedDeviceMessagesTable {
   error: string;
 }
 
+/** A broker session (client id) ingest has consumed with, and who holds it now (see the migration). */
+export interface IngestSessionsTable {
+  broker: string;
+  client_id: string;
+  instance_id: string;
+  connection_index: number;
+  first_used_at: Generated<Date>;
+  last_used_at: Generated<Date>;
+  lease_owner: string | null;
+  lease_purpose: 'consuming' | 'draining' | null;
+  lease_until: Date | null;
+  drained_at: Date | null;
+  drained_messages: number | null;
+}
+
 /** One counter of one ingest process run (see the migration). */
 export interface IngestCountersTable {
   run_id: string;
@@ -389,6 +404,7 @@ export interface DB {
   zone_catalogue_active: ZoneCatalogueActiveTable;
   device_messages: DeviceMessagesTable;
   refused_device_messages: RefusedDeviceMessagesTable;
+  ingest_sessions: IngestSessionsTable;
   ingest_counters: IngestCountersTable;
   positions: PositionsTable;
   violations: ViolationsTable;
@@ -420,6 +436,7 @@ export type AuditEntryRow = Selectable<AuditLogTable>;
 export type ZoneRevisionRow = Selectable<ZoneRevisionsTable>;
 export type ZoneCatalogueVersionRow = Selectable<ZoneCatalogueVersionsTable>;
 export type PositionRow = Selectable<PositionsTable>;
+export type IngestSessionRow = Selectable<IngestSessionsTable>;
 export type RefusedDeviceMessageRow = Selectable<RefusedDeviceMessagesTable>;
 export type NewPosition = Insertable<PositionsTable>;
 export type ViolationRow = Selectable<ViolationsTable>;

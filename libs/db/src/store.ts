@@ -13,6 +13,7 @@ import { AgencyChannelsRepository } from './repositories/agency-channels.reposit
 import { DeliveriesRepository } from './repositories/deliveries.repository';
 import { EvidenceRepository } from './repositories/evidence.repository';
 import { ViolationCasesRepository } from './repositories/violation-cases.repository';
+import { IngestSessionsRepository } from './repositories/ingest-sessions.repository';
 import { IngestCountersRepository } from './repositories/ingest-counters.repository';
 
 /** The repositories, bound to one connection or to one transaction. */
@@ -31,6 +32,7 @@ export interface Repositories {
   readonly agencyChannels: AgencyChannelsRepository;
   readonly deliveries: DeliveriesRepository;
   readonly declaredWindows: DeclaredWindowsRepository;
+  readonly ingestSessions: IngestSessionsRepository;
   readonly ingestCounters: IngestCountersRepository;
 }
 
@@ -50,6 +52,7 @@ export function repositoriesFor(db: Kysely<DB>): Repositories {
     agencyChannels: new AgencyChannelsRepository(db),
     deliveries: new DeliveriesRepository(db),
     declaredWindows: new DeclaredWindowsRepository(db),
+    ingestSessions: new IngestSessionsRepository(db),
     ingestCounters: new IngestCountersRepository(db),
   };
 }

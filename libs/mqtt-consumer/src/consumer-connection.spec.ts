@@ -160,6 +160,76 @@ describe('ConsumerConnection', () => {
     for (let i = 0; i < 3; i++) expect(deliveries.get(topic(i))).toBeGreaterThanOrEqual(1);
   });
 
+  /** A connection of the admin account that drains the session `clientId` left in the share group of `filter`. */
+  function drainer(
+    clientId: string,
+    filter: string,
+    onMessage: ConsumerConnectionOptions['onMessage'],
+  ): ConsumerConnection {
+    return new ConsumerConnection({
+      url: broker.url,
+      clientId,
+      username: broker.adminUsername,
+      password: broker.adminPassword,
+      subscriptions: [filter],
+      sessionExpirySeconds: 600,
+      receiveMaximum: 100,
+      onMessage,
+    });
+  }
+
+  it('drains the shared-subscription session a stopped consumer left: its share comes through, then the session ends and takes no more', async () => {
+    const { clientId, topic } = fresh();
+    const shared = `$share/g-${clientId}/devices/${topic(0).split('/')[1]}/#`;
+    const live = new Set<string>();
+    await consumer(`${clientId}-live`, shared, async (t) => {
+      live.add(t);
+    });
+    const gone = await consumer(`${clientId}-gone`, shared, async () => undefined);
+    await stop(gone);
+    // The broker goes on giving the stopped member of the group its share, kept in its session.
+    await publishAll(topic, 40);
+    const drained = new Set<string>();
+    const outcome = await drainer(`${clientId}-gone`, shared, async (t) => {
+      drained.add(t);
+    }).drain({ quietMs: 300 });
+    expect(outcome).toEqual({ sessionPresent: true, messages: drained.size, ended: true });
+    expect(drained.size).toBeGreaterThan(0);
+    await until(() => live.size + drained.size === 40);
+    expect([...live, ...drained].sort()).toEqual(Array.from({ length: 40 }, (_, i) => topic(i)).sort());
+
+    // Ended, the session is no member of the group any more: everything published later goes to the live one.
+    for (let i = 40; i < 60; i++) await publisher.publishAsync(topic(i), Buffer.alloc(16, i), { qos: 1 });
+    await until(() => live.size + drained.size === 60);
+    const again = await drainer(`${clientId}-gone`, shared, async () => undefined).drain({ quietMs: 100 });
+    expect(again).toEqual({ sessionPresent: false, messages: 0, ended: true });
+  });
+
+  it('leaves the session with what it holds when a handler fails during a drain, or when the drain may not end it', async () => {
+    const { clientId, topic, filter } = fresh();
+    await stop(await consumer(clientId, filter, async () => undefined));
+    await publishAll(topic, 10);
+
+    let calls = 0;
+    const failing = drainer(clientId, filter, async () => {
+      if (++calls === 5) throw new Error('database down');
+    });
+    await expect(failing.drain({ quietMs: 200 })).rejects.toThrow(/lost while draining/);
+
+    const held = new Set<string>();
+    const refused = await drainer(clientId, filter, async (t) => {
+      held.add(t);
+    }).drain({ quietMs: 200, mayEnd: async () => false });
+    expect(refused).toMatchObject({ sessionPresent: true, ended: false });
+    // The fifth and the rest come again (those before it too if the failure dropped the connection before their
+    // acknowledgement left: at least once).
+    for (let i = 4; i < 10; i++) expect(held).toContain(topic(i));
+    expect(held.size).toBeLessThanOrEqual(10);
+
+    const last = await drainer(clientId, filter, async () => undefined).drain({ quietMs: 200 });
+    expect(last).toEqual({ sessionPresent: true, messages: 0, ended: true });
+  });
+
   it('publishes at QoS 1 and resolves once the broker acknowledged', async () => {
     const { clientId, topic, filter } = fresh();
     const fleet = { username: 'fleet', password: 'fleet-secret' };

@@ -25,6 +25,26 @@ export interface ConsumerConnectionOptions {
   readonly onWarning?: (message: string) => void;
 }
 
+/** How a drain of a former consumer's session ended. */
+export interface DrainOutcome {
+  /** Whether the broker still held the session (CONNACK Session Present). */
+  readonly sessionPresent: boolean;
+  /** Messages received from it and handled (each acknowledged after its handler resolved). */
+  readonly messages: number;
+  /** Whether the session was ended (DISCONNECT with Session Expiry Interval 0); false when the drain was stopped. */
+  readonly ended: boolean;
+}
+
+export interface DrainOptions {
+  /**
+   * How long the session must stay silent, with every message it delivered acknowledged, to count as empty: once
+   * after the session-present CONNACK, and again after the shared subscriptions were removed from it.
+   */
+  readonly quietMs: number;
+  /** Asked right before the session is ended; false leaves the session as it is (the drain was taken over). */
+  readonly mayEnd?: () => Promise<boolean>;
+}
+
 /** A QoS 1 message received and not yet acknowledged, in the order received. */
 interface Unacknowledged {
   readonly id: number;
@@ -42,8 +62,16 @@ interface Session {
   readonly parser: mqttPacket.Parser;
   readonly unacknowledged: Unacknowledged[];
   readonly outgoing: Map<number, Outgoing>;
+  /** UNSUBSCRIBE packets waiting for their UNSUBACK. */
+  readonly unsubscribing: Map<number, () => void>;
   ready: boolean;
+  /** Whether the broker resumed a session it kept (CONNACK Session Present). */
+  sessionPresent: boolean;
   lastReceived: number;
+  /** When the last PUBLISH arrived (or the session became ready). */
+  lastPublish: number;
+  /** QoS 1 messages received and acknowledged. */
+  acknowledged: number;
   flushScheduled: boolean;
   /** Reading is paused while the session holds `receiveMaximum` unacknowledged messages. */
   paused: boolean;
@@ -83,10 +111,108 @@ export class ConsumerConnection {
 
   /** Connects and subscribes; rejects if the first attempt fails (later losses reconnect by themselves). */
   async start(): Promise<void> {
-    await this.open();
+    await this.open(true);
     this.started = true;
+    this.startKeepalive();
+  }
+
+  /**
+   * Takes what the persistent session of this client id still holds — a session a former consumer left, whose
+   * messages no one else receives — and then ends it. Connects with Clean Start 0 and subscribes to nothing; the
+   * messages the session holds come through `onMessage` and are acknowledged after it resolved, as in `start`.
+   * Once the session has been silent for `quietMs` with everything acknowledged, the topic filters of
+   * `subscriptions` are removed from it (so that no new message is routed to it), and after a second silence it is
+   * ended with a DISCONNECT carrying Session Expiry Interval 0. A session the broker no longer held is ended at
+   * once. Rejects when the connection is lost on the way (a handler failed, the broker went away, another client
+   * took the client id over): the session is then left as it is, with whatever it still holds, for a later drain.
+   * `close()` stops a drain the same way, resolving with `ended: false`. Never reconnects.
+   */
+  async drain(options: DrainOptions): Promise<DrainOutcome> {
+    await this.open(false);
+    this.startKeepalive();
+    const session = this.session as Session;
+    const outcome = (ended: boolean): DrainOutcome => ({
+      sessionPresent: session.sessionPresent,
+      messages: session.acknowledged,
+      ended,
+    });
+    try {
+      if (session.sessionPresent) {
+        await this.quiet(session, options.quietMs);
+        await this.unsubscribe(session, this.options.subscriptions);
+        await this.quiet(session, options.quietMs);
+      }
+      if (this.stopped) return outcome(false);
+      if (options.mayEnd && !(await options.mayEnd())) {
+        await this.close();
+        return outcome(false);
+      }
+      await this.end(session);
+      return outcome(true);
+    } catch (error) {
+      if (this.stopped) return outcome(false);
+      session.stream.destroy();
+      throw error;
+    } finally {
+      if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
+    }
+  }
+
+  private startKeepalive(): void {
     this.keepaliveTimer = setInterval(() => this.keepAlive(), (this.keepaliveSeconds() * 1000) / 2);
     this.keepaliveTimer.unref();
+  }
+
+  /** Resolves once nothing has arrived for `quietMs` and everything received is acknowledged. */
+  private quiet(session: Session, quietMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (session.ended || this.stopped) {
+          reject(new Error('the connection was lost while draining the session'));
+          return;
+        }
+        const silentFor = Date.now() - session.lastPublish;
+        if (session.unacknowledged.length === 0 && !session.flushScheduled && silentFor >= quietMs) {
+          resolve();
+          return;
+        }
+        setTimeout(check, Math.max(10, Math.min(quietMs - silentFor, quietMs / 4, 100)));
+      };
+      check();
+    });
+  }
+
+  /** Removes topic filters from the session; resolves on the UNSUBACK (whatever its reason codes say). */
+  private unsubscribe(session: Session, topics: readonly string[]): Promise<void> {
+    if (topics.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const messageId = this.packetId(session);
+      const lost = () => reject(new Error('the connection was lost while unsubscribing'));
+      session.stream.once('close', lost);
+      session.unsubscribing.set(messageId, () => {
+        session.stream.off('close', lost);
+        resolve();
+      });
+      this.write(session, { cmd: 'unsubscribe', messageId, unsubscriptions: [...topics] });
+    });
+  }
+
+  /** Ends the session at the broker: DISCONNECT with Session Expiry Interval 0; resolves once the socket closed. */
+  private async end(session: Session): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (session.ended) throw new Error('the connection was lost before the session could be ended');
+    await new Promise<void>((resolve) => {
+      session.stream.once('close', () => resolve());
+      session.stream.resume();
+      session.stream.end(
+        mqttPacket.generate(
+          { cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 0 } },
+          PROTOCOL,
+        ),
+      );
+      setTimeout(() => session.stream.destroy(), 1000).unref();
+    });
   }
 
   /** Publishes at QoS 1; resolves when the broker acknowledged. */
@@ -132,8 +258,11 @@ export class ConsumerConnection {
     this.options.onWarning?.(`${this.options.clientId}: ${message}`);
   }
 
-  /** Opens a session: CONNECT (persistent session), then SUBSCRIBE; resolves once both were accepted. */
-  private open(): Promise<void> {
+  /**
+   * Opens a session: CONNECT (persistent session), then SUBSCRIBE unless `subscribe` is false; resolves once both
+   * were accepted.
+   */
+  private open(subscribe: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let stream: Duplex;
       try {
@@ -147,8 +276,12 @@ export class ConsumerConnection {
         parser: mqttPacket.parser(PROTOCOL),
         unacknowledged: [],
         outgoing: new Map(),
+        unsubscribing: new Map(),
         ready: false,
+        sessionPresent: false,
         lastReceived: Date.now(),
+        lastPublish: Date.now(),
+        acknowledged: 0,
         flushScheduled: false,
         paused: false,
         ended: false,
@@ -179,6 +312,15 @@ export class ConsumerConnection {
               );
               return;
             }
+            session.sessionPresent = packet.sessionPresent;
+            if (!subscribe) {
+              clearTimeout(timeout);
+              session.ready = true;
+              session.lastPublish = Date.now();
+              settled = true;
+              resolve();
+              return;
+            }
             this.write(session, {
               cmd: 'subscribe',
               messageId: subscribeId,
@@ -201,8 +343,15 @@ export class ConsumerConnection {
             return;
           }
           case 'publish':
+            session.lastPublish = Date.now();
             if (!this.stopped) this.received(session, packet);
             return;
+          case 'unsuback': {
+            const done = session.unsubscribing.get(packet.messageId ?? -1);
+            session.unsubscribing.delete(packet.messageId ?? -1);
+            done?.();
+            return;
+          }
           case 'puback': {
             const outgoing = session.outgoing.get(packet.messageId ?? -1);
             if (!outgoing) return;
@@ -260,7 +409,7 @@ export class ConsumerConnection {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.stopped) return;
-      this.open().catch((error: unknown) => {
+      this.open(true).catch((error: unknown) => {
         this.warn(`could not reconnect: ${error instanceof Error ? error.message : String(error)}`);
       });
     }, this.options.reconnectMs ?? 1000);
@@ -321,6 +470,7 @@ export class ConsumerConnection {
       acks[4 * i + 3] = id & 0xff;
     }
     queue.splice(0, count);
+    session.acknowledged += count;
     session.stream.write(acks);
     if (session.paused && queue.length < this.options.receiveMaximum) {
       session.paused = false;
@@ -347,7 +497,8 @@ export class ConsumerConnection {
   private packetId(session: Session): number {
     for (let tries = 0; tries < 65535; tries++) {
       this.nextPacketId = (this.nextPacketId % 65535) + 1;
-      if (!session.outgoing.has(this.nextPacketId)) return this.nextPacketId;
+      if (!session.outgoing.has(this.nextPacketId) && !session.unsubscribing.has(this.nextPacketId))
+        return this.nextPacketId;
     }
     throw new Error('no free packet identifier');
   }
