@@ -34,6 +34,7 @@ for (const lib of libs) {
 // Suites that need a real service run where it is configured (CI sets these), as the README says.
 const realServiceSuites = [
   ...(process.env.MQTT_URL ? [] : ['<rootDir>/test/devices/mosquitto.e2e.spec.ts']),
+  ...(process.env.MQTT_URL ? [] : ['<rootDir>/test/devices/broker-kill.e2e.spec.ts']),
   ...(process.env.MQTT_URL ? [] : ['<rootDir>/libs/mqtt-consumer/src/consumer-connection.spec.ts']),
   ...(process.env.MQTT_URL ? [] : ['<rootDir>/test/dispatch/mosquitto-agencies.e2e.spec.ts']),
   ...(process.env.DATABASE_URL ? [] : ['<rootDir>/test/ingest/database-outage.e2e.spec.ts']),

@@ -1,4 +1,4 @@
-import { decodeTeltonika } from '@app/telemetry';
+import { decodeTeltonika, receiptPayloads } from '@app/telemetry';
 import { Outgoing, SimFix, TickInput, TrackerFirmware } from './firmware';
 import { Random } from './random';
 import { standing, withGpsNoise } from './track';
@@ -37,7 +37,7 @@ function run(firmware: TrackerFirmware, inputs: TickInput[]): Outgoing[] {
 
 describe('TrackerFirmware', () => {
   it('buffers while out of coverage and flushes oldest first in batches of at most 500, after the live fix', () => {
-    const firmware = new TrackerFirmware(IMEI, 'json');
+    const firmware = new TrackerFirmware(IMEI, 'json', { receipts: false });
     const inputs = ticks(1300, (i) => i < 10 || i >= 1210);
     const sent = run(firmware, inputs);
     const kinds = sent.map((m) => `${m.kind}:${m.fixes.length}`);
@@ -59,8 +59,8 @@ describe('TrackerFirmware', () => {
     expect(new Set(sent.flatMap((m) => m.fixes.map((f) => f.time))).size).toBe(1300);
   });
 
-  it('keeps a batch in flash until acknowledged, and sends it again after a failure', () => {
-    const firmware = new TrackerFirmware(IMEI, 'json', { maxBatch: 4 });
+  it('without receipts, keeps a batch in flash until acknowledged, and sends it again after a failure', () => {
+    const firmware = new TrackerFirmware(IMEI, 'json', { maxBatch: 4, receipts: false });
     for (const input of ticks(6, () => false)) firmware.tick(input);
     const first = firmware.nextBacklog()!;
     const second = firmware.nextBacklog()!;
@@ -105,5 +105,71 @@ describe('TrackerFirmware', () => {
       expect(fix.externalVoltageV).toBe(sentFix.externalVoltage);
     });
     expect(decoded.fixes[5]).toMatchObject({ unplugged: true, events: ['unplug'] });
+  });
+
+  describe('with receipts (the default for JSON)', () => {
+    const receiptOf = (fixes: readonly SimFix[]) =>
+      receiptPayloads(fixes.map((f) => ({ time: Date.parse(f.time), sequence: f.sequence })))[0]!;
+
+    it('keeps every fix, the live one too, until a receipt names it: a PUBACK alone deletes nothing', () => {
+      const firmware = new TrackerFirmware(IMEI, 'json', { maxBatch: 4 });
+      const [first, second, third] = ticks(3, (i) => i === 2);
+      firmware.tick(first!);
+      firmware.tick(second!);
+      const live = firmware.tick(third!)!;
+      const backlog = firmware.nextBacklog(0)!;
+      expect(backlog.fixes.map((f) => f.sequence)).toEqual([0, 1]);
+      firmware.acknowledge(live, 0);
+      firmware.acknowledge(backlog, 0);
+      expect(firmware.buffered).toBe(3);
+      expect(firmware.awaitingReceipt).toBe(3);
+      expect(firmware.nextBacklog(1000)).toBeUndefined();
+
+      expect(firmware.receipt(receiptOf(backlog.fixes))).toBe(2);
+      expect(firmware.receipt(receiptOf(backlog.fixes))).toBe(0);
+      expect(firmware.buffered).toBe(1);
+      expect(firmware.receipt(receiptOf(live.fixes))).toBe(1);
+      expect(firmware.buffered).toBe(0);
+    });
+
+    it('sends a fix again when its receipt does not come in time, waiting twice as long each time', () => {
+      const firmware = new TrackerFirmware(IMEI, 'json', { receiptTimeoutMs: 1000 });
+      const live = firmware.tick(ticks(1, () => true)[0]!)!;
+      firmware.acknowledge(live, 10_000);
+      expect(firmware.nextResendAt()).toBe(11_000);
+      expect(firmware.nextBacklog(10_999)).toBeUndefined();
+      const again = firmware.nextBacklog(11_000)!;
+      expect(again).toMatchObject({ kind: 'backlog', fixes: live.fixes });
+      expect(firmware.resent).toBe(1);
+      firmware.acknowledge(again, 11_000);
+      // Sent twice: the next wait is 2 s.
+      expect(firmware.nextResendAt()).toBe(13_000);
+      expect(firmware.nextBacklog(12_999)).toBeUndefined();
+      expect(firmware.nextBacklog(13_000)!.fixes).toEqual(live.fixes);
+      expect(firmware.resent).toBe(2);
+    });
+
+    it('matches a receipt by device time and sequence, and takes one that comes before the PUBACK', () => {
+      const firmware = new TrackerFirmware(IMEI, 'json');
+      const live = firmware.tick(ticks(1, () => true)[0]!)!;
+      const [fix] = live.fixes;
+      expect(
+        firmware.receipt({ fixes: [{ time: Date.parse(fix!.time), sequence: fix!.sequence + 1 }] }),
+      ).toBe(0);
+      expect(firmware.receipt({ fixes: [{ time: Date.parse(fix!.time) + 1 }] })).toBe(0);
+      expect(firmware.receipt({ fixes: [{ time: Date.parse(fix!.time) }] })).toBe(1);
+      firmware.acknowledge(live);
+      expect(firmware.buffered).toBe(0);
+      expect(firmware.nextResendAt()).toBeUndefined();
+    });
+
+    it('sends the fixes of a message that got no PUBACK again at once', () => {
+      const firmware = new TrackerFirmware(IMEI, 'json');
+      const live = firmware.tick(ticks(1, () => true)[0]!)!;
+      firmware.failed(live);
+      expect(firmware.buffered).toBe(1);
+      expect(firmware.nextBacklog()!.fixes).toEqual(live.fixes);
+      expect(firmware.resent).toBe(0);
+    });
   });
 });

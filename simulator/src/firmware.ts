@@ -1,4 +1,4 @@
-import { AvlIoElement, AvlRecord, CODEC_8, FixEvent, writeAvlPacket } from '@app/telemetry';
+import { AvlIoElement, AvlRecord, CODEC_8, FixEvent, ReceiptPayload, writeAvlPacket } from '@app/telemetry';
 import { GpsSample } from './track';
 
 export type Encoding = 'json' | 'teltonika';
@@ -48,24 +48,54 @@ export interface Outgoing {
 export interface FirmwareOptions {
   /** Fixes per backlog message: at most 500 (JSON), 255 (one AVL packet). */
   readonly maxBatch?: number;
+  /**
+   * Keep each fix until the platform's receipt names it (`devices/{imei}/receipts`), not merely until its PUBACK,
+   * and send it again when no receipt came within `receiptTimeoutMs` (docs/device-protocol.md, section 9).
+   * Default: true for JSON trackers; Teltonika trackers over MQTT have only the PUBACK (section 6).
+   */
+  readonly receipts?: boolean;
+  /** How long a PUBACKed fix waits for its receipt before it is sent again (doubling each time, up to 16×). */
+  readonly receiptTimeoutMs?: number;
 }
 
 export const MAX_JSON_BATCH = 500;
 export const MAX_AVL_RECORDS = 255;
+export const DEFAULT_RECEIPT_TIMEOUT_MS = 60_000;
 
 /** Teltonika AVL ids the platform maps (docs/device-protocol.md section 6). */
 const IO = { ignition: 239, externalVoltage: 66, battery: 67, hdop: 182, unplug: 252, towing: 246 } as const;
 
+/** A fix in flash: waiting to be sent, in a message not yet PUBACKed, or PUBACKed and waiting for its receipt. */
+interface StoredFix {
+  readonly fix: SimFix;
+  readonly timeMs: number;
+  state: 'waiting' | 'in_flight' | 'awaiting_receipt';
+  /** When it was PUBACKed last (awaiting its receipt). */
+  ackedAt: number;
+  /** How many times it was sent. */
+  sends: number;
+  /** Deleted from flash (receipted, or PUBACKed without receipts). */
+  deleted: boolean;
+}
+
 /**
  * Tracker firmware: one fix per tick, live while in coverage; while out of coverage fixes are kept in flash and
- * flushed later, oldest first, in batches, each deleted only once acknowledged. The live fix of a tick goes
- * before the backlog, so the platform receives positions out of order.
+ * flushed later, oldest first, in batches. With receipts (the default for JSON), every fix, the live one too,
+ * stays in flash until the platform's receipt names it: a PUBACK only means the broker has it, and a broker can
+ * lose what it acknowledged; a fix PUBACKed without a receipt in time is sent again (the platform stores a fix
+ * once per tracker and time, so a re-send is harmless). Without receipts a fix is deleted on its PUBACK. The live
+ * fix of a tick goes before the backlog, so the platform receives positions out of order.
  */
 export class TrackerFirmware {
   private sequence = 0;
-  private readonly flash: SimFix[] = [];
-  private inFlight = 0;
+  private flash: StoredFix[] = [];
+  private readonly sentFixes = new WeakMap<Outgoing, StoredFix[]>();
   private readonly maxBatch: number;
+  private readonly receiptTimeoutMs: number;
+  /** Whether fixes wait for their receipt; off when the broker refuses the receipts subscription. */
+  receipts: boolean;
+  /** Fixes sent again because no receipt came in time. */
+  resent = 0;
 
   constructor(
     readonly imei: string,
@@ -75,15 +105,26 @@ export class TrackerFirmware {
     const limit = encoding === 'teltonika' ? MAX_AVL_RECORDS : MAX_JSON_BATCH;
     this.maxBatch = Math.min(options.maxBatch ?? limit, limit);
     if (this.maxBatch < 1) throw new RangeError('maxBatch must be at least 1');
+    this.receipts = options.receipts ?? encoding === 'json';
+    this.receiptTimeoutMs = options.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS;
   }
 
-  /** Fixes waiting in flash. */
+  /** Fixes kept in flash: not yet sent, in flight, or waiting for their receipt. */
   get buffered(): number {
     return this.flash.length;
   }
 
+  /** Fixes PUBACKed and still waiting for their receipt. */
+  get awaitingReceipt(): number {
+    return this.flash.filter((s) => s.state === 'awaiting_receipt').length;
+  }
+
   get topic(): string {
     return `devices/${this.imei}/${this.encoding === 'json' ? 'fixes' : 'teltonika'}`;
+  }
+
+  get receiptsTopic(): string {
+    return `devices/${this.imei}/receipts`;
   }
 
   /** Records the tick's fix. Returns the live message when in coverage, nothing otherwise. */
@@ -92,34 +133,101 @@ export class TrackerFirmware {
     if (input.off) return undefined;
     const fix = this.fixOf(input);
     if (!input.coverage) {
-      this.flash.push(fix);
+      this.flash.push(stored(fix));
       return undefined;
     }
-    return this.encode([fix], 'live');
+    const entry = stored(fix);
+    entry.state = 'in_flight';
+    entry.sends = 1;
+    // Without receipts a live fix enters flash only if its publish fails.
+    if (this.receipts) this.flash.push(entry);
+    return this.encode([entry], 'live');
   }
 
-  /** The oldest stored fixes not yet in flight, as one message; call `acknowledge` once its PUBACK is in. */
-  nextBacklog(): Outgoing | undefined {
-    const batch = this.flash.slice(this.inFlight, this.inFlight + this.maxBatch);
+  /**
+   * The oldest stored fixes to send, as one message: those not sent yet or whose publish failed, and (with
+   * receipts) those PUBACKed longer ago than the receipt timeout without a receipt. Call `acknowledge` once its
+   * PUBACK is in, `failed` if it does not come.
+   */
+  nextBacklog(now = Date.now()): Outgoing | undefined {
+    const batch: StoredFix[] = [];
+    for (const entry of this.flash) {
+      if (batch.length === this.maxBatch) break;
+      if (entry.state === 'waiting') batch.push(entry);
+      else if (entry.state === 'awaiting_receipt' && now - entry.ackedAt >= this.timeoutOf(entry)) {
+        this.resent++;
+        batch.push(entry);
+      }
+    }
     if (batch.length === 0) return undefined;
-    this.inFlight += batch.length;
+    for (const entry of batch) {
+      entry.state = 'in_flight';
+      entry.sends++;
+    }
     return this.encode(batch, 'backlog');
   }
 
-  /** Deletes an acknowledged backlog message from flash (oldest first, in the order they were taken). */
-  acknowledge(message: Outgoing): void {
-    if (message.kind !== 'backlog') return;
-    this.flash.splice(0, message.fixes.length);
-    this.inFlight -= message.fixes.length;
+  /** A message's PUBACK: without receipts its fixes are deleted; with them they wait for their receipt. */
+  acknowledge(message: Outgoing, now = Date.now()): void {
+    const entries = this.sentFixes.get(message) ?? [];
+    if (!this.receipts) {
+      for (const entry of entries) entry.deleted = true;
+      this.compact();
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.deleted || entry.state !== 'in_flight') continue;
+      entry.state = 'awaiting_receipt';
+      entry.ackedAt = now;
+    }
   }
 
   /** A message that was not acknowledged: its fixes stay in flash and are sent again (live ones are stored). */
   failed(message: Outgoing): void {
-    if (message.kind === 'backlog') {
-      this.inFlight = 0;
-      return;
+    for (const entry of this.sentFixes.get(message) ?? []) {
+      if (entry.deleted) continue;
+      entry.state = 'waiting';
+      if (!this.receipts && message.kind === 'live') this.flash.push(entry);
     }
-    this.flash.push(...message.fixes);
+  }
+
+  /**
+   * The platform's receipt: deletes the fixes it names (by device time, and sequence where the receipt gives one)
+   * from flash, whatever their state. Returns how many were deleted.
+   */
+  receipt(receipt: ReceiptPayload): number {
+    const named = new Map<number, number | undefined>();
+    for (const fix of receipt.fixes) named.set(fix.time, fix.sequence);
+    let deleted = 0;
+    for (const entry of this.flash) {
+      if (!named.has(entry.timeMs)) continue;
+      const sequence = named.get(entry.timeMs);
+      if (sequence !== undefined && sequence !== entry.fix.sequence) continue;
+      entry.deleted = true;
+      deleted++;
+    }
+    if (deleted > 0) this.compact();
+    return deleted;
+  }
+
+  /** When the first stored fix waiting for its receipt falls due to be sent again; undefined when none waits. */
+  nextResendAt(): number | undefined {
+    let next: number | undefined;
+    for (const entry of this.flash)
+      if (entry.state === 'awaiting_receipt') {
+        const due = entry.ackedAt + this.timeoutOf(entry);
+        if (next === undefined || due < next) next = due;
+      }
+    return next;
+  }
+
+  /** The receipt timeout of a fix: doubled with each send after the first, up to 16 times. */
+  private timeoutOf(entry: StoredFix): number {
+    return this.receiptTimeoutMs * 2 ** Math.min(Math.max(entry.sends - 1, 0), 4);
+  }
+
+  private compact(): void {
+    this.flash = this.flash.filter((entry) => !entry.deleted);
   }
 
   private fixOf(input: TickInput): SimFix {
@@ -143,13 +251,20 @@ export class TrackerFirmware {
     return fix;
   }
 
-  private encode(fixes: SimFix[], kind: Outgoing['kind']): Outgoing {
+  private encode(entries: StoredFix[], kind: Outgoing['kind']): Outgoing {
+    const fixes = entries.map((entry) => entry.fix);
     const payload =
       this.encoding === 'json'
         ? Buffer.from(JSON.stringify(kind === 'live' && fixes.length === 1 ? fixes[0] : { fixes }), 'utf8')
         : writeAvlPacket({ codec: CODEC_8, records: fixes.map(avlRecord) });
-    return { topic: this.topic, payload, fixes, kind };
+    const message: Outgoing = { topic: this.topic, payload, fixes, kind };
+    this.sentFixes.set(message, entries);
+    return message;
   }
+}
+
+function stored(fix: SimFix): StoredFix {
+  return { fix, timeMs: Date.parse(fix.time), state: 'waiting', ackedAt: 0, sends: 0, deleted: false };
 }
 
 function io(id: number, width: 1 | 2, value: number): AvlIoElement {

@@ -44,6 +44,10 @@ describe('fleet simulator against the registry API and the embedded broker', () 
     const rows = await stored(device.tracker.imei);
     expect(rows).toHaveLength(device.acked.length);
     expect(device.acked).toHaveLength(scenario.steps.length);
+    // The firmware kept every fix until the platform's receipt named it as stored; all were receipted.
+    expect(device.firmware.receipts).toBe(true);
+    expect(device.firmware.buffered).toBe(0);
+    expect(device.firmware.resent).toBe(0);
     expect(new Set(rows.map((r) => r.fix_time.toISOString()))).toEqual(
       new Set(device.acked.map((f) => f.time)),
     );

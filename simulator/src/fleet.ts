@@ -1,5 +1,6 @@
 import mqtt, { MqttClient } from 'mqtt';
 import { luhnCheckDigit, MachineCategory, rucCheckDigit } from '@app/registry';
+import { readReceiptPayload } from '@app/telemetry';
 import { Encoding, Outgoing, SimFix, TickInput, TrackerFirmware } from './firmware';
 import { Random } from './random';
 import type { Scenario } from './scenarios';
@@ -107,9 +108,8 @@ export class RegistryClient {
     expected = 201,
   ): Promise<T> {
     const withBody = method !== 'GET' && method !== 'HEAD';
-    let response: Response;
-    try {
-      response = await fetch(new URL(path, this.baseUrl), {
+    const send = () =>
+      fetch(new URL(path, this.baseUrl), {
         method,
         headers: {
           'content-type': 'application/json',
@@ -117,9 +117,20 @@ export class RegistryClient {
         },
         ...(withBody ? { body: JSON.stringify(body ?? {}) } : {}),
       });
-    } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      throw new RegistryError(`registry API at ${this.baseUrl} is unreachable${cause}`);
+    let response: Response;
+    try {
+      response = await send();
+    } catch {
+      // A kept-alive connection the API closed as it was reused (idle for its keep-alive timeout) fails before the
+      // request is sent: one new attempt, on a new connection.
+      try {
+        response = await send();
+      } catch (error) {
+        const cause = (error as { cause?: { message?: unknown } }).cause?.message;
+        throw new RegistryError(
+          `registry API at ${this.baseUrl} is unreachable${typeof cause === 'string' ? `: ${cause}` : ''}`,
+        );
+      }
     }
     const text = await response.text();
     if (response.status !== expected) {
@@ -135,6 +146,10 @@ export class FleetStats {
   messagesAcked = 0;
   fixesSent = 0;
   fixesAcked = 0;
+  /** Fixes the platform's receipts named as stored (trackers with receipts). */
+  fixesReceipted = 0;
+  /** Fixes sent again because no receipt came in time. */
+  fixesResent = 0;
   failures = 0;
   connected = 0;
   startedAt = Date.now();
@@ -166,7 +181,9 @@ export class FleetStats {
     const elapsed = Math.round((now - this.startedAt) / 1000);
     return (
       `${elapsed}s  devices ${this.connected}  sent ${this.fixesSent} fixes/${this.messagesSent} msgs  ` +
-      `acked ${this.fixesAcked}/${this.messagesAcked}  ${this.currentRate(now).toFixed(1)} fixes/s ` +
+      `acked ${this.fixesAcked}/${this.messagesAcked}  ` +
+      (this.fixesReceipted ? `receipted ${this.fixesReceipted}  ` : '') +
+      `${this.currentRate(now).toFixed(1)} fixes/s ` +
       `(avg ${this.rate(now).toFixed(1)})` +
       (this.failures ? `  failed ${this.failures}` : '')
     );
@@ -185,17 +202,25 @@ export interface DeviceOptions {
   readonly reconnectDelayMs?: number;
   /** A publish without PUBACK after this long counts as failed; its fixes stay in flash (ms). */
   readonly ackTimeoutMs?: number;
+  /** On `close`, how long a tracker with receipts waits for those still due (sending again what times out) (ms). */
+  readonly drainTimeoutMs?: number;
 }
 
 export class SimulatedDevice {
   readonly acked: AckedFix[] = [];
   /** Connections made after the first one. */
   reconnects = 0;
+  private resentCounted = 0;
+  /** Whether the last tick was in coverage and connected: a tracker shutting down out of coverage sends nothing. */
+  private inCoverage = true;
   private client: MqttClient | undefined;
   private mqttUrl: string | undefined;
   private nextAttemptAt = 0;
   private readonly reconnectDelayMs: number;
   private readonly ackTimeoutMs: number;
+  private readonly drainTimeoutMs: number;
+  /** Called whenever a receipt deleted fixes from flash. */
+  private onReceipt: (() => void) | undefined;
 
   constructor(
     readonly tracker: EnrolledTracker,
@@ -205,6 +230,7 @@ export class SimulatedDevice {
   ) {
     this.reconnectDelayMs = options.reconnectDelayMs ?? 5000;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 15_000;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 15_000;
   }
 
   get connected(): boolean {
@@ -232,6 +258,7 @@ export class SimulatedDevice {
       this.stats.connected--;
       this.nextAttemptAt = Date.now() + this.reconnectDelayMs;
     });
+    if (this.firmware.receipts) await this.subscribeReceipts(client);
     await client.publishAsync(
       status,
       JSON.stringify({ state: 'online', time: new Date().toISOString(), firmware: '03.28.07' }),
@@ -240,24 +267,83 @@ export class SimulatedDevice {
   }
 
   /**
-   * One tick: the live fix if in coverage, then the backlog, each message waiting for its PUBACK. A tracker
-   * whose connection was lost stores its fixes as if out of coverage and reconnects at its next tick after
-   * the reconnect delay.
+   * Receipts of stored fixes come on the tracker's own topic, in its persistent session (those published while it
+   * was away come when it is back). A broker that refuses the subscription (an account provisioned before receipts
+   * existed) leaves the firmware on PUBACKs alone.
+   */
+  private async subscribeReceipts(client: MqttClient): Promise<void> {
+    const topic = this.firmware.receiptsTopic;
+    client.on('message', (received, payload) => {
+      if (received !== topic) return;
+      const receipt = readReceiptPayload(payload);
+      if (!receipt) return;
+      const deleted = this.firmware.receipt(receipt);
+      this.stats.fixesReceipted += deleted;
+      if (deleted > 0) this.onReceipt?.();
+    });
+    const granted = await client.subscribeAsync(topic, { qos: 1 });
+    if (granted.some((g) => g.qos !== 0 && g.qos !== 1)) this.firmware.receipts = false;
+  }
+
+  /**
+   * One tick: the live fix if in coverage, then the backlog (fixes not sent yet or whose receipt is overdue),
+   * each message waiting for its PUBACK. A tracker whose connection was lost stores its fixes as if out of
+   * coverage and reconnects at its next tick after the reconnect delay.
    */
   async tick(input: TickInput): Promise<void> {
     const online = input.coverage && !input.off && (await this.ensureConnected());
+    this.inCoverage = online;
     const effective = online ? input : { ...input, coverage: false };
     const live = this.firmware.tick(effective);
     if (live && !(await this.publish(live))) return;
     if (!online) return;
+    await this.flush();
+  }
+
+  /** Sends what flash holds to send: fixes not sent yet or whose receipt is overdue; false if a publish failed. */
+  private async flush(): Promise<boolean> {
     for (let batch = this.firmware.nextBacklog(); batch; batch = this.firmware.nextBacklog()) {
-      if (!(await this.publish(batch))) break;
+      if (!(await this.publish(batch))) return false;
     }
+    return true;
+  }
+
+  /**
+   * Waits (up to the drain timeout) for the receipts of what flash still holds, sending again what times out; for
+   * a tracker that shuts down cleanly. A lost connection ends the wait, unless `reconnect` (then the tracker
+   * connects again, as at its ticks). Resolves with the fixes still held.
+   */
+  async drain(timeoutMs = this.drainTimeoutMs, options: { reconnect?: boolean } = {}): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.firmware.buffered > 0 && Date.now() < deadline) {
+      const client = this.client;
+      if (!client?.connected) {
+        if (!options.reconnect) break;
+        if (!(await this.ensureConnected()))
+          await new Promise((resolve) => setTimeout(resolve, Math.max(this.nextAttemptAt - Date.now(), 10)));
+        continue;
+      }
+      if (!(await this.flush()) || this.firmware.buffered === 0) continue;
+      const wake = Math.min(this.firmware.nextResendAt() ?? deadline, deadline);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          client.off('close', done);
+          this.onReceipt = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, Math.max(wake - Date.now(), 1));
+        client.once('close', done);
+        this.onReceipt = done;
+      });
+    }
+    return this.firmware.buffered;
   }
 
   async close(): Promise<void> {
     const client = this.client;
     if (!client) return;
+    if (this.firmware.receipts && client.connected && this.inCoverage) await this.drain();
     this.client = undefined;
     try {
       if (client.connected) {
@@ -300,6 +386,8 @@ export class SimulatedDevice {
 
   private async publish(message: Outgoing): Promise<boolean> {
     if (!this.client) throw new Error(`${this.tracker.imei} is not connected`);
+    this.stats.fixesResent += this.firmware.resent - this.resentCounted;
+    this.resentCounted = this.firmware.resent;
     this.stats.messagesSent++;
     this.stats.fixesSent += message.fixes.length;
     let timer: NodeJS.Timeout | undefined;

@@ -45,6 +45,7 @@ function summary(stats: FleetStats, devices: readonly SimulatedDevice[]): string
     `machines      ${devices.length}`,
     `messages      ${stats.messagesSent} sent, ${stats.messagesAcked} acknowledged, ${stats.failures} failed`,
     `fixes         ${stats.fixesSent} sent, ${stats.fixesAcked} acknowledged (${backlog} from store-and-forward)`,
+    `receipts      ${stats.fixesReceipted} fixes receipted as stored, ${stats.fixesResent} sent again for want of a receipt`,
     `still in flash ${buffered}`,
     `duration      ${seconds.toFixed(1)} s, ${stats.rate().toFixed(1)} acknowledged fixes/s`,
   ].join('\n');

@@ -203,17 +203,63 @@ describe.each(storageModes())('device protocol on the embedded broker (%s storag
 
   it('refuses subscriptions to other devices and to wildcards', async () => {
     const tracker = await enrolDevice(api);
+    const other = await enrolDevice(api);
     const client = await device(tracker.imei, tracker.password);
     for (const forbidden of [
       'devices/+/errors',
+      'devices/+/receipts',
+      `devices/${other.imei}/receipts`,
+      `devices/${other.imei}/errors`,
+      `devices/${tracker.imei}/+`,
       'devices/#',
       `devices/${tracker.imei}/fixes`,
       'agencies/FEMA/alerts',
     ]) {
       await expect(client.subscribeAsync(forbidden, { qos: 1 })).rejects.toThrow(/Subscribe error/);
     }
-    const granted = await client.subscribeAsync(`devices/${tracker.imei}/errors`, { qos: 1 });
-    expect(granted.map((g) => g.qos)).toEqual([1]);
+    const granted = await client.subscribeAsync(
+      [`devices/${tracker.imei}/errors`, `devices/${tracker.imei}/receipts`],
+      { qos: 1 },
+    );
+    expect(granted.map((g) => g.qos)).toEqual([1, 1]);
+  });
+
+  it('receipts the stored fixes of each message after the commit, a re-sent one again, never a refused one', async () => {
+    const tracker = await enrolDevice(api);
+    const client = await device(tracker.imei, tracker.password);
+    await client.subscribeAsync(`devices/${tracker.imei}/receipts`, { qos: 1 });
+    const receipt = nextMessage(client, `devices/${tracker.imei}/receipts`);
+    await client.publishAsync(
+      `devices/${tracker.imei}/fixes`,
+      JSON.stringify({
+        fixes: [
+          fix(testTime(20, '13:00:00'), -12.6, -69.2, { sequence: 10 }),
+          { lat: -12.6, lon: -69.2, sequence: 11 },
+          fix(testTime(20, '13:01:00'), -12.6, -69.2),
+        ],
+      }),
+      { qos: 1 },
+    );
+    const first = await receipt;
+    expect(first).toEqual({
+      fixes: [
+        { time: Date.parse(testTime(20, '13:00:00')), sequence: 10 },
+        { time: Date.parse(testTime(20, '13:01:00')) },
+      ],
+    });
+    // Every fix it names is stored by the time the receipt is sent.
+    expect((await positionsOf(tracker.imei)).map((p) => p.fix_time.getTime())).toEqual(
+      (first['fixes'] as { time: number }[]).map((f) => f.time),
+    );
+
+    const again = nextMessage(client, `devices/${tracker.imei}/receipts`);
+    await client.publishAsync(
+      `devices/${tracker.imei}/fixes`,
+      JSON.stringify(fix(testTime(20, '13:00:00'), -12.6, -69.2, { sequence: 10 })),
+      { qos: 1 },
+    );
+    expect(await again).toEqual({ fixes: [{ time: Date.parse(testTime(20, '13:00:00')), sequence: 10 }] });
+    expect(await positionsOf(tracker.imei)).toHaveLength(2);
   });
 
   it('refuses trackers of decommissioned machines and trackers taken off their machine', async () => {

@@ -62,8 +62,9 @@ describe.each(storageModes())('EMQX authentication and authorization hooks (%s s
     ).toEqual(deny);
   });
 
-  it('authorizes publishing under the own IMEI and subscribing to the own errors topic only', async () => {
+  it('authorizes publishing under the own IMEI and subscribing to the own errors and receipts topics only', async () => {
     const tracker = await enrolDevice(api);
+    const other = await enrolDevice(api);
     const ask = async (topic: string, action: string) =>
       (await hook('authorize', { clientid: tracker.imei, username: tracker.imei, topic, action })).body
         .result as string;
@@ -73,6 +74,12 @@ describe.each(storageModes())('EMQX authentication and authorization hooks (%s s
     expect(await ask(`devices/${tracker.imei}/errors`, 'publish')).toBe('deny');
     expect(await ask('devices/490154203237518/fixes', 'publish')).toBe('deny');
     expect(await ask('devices/+/errors', 'subscribe')).toBe('deny');
+    expect(await ask(`devices/${tracker.imei}/receipts`, 'subscribe')).toBe('allow');
+    expect(await ask(`devices/${tracker.imei}/receipts`, 'publish')).toBe('deny');
+    expect(await ask(`devices/${other.imei}/receipts`, 'subscribe')).toBe('deny');
+    expect(await ask(`devices/${other.imei}/errors`, 'subscribe')).toBe('deny');
+    expect(await ask('devices/+/receipts', 'subscribe')).toBe('deny');
+    expect(await ask(`devices/${tracker.imei}/#`, 'subscribe')).toBe('deny');
   });
 
   it('refuses callers without the hook secret, and malformed requests, so EMQX ignores them', async () => {

@@ -76,7 +76,10 @@ describe('device protocol on Mosquitto with dynamic security', () => {
       await client.publishAsync(
         `devices/${tracker.imei}/fixes`,
         JSON.stringify({
-          fixes: [fix(testTime(20, '10:01:00'), -12.61, -69.21), fix(testTime(20, '10:02:00'), -12.62, -69.22)],
+          fixes: [
+            fix(testTime(20, '10:01:00'), -12.61, -69.21),
+            fix(testTime(20, '10:02:00'), -12.62, -69.22),
+          ],
         }),
         { qos: 1 },
       );
@@ -148,13 +151,51 @@ describe('device protocol on Mosquitto with dynamic security', () => {
 
   it('refuses subscriptions to other devices and to wildcards', async () => {
     const tracker = await enrolDevice(api);
+    const other = await enrolDevice(api);
     const client = await device(tracker.imei, tracker.password);
-    for (const forbidden of ['devices/+/errors', 'devices/#', `devices/${tracker.imei}/fixes`]) {
+    for (const forbidden of [
+      'devices/+/errors',
+      'devices/+/receipts',
+      `devices/${other.imei}/receipts`,
+      `devices/${other.imei}/errors`,
+      `devices/${tracker.imei}/+`,
+      'devices/#',
+      `devices/${tracker.imei}/fixes`,
+    ]) {
       await expect(client.subscribeAsync(forbidden, { qos: 1 })).rejects.toThrow(/Subscribe error/);
     }
     expect(
-      (await client.subscribeAsync(`devices/${tracker.imei}/errors`, { qos: 1 })).map((g) => g.qos),
-    ).toEqual([1]);
+      (
+        await client.subscribeAsync([`devices/${tracker.imei}/errors`, `devices/${tracker.imei}/receipts`], {
+          qos: 1,
+        })
+      ).map((g) => g.qos),
+    ).toEqual([1, 1]);
+  });
+
+  it('receipts stored fixes on the device topic, through the apps account (MQTT 5, with an expiry)', async () => {
+    const tracker = await enrolDevice(api);
+    const client = await device(tracker.imei, tracker.password, 5);
+    await client.subscribeAsync(`devices/${tracker.imei}/receipts`, { qos: 1 });
+    const receipt = new Promise<{ payload: Record<string, unknown>; expiry: number | undefined }>((resolve) =>
+      client.on('message', (topic, payload, packet) => {
+        if (topic === `devices/${tracker.imei}/receipts`)
+          resolve({
+            payload: JSON.parse(payload.toString('utf8')) as Record<string, unknown>,
+            expiry: packet.properties?.messageExpiryInterval,
+          });
+      }),
+    );
+    await client.publishAsync(
+      `devices/${tracker.imei}/fixes`,
+      JSON.stringify(fix(testTime(20, '14:00:00'), -12.6, -69.2, { sequence: 5 })),
+      { qos: 1 },
+    );
+    const { payload, expiry } = await receipt;
+    expect(payload).toEqual({ fixes: [{ time: Date.parse(testTime(20, '14:00:00')), sequence: 5 }] });
+    expect(expiry).toBeGreaterThan(3500);
+    expect(expiry).toBeLessThanOrEqual(3600);
+    expect(await positionsOf(tracker.imei)).toHaveLength(1);
   });
 
   it('answers a garbage payload on the device errors topic', async () => {

@@ -17,6 +17,10 @@ export interface RunningMosquitto {
    * e.g. `['publishClientSend', 'devices/#']` for publishers that stand in for the trackers.
    */
   addAccount(username: string, password: string, acls: readonly (readonly [string, string])[]): void;
+  /** Kills the broker with `signal` (SIGKILL: a crash, SIGTERM: a clean stop); resolves once it has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Starts the killed broker again, on the same port, configuration and persistence directory. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -129,16 +133,28 @@ export async function startMosquitto(options: { tls?: boolean } = {}): Promise<R
     .concat(tls ? `listener ${tls.port} 127.0.0.1\ncertfile ${tls.certFile}\nkeyfile ${tls.keyFile}\n` : '');
   const configFile = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(configFile, config);
-  const child: ChildProcess = spawn('mosquitto', ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  try {
-    await waitForPort(port, 10_000);
-    if (tls) await waitForPort(tls.port, 10_000);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`${error instanceof Error ? error.message : String(error)}: ${stderr}`, { cause: error });
-  }
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn('mosquitto', ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await waitForPort(port, 10_000);
+      if (tls) await waitForPort(tls.port, 10_000);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw new Error(`${error instanceof Error ? error.message : String(error)}: ${stderr}`, {
+        cause: error,
+      });
+    }
+  };
+  const kill = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  await launch();
   const dynsec = (...args: string[]) =>
     execFileSync(
       'mosquitto_ctrl',
@@ -156,12 +172,10 @@ export async function startMosquitto(options: { tls?: boolean } = {}): Promise<R
       dynsec('createClient', username, '-p', password);
       dynsec('addClientRole', username, username);
     },
+    kill,
+    restart: launch,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
+      await kill('SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

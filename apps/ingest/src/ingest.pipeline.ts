@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS, INBOUND_CHANNELS } from '@app/telemetry';
 import { IngestCounters } from './ingest-counters';
 import { IntegrityWriter } from './integrity.writer';
 import { LiveStateStore } from './live-state';
+import { DeviceReceipts } from './pipeline/device-receipts';
 import { BatchStages, evaluateBatch } from './pipeline/evaluate-batch';
 import { IntegritySweep } from './pipeline/integrity-sweep';
 import { Lanes } from './pipeline/lanes';
@@ -28,8 +29,10 @@ import { TRACKER_TARGETS_CHANNEL, TrackerTargets } from './tracker-targets';
  * writer takes what has queued as one batch and passes it through the stages (`./stages`): decode, resolve the
  * tracker's machine, check plausibility, store, geofence and rules, integrity, violations and outbox. The batch
  * is written atomically, and a message's promise resolves only after that commit, so the acknowledgement to the
- * device or broker means "stored". One writer per tracker keeps its fixes in arrival order; the batch makes the
- * commit cost per fix small, and several writers keep the database busy while JavaScript prepares the next batch.
+ * device or broker means "stored"; after the commit each tracker also gets a receipt naming its stored fixes
+ * (`DeviceReceipts`), which is what its firmware deletes them on. One writer per tracker keeps its fixes in arrival
+ * order; the batch makes the commit cost per fix small, and several writers keep the database busy while JavaScript
+ * prepares the next batch.
  */
 @Injectable()
 export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
@@ -43,6 +46,7 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly sweeper: IntegritySweep;
   private readonly adoption: TrackerAdoption;
   private readonly reports: RejectionReports;
+  private readonly receipts = new DeviceReceipts();
   private readonly refused: RefusedMessages;
   private readonly sweepEveryMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -107,6 +111,7 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
 
   usePublisher(publisher: DevicePublisher): void {
     this.reports.usePublisher(publisher);
+    this.receipts.usePublisher(publisher);
   }
 
   /**
@@ -183,6 +188,9 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
       const evaluated = await evaluateBatch(this.stages, batch, states, targets, now);
       const { rows } = evaluated;
       const stored = await this.violations.write(rows, evaluated.verdicts, evaluated.alerts);
+      // Committed: each tracker hears which of its fixes are stored (published as its messages are acknowledged,
+      // without waiting for the broker).
+      this.receipts.send(rows.stored);
       await this.liveStates.committed(evaluated.changed);
       this.reports.count(batch, stored, rows.positions.length - stored);
       for (const item of batch) void this.reports.report(item);

@@ -41,6 +41,8 @@ export async function createRegistryApi(
     },
   );
   if (options.shutdownOnSignals !== false) app.enableShutdownHooks();
+  // The client's address (sign-in limits per address) from X-Forwarded-For only behind trusted proxies.
+  app.set('trust proxy', config.httpTrustProxyHops);
   useHttpConventions(app, {
     // Zone layers are large GeoJSON files; every other JSON body stays small.
     largeJsonRoutes: ['/v1/zones/import'],

@@ -13,7 +13,17 @@ export interface DeviceMessage {
  */
 export type DeviceMessageHandler = (message: DeviceMessage) => Promise<void>;
 
-/** Sends a message to a device's own topic (its `errors` topic). */
+/** How a message to a device is published. */
+export interface DevicePublishOptions {
+  /**
+   * Seconds the broker keeps the message for a device that is away (MQTT 5 Message Expiry Interval), so that the
+   * queue of a tracker that stays offline is bounded; brokers that speak MQTT 3.1.1 only (the embedded one) keep it
+   * as long as the device's session.
+   */
+  readonly expirySeconds?: number;
+}
+
+/** Sends a message (QoS 1) to a device's own topic (its `errors` or `receipts` topic). */
 export interface DevicePublisher {
-  publishToDevice(topic: string, payload: Buffer): Promise<void>;
+  publishToDevice(topic: string, payload: Buffer, options?: DevicePublishOptions): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CONFIG_KEYS, ConfigError, loadConfig } from './index';
+import { CONFIG_KEYS, ConfigError, loadConfig, MIN_PASSWORD_LENGTH } from './index';
 
 describe(loadConfig.name, () => {
   const dataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-config-'));
@@ -53,6 +53,22 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ INGEST_WORKERS: 'two', DATA_DIR: dataDir() })).toThrow(
       /INGEST_WORKERS must be an integer, got "two"/,
     );
+  });
+
+  it('refuses a first administrator password shorter than 12 characters, naming the key', () => {
+    expect(() => loadConfig({ ADMIN_PASSWORD: 'short-pass1', DATA_DIR: dataDir() })).toThrow(
+      /ADMIN_PASSWORD must be at least 12 characters long \(NIST SP 800-63B\), got 11/,
+    );
+    // Counted in characters, not bytes or UTF-16 units: 11 characters with an emoji are still too short.
+    expect(() => loadConfig({ ADMIN_PASSWORD: 'contraseña🦺', DATA_DIR: dataDir() })).toThrow(/got 11/);
+    expect(loadConfig({ ADMIN_PASSWORD: 'twelve-chars', DATA_DIR: dataDir() }).adminPassword).toBe(
+      'twelve-chars',
+    );
+  });
+
+  it('generates a first administrator password at least as long as every password must be', () => {
+    const config = loadConfig({ DATA_DIR: dataDir() });
+    expect(config.adminPassword!.length).toBeGreaterThanOrEqual(MIN_PASSWORD_LENGTH);
   });
 
   it('is documented key by key, with defaults, in docs/configuration.md', () => {

@@ -8,6 +8,7 @@ import {
   KeyDefinition,
   integer,
   oneOf,
+  optionalPassword,
   optionalString,
   secret,
   stringWithDefault,
@@ -25,10 +26,11 @@ export const CONFIG_KEYS = {
     ['postgres:', 'postgresql:'],
   ),
   databasePoolSize: integer('DATABASE_POOL_SIZE', 'Connections in the PostgreSQL pool.', 10, 1, 200),
-  redisUrl: url('REDIS_URL', 'Redis connection string for live machine state. Unset: in memory.', [
-    'redis:',
-    'rediss:',
-  ]),
+  redisUrl: url(
+    'REDIS_URL',
+    'Redis connection string for live machine state and sign-in failure counts. Unset: in memory.',
+    ['redis:', 'rediss:'],
+  ),
   mqttUrl: url(
     'MQTT_URL',
     'MQTT broker URL. Unset: embedded broker. Ingest consumes over mqtt:// or mqtts://; the other apps also take ws:// and wss://.',
@@ -200,9 +202,37 @@ export const CONFIG_KEYS = {
     32,
   ),
   adminUsername: stringWithDefault('ADMIN_USERNAME', 'Username of the first administrator.', 'admin'),
-  adminPassword: optionalString(
+  adminPassword: optionalPassword(
     'ADMIN_PASSWORD',
-    'Password of the first administrator, used only when no administrator exists yet. Unset: generated; in embedded mode kept in DATA_DIR/secrets/admin-password, with DATABASE_URL printed once.',
+    'Password of the first administrator, used only when no administrator exists yet; at least 12 characters (the start-up fails otherwise). Unset: generated; in embedded mode kept in DATA_DIR/secrets/admin-password, with DATABASE_URL printed once.',
+  ),
+  loginMaxFailuresPerAccount: integer(
+    'LOGIN_MAX_FAILURES_PER_ACCOUNT',
+    'Failed sign-ins one username may have within LOGIN_FAILURE_WINDOW_SECONDS; further attempts get 429 with Retry-After until the window ends (known and unknown usernames alike). A successful sign-in clears the count.',
+    10,
+    1,
+    1000000,
+  ),
+  loginMaxFailuresPerAddress: integer(
+    'LOGIN_MAX_FAILURES_PER_ADDRESS',
+    'Failed sign-ins one client address (IPv6: its /64) may have within LOGIN_FAILURE_WINDOW_SECONDS, whatever the usernames; further attempts get 429 with Retry-After until the window ends.',
+    50,
+    1,
+    1000000,
+  ),
+  loginFailureWindowSeconds: integer(
+    'LOGIN_FAILURE_WINDOW_SECONDS',
+    "Window of the sign-in failure counts, in seconds, from a count's first failure. With REDIS_URL the counts are shared by every registry API instance; without it each instance keeps its own in memory.",
+    900,
+    1,
+    86400,
+  ),
+  httpTrustProxyHops: integer(
+    'HTTP_TRUST_PROXY_HOPS',
+    "Reverse proxies in front of the registry API whose X-Forwarded-For is trusted for the client's address (sign-in limits per address). 0: the address of the connection.",
+    0,
+    0,
+    10,
   ),
   zoneCatalogueSeed: oneOf(
     'ZONE_CATALOGUE_SEED',

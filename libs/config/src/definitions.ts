@@ -121,3 +121,27 @@ export function secret(
     },
   };
 }
+
+/**
+ * The shortest password the product accepts, for every account including the first administrator's: NIST SP
+ * 800-63B asks for at least 8 characters where a password is the only factor and recommends longer ones.
+ */
+export const MIN_PASSWORD_LENGTH = 12;
+
+/** A password that, when given, is at least MIN_PASSWORD_LENGTH characters long (counted as Unicode characters). */
+export function optionalPassword(key: string, description: string): KeyDefinition<string | undefined> {
+  return {
+    key,
+    description,
+    defaultText: '(unset)',
+    parse: (raw) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      const length = [...raw].length;
+      if (length < MIN_PASSWORD_LENGTH)
+        throw new InvalidValue(
+          `must be at least ${MIN_PASSWORD_LENGTH} characters long (NIST SP 800-63B), got ${length}`,
+        );
+      return raw;
+    },
+  };
+}

@@ -1,4 +1,4 @@
 export * from './config';
 export * from './config.module';
-export { ConfigError } from './definitions';
+export { ConfigError, MIN_PASSWORD_LENGTH } from './definitions';
 export type { KeyDefinition } from './definitions';

@@ -253,6 +253,35 @@ describe('ConsumerConnection', () => {
     }
   });
 
+  it('publishes thousands at once (a batch of receipts) within the broker Receive Maximum, each with its expiry', async () => {
+    const { clientId, topic, filter } = fresh();
+    const fleet = { username: 'fleet', password: 'fleet-secret' };
+    const connection = await consumer(clientId, `${topic(0)}/none`, async () => undefined, 10, fleet);
+    const listener = await mqtt.connectAsync(broker.url, {
+      username: broker.adminUsername,
+      password: broker.adminPassword,
+      protocolVersion: 5,
+    });
+    try {
+      const expiries: (number | undefined)[] = [];
+      listener.on('message', (_t, _payload, packet) =>
+        expiries.push(packet.properties?.messageExpiryInterval),
+      );
+      await listener.subscribeAsync(filter, { qos: 1 });
+      const count = 5000;
+      await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          connection.publish(topic(i + 1), Buffer.from(`receipt ${i}`), { expirySeconds: 3600 }),
+        ),
+      );
+      expect(connection.connected).toBe(true);
+      await until(() => expiries.length === count);
+      expect(expiries.every((e) => e !== undefined && e > 3500 && e <= 3600)).toBe(true);
+    } finally {
+      await listener.endAsync();
+    }
+  });
+
   it('rejects start with the reason when the broker refuses the account', async () => {
     const connection = new ConsumerConnection({
       url: broker.url,

@@ -56,12 +56,32 @@ interface Outgoing {
   reject(error: Error): void;
 }
 
+/** A QoS 1 publish of this client waiting for room under the broker's Receive Maximum. */
+interface Waiting extends Outgoing {
+  readonly packet: mqttPacket.IPublishPacket;
+}
+
+/** Options of one publish of this client. */
+export interface PublishOptions {
+  /** MQTT 5 Message Expiry Interval: the broker drops the message if it is not delivered within as many seconds. */
+  readonly expirySeconds?: number;
+}
+
+/** Publishes of this client held while the broker's Receive Maximum is reached; beyond, a publish is refused. */
+const MAX_WAITING_PUBLISHES = 10_000;
+
 /** One network session: what belongs to it is dropped with it (its unacknowledged messages come again). */
 interface Session {
   readonly stream: Duplex;
   readonly parser: mqttPacket.Parser;
   readonly unacknowledged: Unacknowledged[];
   readonly outgoing: Map<number, Outgoing>;
+  /** Publishes beyond the broker's Receive Maximum (its CONNACK), sent as acknowledgements free room. */
+  readonly waiting: Waiting[];
+  /** QoS 1 publishes the broker takes unacknowledged at once (MQTT 5 Receive Maximum of its CONNACK). */
+  sendQuota: number;
+  /** Publishes of this turn of the event loop leave in one socket write (the stream is corked until the next tick). */
+  corked: boolean;
   /** UNSUBSCRIBE packets waiting for their UNSUBACK. */
   readonly unsubscribing: Map<number, () => void>;
   ready: boolean;
@@ -215,15 +235,47 @@ export class ConsumerConnection {
     });
   }
 
-  /** Publishes at QoS 1; resolves when the broker acknowledged. */
-  publish(topic: string, payload: Buffer): Promise<void> {
+  /**
+   * Publishes at QoS 1; resolves when the broker acknowledged. At most the broker's Receive Maximum are in flight;
+   * more wait for room (up to a bound, then the publish is refused).
+   */
+  publish(topic: string, payload: Buffer, options: PublishOptions = {}): Promise<void> {
     const session = this.session;
     if (!session?.ready) return Promise.reject(new Error('not connected to the broker'));
-    const messageId = this.packetId(session);
+    const packet: mqttPacket.IPublishPacket = {
+      cmd: 'publish',
+      topic,
+      payload,
+      qos: 1,
+      retain: false,
+      dup: false,
+      ...(options.expirySeconds !== undefined
+        ? { properties: { messageExpiryInterval: options.expirySeconds } }
+        : {}),
+    };
     return new Promise<void>((resolve, reject) => {
-      session.outgoing.set(messageId, { resolve, reject });
-      this.write(session, { cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false, messageId });
+      if (session.outgoing.size < session.sendQuota) {
+        this.send(session, packet, { resolve, reject });
+      } else if (session.waiting.length < MAX_WAITING_PUBLISHES) {
+        session.waiting.push({ packet, resolve, reject });
+      } else {
+        reject(new Error('too many publishes waiting for the broker'));
+      }
     });
+  }
+
+  private send(session: Session, packet: mqttPacket.IPublishPacket, outgoing: Outgoing): void {
+    const messageId = this.packetId(session);
+    session.outgoing.set(messageId, outgoing);
+    if (!session.corked && !session.ended) {
+      session.corked = true;
+      session.stream.cork();
+      process.nextTick(() => {
+        session.corked = false;
+        session.stream.uncork();
+      });
+    }
+    this.write(session, { ...packet, messageId });
   }
 
   /** Drops the connection without acknowledging the messages it holds, and opens it again after `reconnectMs`. */
@@ -276,6 +328,9 @@ export class ConsumerConnection {
         parser: mqttPacket.parser(PROTOCOL),
         unacknowledged: [],
         outgoing: new Map(),
+        waiting: [],
+        sendQuota: 65535,
+        corked: false,
         unsubscribing: new Map(),
         ready: false,
         sessionPresent: false,
@@ -312,6 +367,7 @@ export class ConsumerConnection {
               );
               return;
             }
+            session.sendQuota = packet.properties?.receiveMaximum ?? 65535;
             session.sessionPresent = packet.sessionPresent;
             if (!subscribe) {
               clearTimeout(timeout);
@@ -359,6 +415,8 @@ export class ConsumerConnection {
             const code = packet.reasonCode ?? 0;
             if (code < 0x80) outgoing.resolve();
             else outgoing.reject(new Error(`the broker refused the message (reason code ${code})`));
+            const next = session.waiting.shift();
+            if (next) this.send(session, next.packet, next);
             return;
           }
           case 'disconnect':
@@ -382,9 +440,10 @@ export class ConsumerConnection {
         clearTimeout(timeout);
         session.ended = true;
         session.ready = false;
-        for (const outgoing of session.outgoing.values())
+        for (const outgoing of [...session.outgoing.values(), ...session.waiting])
           outgoing.reject(new Error('connection to the broker lost'));
         session.outgoing.clear();
+        session.waiting.length = 0;
         if (!settled) fail(new Error(`connection to ${this.options.url} closed before it was ready`));
         if (this.session === session && this.started && !this.stopped) this.reconnectLater();
       });

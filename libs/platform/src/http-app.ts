@@ -1,8 +1,13 @@
-import { ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, text } from 'express';
-import { fieldErrors, HttpErrorFilter, UniqueField, validationFailed } from './http-errors';
+import { HttpErrorFilter, UniqueField } from './http-errors';
+import {
+  answerMalformedRequests,
+  InputValidationPipe,
+  jsonDepthLimit,
+  refusingUnreadableBodies,
+} from './http-input';
 
 export interface HttpConventions {
   /** Routes whose JSON bodies may be large (up to 100 MB); every other JSON body stays under 1 MB. */
@@ -14,19 +19,22 @@ export interface HttpConventions {
 
 /**
  * The HTTP conventions of the product's API on an app created with `bodyParser: false`: body limits, CSV bodies,
- * DTO validation with every invalid field reported at once, one error body format, OpenAPI at /docs.
+ * JSON nesting limit, DTO validation with every invalid field reported at once (control characters in any text
+ * field among them), one error body format for every error down to malformed requests, OpenAPI at /docs.
  */
 export function useHttpConventions(app: NestExpressApplication, conventions: HttpConventions): void {
   // The first parser that matches a request reads it, so the route-specific one goes first.
-  for (const route of conventions.largeJsonRoutes) app.use(route, json({ limit: '100mb' }));
-  app.use(json({ limit: '1mb' }));
-  app.use(text({ type: 'text/csv', limit: '10mb' }));
+  for (const route of conventions.largeJsonRoutes)
+    app.use(route, refusingUnreadableBodies(json({ limit: '100mb' })));
+  app.use(refusingUnreadableBodies(json({ limit: '1mb' })));
+  app.use(refusingUnreadableBodies(text({ type: 'text/csv', limit: '10mb' })));
+  app.use(jsonDepthLimit());
+  answerMalformedRequests(app.getHttpServer());
   app.useGlobalPipes(
-    new ValidationPipe({
+    new InputValidationPipe({
       transform: true,
       whitelist: true,
       forbidNonWhitelisted: true,
-      exceptionFactory: (errors) => validationFailed(fieldErrors(errors)),
     }),
   );
   app.useGlobalFilters(new HttpErrorFilter(conventions.uniqueFields));

@@ -1,5 +1,6 @@
 export * from './http-app';
 export * from './http-errors';
+export * from './http-input';
 export * from './pagination';
 export * from './roles';
 export * from './service-app';

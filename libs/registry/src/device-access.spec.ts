@@ -44,6 +44,7 @@ describe(isDeviceTopicAllowed.name, () => {
       expect(isDeviceTopicAllowed(IMEI, `devices/${IMEI}/${channel}`, 'publish')).toBe(true);
     }
     expect(isDeviceTopicAllowed(IMEI, `devices/${IMEI}/errors`, 'publish')).toBe(false);
+    expect(isDeviceTopicAllowed(IMEI, `devices/${IMEI}/receipts`, 'publish')).toBe(false);
     expect(isDeviceTopicAllowed(IMEI, `devices/490154203237518/fixes`, 'publish')).toBe(false);
     expect(isDeviceTopicAllowed(IMEI, `devices/${IMEI}/fixes/extra`, 'publish')).toBe(false);
     expect(isDeviceTopicAllowed(IMEI, 'agencies/FEMA/alerts', 'publish')).toBe(false);
@@ -51,7 +52,11 @@ describe(isDeviceTopicAllowed.name, () => {
 
   it('allows subscribing to its own errors topic only', () => {
     expect(isDeviceTopicAllowed(IMEI, `devices/${IMEI}/errors`, 'subscribe')).toBe(true);
+    expect(isDeviceTopicAllowed(IMEI, `devices/${IMEI}/receipts`, 'subscribe')).toBe(true);
     expect(isDeviceTopicAllowed(IMEI, `devices/+/errors`, 'subscribe')).toBe(false);
+    expect(isDeviceTopicAllowed(IMEI, `devices/+/receipts`, 'subscribe')).toBe(false);
+    expect(isDeviceTopicAllowed(IMEI, `devices/490154203237518/receipts`, 'subscribe')).toBe(false);
+    expect(isDeviceTopicAllowed(IMEI, `devices/${IMEI}/+`, 'subscribe')).toBe(false);
     expect(isDeviceTopicAllowed(IMEI, `devices/${IMEI}/#`, 'subscribe')).toBe(false);
     expect(isDeviceTopicAllowed(IMEI, `devices/${IMEI}/fixes`, 'subscribe')).toBe(false);
   });

@@ -46,9 +46,12 @@ export function decideConnection(
 }
 
 export const DEVICE_PUBLISH_CHANNELS = ['fixes', 'status', 'teltonika'] as const;
-export const DEVICE_SUBSCRIBE_CHANNELS = ['errors'] as const;
+export const DEVICE_SUBSCRIBE_CHANNELS = ['errors', 'receipts'] as const;
 
-/** A device publishes only under its own `devices/{imei}/` and subscribes only to its own `errors` topic. */
+/**
+ * A device publishes only under its own `devices/{imei}/` and subscribes only to its own `errors` and `receipts`
+ * topics (literal topics: no wildcard, nothing of another device).
+ */
 export function isDeviceTopicAllowed(imei: string, topic: string, action: 'publish' | 'subscribe'): boolean {
   const prefix = `devices/${imei}/`;
   if (!topic.startsWith(prefix)) return false;

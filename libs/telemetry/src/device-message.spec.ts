@@ -62,10 +62,10 @@ describe(decodeDeviceMessage.name, () => {
     ]);
   });
 
-  it('refuses messages published to the errors channel', () => {
-    const result = decodeDeviceMessage(`devices/${IMEI}/errors`, jsonPayload({}), receivedAt);
+  it.each(['errors', 'receipts'] as const)('refuses messages published to the %s channel', (channel) => {
+    const result = decodeDeviceMessage(`devices/${IMEI}/${channel}`, jsonPayload({}), receivedAt);
 
-    expect(result).toMatchObject({ imei: IMEI, channel: 'errors', fixes: [] });
+    expect(result).toMatchObject({ imei: IMEI, channel, fixes: [] });
     expect(result.rejections).toEqual([expect.objectContaining({ reason: 'read_only_topic' })]);
   });
 

@@ -87,9 +87,10 @@ export function decodeDevicePayload(
       return { imei, channel, drafts: [], rejections, ...(status && { status }) };
     }
     case 'errors':
+    case 'receipts':
       return refuse(
         'read_only_topic',
-        'devices/{imei}/errors is written by the registry; devices may only subscribe to it',
+        `devices/{imei}/${channel} is written by the registry; devices may only subscribe to it`,
       );
   }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeDeviceMessage } from './device-message';
 import { errorsPayload } from './errors-payload';
+import { receiptPayloads } from './receipts';
 import { FIX_EVENTS, FIX_FLAGS, REJECTION_REASONS, RejectionReason } from './model';
 import { DecodeContext } from './options';
 import {
@@ -97,8 +98,14 @@ describe('device protocol', () => {
     );
     const receivedAt = new Date('2026-11-22T05:00:00Z');
 
-    it('has the fix, batch, status and the two errors examples', () => {
-      expect(examples).toHaveLength(5);
+    it('has the fix, batch, status, the two errors and the receipt examples', () => {
+      expect(examples).toHaveLength(6);
+    });
+
+    it('shows the receipt the platform sends for the batch example', () => {
+      const result = decodeDeviceMessage(fixes, jsonPayload(examples[1]), receivedAt);
+
+      expect(receiptPayloads(result.fixes)).toEqual([examples[5]]);
     });
 
     it('shows the fixes of untrusted clock as the platform lists them', () => {

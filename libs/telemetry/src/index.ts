@@ -1,7 +1,14 @@
 export * from './model';
 export { DEFAULT_LIMITS, resolveLimits } from './options';
 export type { DecodeContext, DecodeLimits } from './options';
-export { DEVICE_CHANNELS, INBOUND_CHANNELS, deviceTopic, errorsTopic, parseDeviceTopic } from './topic';
+export {
+  DEVICE_CHANNELS,
+  INBOUND_CHANNELS,
+  deviceTopic,
+  errorsTopic,
+  parseDeviceTopic,
+  receiptsTopic,
+} from './topic';
 export type { DeviceChannel, DeviceTopic, TopicParseResult } from './topic';
 export { decodeDeviceMessage, decodeDevicePayload } from './device-message';
 export type { DeviceMessageResult, DevicePayloadResult } from './device-message';
@@ -27,6 +34,8 @@ export type { FixDraft } from './plausibility';
 export { distanceMeters, isOnEarth } from './geo';
 export { errorsPayload, MAX_REJECTIONS_PER_ERRORS_MESSAGE } from './errors-payload';
 export type { ClockDoubt, ErrorsPayload, UntrustedClockFix } from './errors-payload';
+export { MAX_FIXES_PER_RECEIPT, receiptPayloads, readReceiptPayload } from './receipts';
+export type { ReceiptPayload, ReceiptedFix } from './receipts';
 export {
   FIX_COLUMNS,
   FIX_TIME_MAX_MS,

@@ -1,8 +1,8 @@
 import { IMEI } from './testing/fixtures';
-import { deviceTopic, errorsTopic, parseDeviceTopic } from './topic';
+import { deviceTopic, errorsTopic, parseDeviceTopic, receiptsTopic } from './topic';
 
 describe(parseDeviceTopic.name, () => {
-  it.each(['fixes', 'status', 'teltonika', 'errors'] as const)('accepts devices/{imei}/%s', (channel) => {
+  it.each(['fixes', 'status', 'teltonika', 'errors', 'receipts'] as const)('accepts devices/{imei}/%s', (channel) => {
     expect(parseDeviceTopic(`devices/${IMEI}/${channel}`)).toEqual({
       ok: true,
       topic: { imei: IMEI, channel },
@@ -44,5 +44,6 @@ describe(parseDeviceTopic.name, () => {
   it('builds the topics it parses', () => {
     expect(deviceTopic(IMEI, 'teltonika')).toBe(`devices/${IMEI}/teltonika`);
     expect(errorsTopic(IMEI)).toBe(`devices/${IMEI}/errors`);
+    expect(receiptsTopic(IMEI)).toBe(`devices/${IMEI}/receipts`);
   });
 });

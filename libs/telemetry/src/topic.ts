@@ -1,10 +1,10 @@
 import { isValidImei } from '@app/registry';
 import { Rejection } from './model';
 
-export const DEVICE_CHANNELS = ['fixes', 'status', 'teltonika', 'errors'] as const;
+export const DEVICE_CHANNELS = ['fixes', 'status', 'teltonika', 'errors', 'receipts'] as const;
 export type DeviceChannel = (typeof DEVICE_CHANNELS)[number];
 
-/** Channels a device publishes to; `errors` is written by the platform only. */
+/** Channels a device publishes to; `errors` and `receipts` are written by the platform only. */
 export const INBOUND_CHANNELS: readonly DeviceChannel[] = ['fixes', 'status', 'teltonika'];
 
 export interface DeviceTopic {
@@ -43,6 +43,11 @@ export function deviceTopic(imei: string, channel: DeviceChannel): string {
 
 export function errorsTopic(imei: string): string {
   return deviceTopic(imei, 'errors');
+}
+
+/** Where the platform tells a device which of its fixes are stored (`receiptPayload`). */
+export function receiptsTopic(imei: string): string {
+  return deviceTopic(imei, 'receipts');
 }
 
 function isDeviceChannel(value: string): value is DeviceChannel {

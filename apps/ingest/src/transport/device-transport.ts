@@ -1,6 +1,6 @@
 import { CustomTransportStrategy, MessageHandler, MqttContext, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { DeviceMessage, DevicePublisher } from '@app/broker';
+import { DeviceMessage, DevicePublishOptions, DevicePublisher } from '@app/broker';
 
 /** The topic filters of the inbound device channels, as ingest's message handlers declare them. */
 export const DEVICE_PATTERNS = {
@@ -32,7 +32,7 @@ export abstract class DeviceTransport extends Server implements CustomTransportS
   /** Where devices connect (for the startup banner and tests); set once listening. */
   brokerUrl: string | undefined;
 
-  abstract publishToDevice(topic: string, payload: Buffer): Promise<void>;
+  abstract publishToDevice(topic: string, payload: Buffer, options?: DevicePublishOptions): Promise<void>;
 
   on(): never {
     throw new Error('device transports have no events to subscribe to');

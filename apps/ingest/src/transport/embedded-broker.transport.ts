@@ -27,6 +27,7 @@ export class EmbeddedBrokerTransport extends DeviceTransport {
     }
   }
 
+  /** The embedded broker speaks MQTT 3.1.1: a message to a device has no expiry. */
   publishToDevice(topic: string, payload: Buffer): Promise<void> {
     return this.broker.publishToDevice(topic, payload);
   }

@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as os from 'node:os';
+import { DevicePublishOptions } from '@app/broker';
 import { ConsumerConnection } from '@app/mqtt-consumer';
 import type { IngestSessionIdentity } from '@app/db';
 import { DeviceTransport } from './device-transport';
@@ -54,6 +55,7 @@ export function sharedSubscriptions(patterns: readonly string[]): string[] {
  */
 export class SharedSubscriptionTransport extends DeviceTransport {
   private connections: ConsumerConnection[] = [];
+  private nextPublisher = 0;
   private drainer: SessionDrainer | undefined;
 
   constructor(private readonly options: SharedSubscriptionOptions) {
@@ -116,10 +118,14 @@ export class SharedSubscriptionTransport extends DeviceTransport {
     });
   }
 
-  async publishToDevice(topic: string, payload: Buffer): Promise<void> {
-    const connection = this.connections.find((c) => c.connected);
-    if (!connection) throw new Error('not connected to the broker');
-    await connection.publish(topic, payload);
+  /** Publishes over the connections in turn (those connected), so that no one connection carries every receipt. */
+  async publishToDevice(topic: string, payload: Buffer, options: DevicePublishOptions = {}): Promise<void> {
+    const count = this.connections.length;
+    for (let tries = 0; tries < count; tries++) {
+      const connection = this.connections[this.nextPublisher++ % count] as ConsumerConnection;
+      if (connection.connected) return connection.publish(topic, payload, options);
+    }
+    throw new Error('not connected to the broker');
   }
 
   async close(): Promise<void> {

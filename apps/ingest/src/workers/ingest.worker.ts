@@ -15,7 +15,7 @@ import { ZoneCatalogueService } from '@app/zones';
 import { IngestCoreModule } from '../ingest-core.module';
 import { IngestCounters } from '../ingest-counters';
 import { IngestPipeline } from '../ingest.pipeline';
-import type { FromWorker, ToWorker, WireMessage, WorkerData } from './protocol';
+import type { FromWorker, ToWorker, WireDeviceMessage, WireMessage, WorkerData } from './protocol';
 import { slotOfImei } from './worker-pool';
 
 @Module({})
@@ -41,8 +41,21 @@ async function boot(): Promise<INestApplicationContext> {
   await app.init();
   await app.get(ZoneCatalogueService).ready();
   const pipeline = app.get(IngestPipeline);
+  // Messages to devices (rejections, receipts) cross to the main thread together, once per turn of the event loop.
+  let outgoing: WireDeviceMessage[] = [];
   pipeline.usePublisher({
-    publishToDevice: async (topic, payload) => send({ type: 'publish', topic, payload }),
+    publishToDevice: async (topic, payload, options) => {
+      if (outgoing.length === 0)
+        setImmediate(() => {
+          send({ type: 'publish', messages: outgoing });
+          outgoing = [];
+        });
+      outgoing.push({
+        topic,
+        payload,
+        ...(options?.expirySeconds !== undefined ? { expirySeconds: options.expirySeconds } : {}),
+      });
+    },
   });
   const { index, count } = (workerData as WorkerData).slot;
   await pipeline.start((imei) => slotOfImei(imei, count) === index);

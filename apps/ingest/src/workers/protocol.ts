@@ -22,6 +22,13 @@ export interface WireMessage {
   readonly channel?: DeviceChannel;
 }
 
+/** A message to a device as it crosses from a worker to the main thread. */
+export interface WireDeviceMessage {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  readonly expirySeconds?: number;
+}
+
 /** From the main thread to a worker. */
 export type ToWorker =
   | { readonly type: 'messages'; readonly messages: readonly WireMessage[] }
@@ -38,6 +45,9 @@ export type FromWorker =
       readonly failed: readonly { readonly id: number; readonly error: string }[];
       readonly counters: IngestCountersSnapshot;
     }
-  /** A rejection report for a device (`devices/{imei}/errors`), published through the main thread's broker link. */
-  | { readonly type: 'publish'; readonly topic: string; readonly payload: Uint8Array }
+  /**
+   * Messages to devices (rejection reports on `devices/{imei}/errors`, receipts on `devices/{imei}/receipts`),
+   * published through the main thread's broker link; those of one turn of the worker's event loop go together.
+   */
+  | { readonly type: 'publish'; readonly messages: readonly WireDeviceMessage[] }
   | { readonly type: 'failed'; readonly error: string };

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DevicePublisher } from '@app/broker';
 import { IngestCountersSnapshot, sumCounters } from '../ingest-counters';
+import { FailedPublishes } from '../pipeline/device-receipts';
 import type { AppConfig } from '@app/config';
 import type { IncomingMessage } from '../stages/batch-message';
 import type { FromWorker, ToWorker, WireMessage, WorkerData } from './protocol';
@@ -42,6 +43,7 @@ export class IngestWorkerPool {
   private readonly logger = new Logger('IngestWorkers');
   private readonly slots: Slot[];
   private publisher: DevicePublisher | undefined;
+  private readonly publishFailures = new FailedPublishes();
   private nextId = 0;
   private stopping = false;
 
@@ -153,13 +155,14 @@ export class IngestWorkerPool {
             for (const { id, error } of message.failed) this.settle(slot, id, new Error(error));
             break;
           case 'publish':
-            void this.publisher
-              ?.publishToDevice(message.topic, Buffer.from(message.payload))
-              .catch((error: unknown) =>
-                this.logger.warn(
-                  `could not publish to ${message.topic}: ${error instanceof Error ? error.message : String(error)}`,
-                ),
-              );
+            for (const { topic, payload, expirySeconds } of message.messages)
+              void this.publisher
+                ?.publishToDevice(
+                  topic,
+                  Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+                  expirySeconds === undefined ? {} : { expirySeconds },
+                )
+                .catch((error: unknown) => this.publishFailures.failed(topic, error));
             break;
         }
       });

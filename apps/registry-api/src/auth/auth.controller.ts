@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Param, Patch, Post } from '@nestjs/common';
+import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AgencyRow, Store } from '@app/db';
 import { actorOf, AuthenticatedUser, CurrentUser, Public, Roles, conflict } from '@app/platform';
@@ -15,8 +16,12 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  login(@Body() body: LoginDto) {
-    return this.auth.login(body.username, body.password);
+  @ApiTooManyRequestsResponse({
+    description:
+      'Too many failed sign-ins for the username or from the address; Retry-After tells when to try again',
+  })
+  login(@Body() body: LoginDto, @Ip() address: string | undefined) {
+    return this.auth.login(body.username, body.password, address);
   }
 
   @ApiBearerAuth()

@@ -1,17 +1,30 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+import { MIN_PASSWORD_LENGTH } from '@app/config';
 import { IsDepartment } from '../common/validators';
 import { ROLES, Role } from '@app/platform';
 
 export class LoginDto {
-  @ApiProperty({ example: 'admin' })
+  @ApiProperty({ example: 'admin', maxLength: 200 })
   @IsString()
   @IsNotEmpty()
+  @MaxLength(200)
   username!: string;
 
-  @ApiProperty()
+  @ApiProperty({ maxLength: 1024 })
   @IsString()
   @IsNotEmpty()
+  @MaxLength(1024)
   password!: string;
 }
 
@@ -28,9 +41,11 @@ export class CreateUserDto {
   @Length(1, 200)
   displayName!: string;
 
-  @ApiProperty({ minLength: 12 })
+  @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: 200 })
   @IsString()
-  @Length(12, 200, { message: 'password must be 12 to 200 characters long' })
+  @Length(MIN_PASSWORD_LENGTH, 200, {
+    message: `password must be ${MIN_PASSWORD_LENGTH} to 200 characters long`,
+  })
   password!: string;
 
   @ApiProperty({ enum: ROLES })

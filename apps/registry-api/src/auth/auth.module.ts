@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { AuthGuard } from './auth.guard';
 import { AgenciesController, AuthController, UsersController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { LoginThrottle } from './login-throttle';
 
 @Module({
   imports: [
@@ -14,6 +15,6 @@ import { AuthService } from './auth.service';
     }),
   ],
   controllers: [AuthController, UsersController, AgenciesController],
-  providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [AuthService, LoginThrottle, { provide: APP_GUARD, useClass: AuthGuard }],
 })
 export class AuthModule {}

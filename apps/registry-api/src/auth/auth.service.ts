@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { Store, UserRow } from '@app/db';
 import { conflict, notFound, unprocessable, AuthenticatedUser, actorOf } from '@app/platform';
 import { CreateUserDto } from './auth.dto';
+import { LoginThrottle } from './login-throttle';
 import { hashPassword, verifyPassword } from './passwords';
 
 export interface UserView {
@@ -32,15 +33,22 @@ export function userView(row: UserRow): UserView {
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Auth');
+  /**
+   * A hash of a random password with the product's parameters: an unknown or deactivated user's attempt is checked
+   * against it, so that it takes as long as a known user's and the timing tells nothing of which usernames exist.
+   */
+  private readonly dummyHash: Promise<string> = hashPassword(randomBytes(18).toString('base64url'));
 
   constructor(
     private readonly store: Store,
     private readonly jwt: JwtService,
+    private readonly throttle: LoginThrottle,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Creates the first administrator from configuration when there is none yet. */
   async onApplicationBootstrap(): Promise<void> {
+    await this.dummyHash;
     if ((await this.store.repos.users.countByRole('admin')) > 0) return;
     const generated = this.config.adminPassword === undefined;
     const password = this.config.adminPassword ?? randomBytes(12).toString('base64url');
@@ -67,12 +75,19 @@ export class AuthService implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * Signs a user in. Limited per username and per client address (429 beyond the limits, see LoginThrottle);
+   * the password is checked against a hash whether or not the user exists, so the answer takes the same time.
+   */
   async login(
     username: string,
     password: string,
+    address?: string,
   ): Promise<{ accessToken: string; tokenType: 'Bearer'; expiresIn: number; user: UserView }> {
+    const attempt = await this.throttle.attempt(username, address);
     const user = await this.store.repos.users.findByUsername(username);
-    const valid = user !== undefined && user.active && (await verifyPassword(password, user.password_hash));
+    const matches = await verifyPassword(password, user?.password_hash ?? (await this.dummyHash));
+    const valid = user !== undefined && user.active && matches;
     if (!user || !valid) {
       throw new UnauthorizedException({
         statusCode: 401,
@@ -80,6 +95,7 @@ export class AuthService implements OnApplicationBootstrap {
         message: 'wrong username or password',
       });
     }
+    await attempt.succeeded();
     const accessToken = await this.jwt.signAsync(
       { sub: user.id, username: user.username, role: user.role, agencyId: user.agency_id },
       { expiresIn: this.config.jwtTtlSeconds },

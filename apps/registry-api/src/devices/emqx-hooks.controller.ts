@@ -87,11 +87,15 @@ export class EmqxHooksController {
   private checkCaller(authorization: string | undefined): void {
     const expected = this.config.brokerHookSecret;
     const given = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+    // Compared as the bytes sent (Node reads header values as latin1): a non-ASCII header may have as many
+    // characters as the secret but another number of bytes.
+    const givenBytes = given === undefined ? undefined : Buffer.from(given, 'latin1');
+    const expectedBytes = expected === undefined ? undefined : Buffer.from(expected, 'utf8');
     const ok =
-      expected !== undefined &&
-      given !== undefined &&
-      given.length === expected.length &&
-      timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+      expectedBytes !== undefined &&
+      givenBytes !== undefined &&
+      givenBytes.length === expectedBytes.length &&
+      timingSafeEqual(givenBytes, expectedBytes);
     if (!ok)
       throw new UnauthorizedException({
         statusCode: 401,

@@ -95,8 +95,10 @@ export class CreateMachineDto {
   ownerId!: string;
 }
 
+/** Fields left out stay as they are; null is validated like any value (a required field cannot be emptied). */
 export class UpdateMachineDto extends PartialType(
   PickType(CreateMachineDto, ['make', 'model', 'year', 'engineNumber', 'department'] as const),
+  { skipNullProperties: false },
 ) {}
 
 /** A new declaration of use, replacing the machine's declared use and mining codes as a whole. */

@@ -47,8 +47,10 @@ export class CreateOwnerDto {
   address?: string;
 }
 
+/** Fields left out stay as they are; null is validated like any value (a required field cannot be emptied). */
 export class UpdateOwnerDto extends PartialType(
   PickType(CreateOwnerDto, ['name', 'email', 'phone', 'address'] as const),
+  { skipNullProperties: false },
 ) {}
 
 export class OwnerQueryDto extends PageQuery {

@@ -40,6 +40,7 @@ export class CreateTrackerDto {
   intervalIgnitionOffSeconds!: number;
 }
 
+/** Fields left out stay as they are; null is validated like any value (a required field cannot be emptied). */
 export class UpdateTrackerDto extends PartialType(
   PickType(CreateTrackerDto, [
     'model',
@@ -48,6 +49,7 @@ export class UpdateTrackerDto extends PartialType(
     'intervalMovingSeconds',
     'intervalIgnitionOffSeconds',
   ] as const),
+  { skipNullProperties: false },
 ) {}
 
 export class TrackerQueryDto extends PageQuery {

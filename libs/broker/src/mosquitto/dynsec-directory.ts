@@ -52,9 +52,12 @@ export class MosquittoDynsecDirectory implements DeviceDirectory {
   ) {}
 
   async credentialsIssued(imei: string, secret: string): Promise<void> {
+    const acls = deviceRoleAcls(imei);
     await this.run([
       { command: 'deleteClient', username: imei },
-      { command: 'createRole', rolename: deviceRoleName(imei), acls: deviceRoleAcls(imei) },
+      { command: 'createRole', rolename: deviceRoleName(imei), acls },
+      // A role created before a channel existed (receipts) gets its ACLs; those it has are left as they are.
+      ...acls.map((acl) => ({ command: 'addRoleACL', rolename: deviceRoleName(imei), ...acl })),
       {
         command: 'createClient',
         username: imei,
@@ -89,21 +92,15 @@ export class MosquittoDynsecDirectory implements DeviceDirectory {
   }
 
   /**
-   * Lets the apps' own account send rejections to devices' errors topics and alerts to agencies. Mosquitto
+   * Lets the apps' own account send rejections and receipts to devices' own topics and alerts to agencies. Mosquitto
    * disconnects a client whose roles change, so the role is added only when missing, without waiting on the
    * connection it drops.
    */
   async ensureServiceRole(): Promise<void> {
     await this.run([
       { command: 'createRole', rolename: SERVICE_ROLE, acls: serviceRoleAcls() },
-      // Roles created before agencies' alerts existed get the dispatcher's right to publish them.
-      {
-        command: 'addRoleACL',
-        rolename: SERVICE_ROLE,
-        acltype: 'publishClientSend',
-        topic: 'agencies/+/alerts',
-        allow: true,
-      },
+      // Roles created before agencies' alerts and devices' receipts existed get the right to publish them.
+      ...serviceRoleAcls().map((acl) => ({ command: 'addRoleACL', rolename: SERVICE_ROLE, ...acl })),
     ]);
     if (await this.hasServiceRole()) return;
     const client = await this.connect();

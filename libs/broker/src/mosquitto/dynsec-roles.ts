@@ -1,12 +1,16 @@
-import { DEVICE_PUBLISH_CHANNELS } from '@app/registry';
+import { DEVICE_PUBLISH_CHANNELS, DEVICE_SUBSCRIBE_CHANNELS } from '@app/registry';
 
 /** The role of the apps' own account. */
 export const SERVICE_ROLE = 'centinela-service';
 
-/** The apps send rejections to devices' errors topics and alerts to agencies' topics. */
+/** The apps send rejections and receipts to devices' own topics and alerts to agencies' topics. */
 export function serviceRoleAcls() {
   return [
-    { acltype: 'publishClientSend', topic: 'devices/+/errors', allow: true },
+    ...DEVICE_SUBSCRIBE_CHANNELS.map((channel) => ({
+      acltype: 'publishClientSend',
+      topic: `devices/+/${channel}`,
+      allow: true,
+    })),
     { acltype: 'publishClientSend', topic: 'agencies/+/alerts', allow: true },
   ];
 }
@@ -35,7 +39,9 @@ export function deviceRoleAcls(imei: string) {
       topic: `devices/${imei}/${channel}`,
       allow: true,
     })),
-    { acltype: 'subscribeLiteral', topic: `devices/${imei}/errors`, allow: true },
-    { acltype: 'publishClientReceive', topic: `devices/${imei}/errors`, allow: true },
+    ...DEVICE_SUBSCRIBE_CHANNELS.flatMap((channel) => [
+      { acltype: 'subscribeLiteral', topic: `devices/${imei}/${channel}`, allow: true },
+      { acltype: 'publishClientReceive', topic: `devices/${imei}/${channel}`, allow: true },
+    ]),
   ];
 }
