@@ -39,6 +39,8 @@ async function main(): Promise<void> {
     DEVICE_SECRET_KEY: 'bench-device-key-that-is-long-enough-0123456789',
     ZONE_CATALOGUE_SEED: 'none',
     DISPATCH_POLL_MS: '20',
+    // The benchmark's receiver listens on the loopback address.
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
     GEOFENCE_CACHE_DIR: path.resolve('.data/geofence-cache'),
   });
   const database = await openDatabase(

@@ -101,6 +101,38 @@ describe.each(storageModes())('webhook delivery to agencies (%s storage)', (mode
     expect(outbox.published_at).not.toBeNull();
   });
 
+  it('refuses webhooks to internal addresses and plain http at registration, with a field message', async () => {
+    const agency = await api.post('/v1/agencies', { code: 'SSRF-T', name: 'SSRF test', kind: 'prosecutor' });
+    const base = `/v1/agencies/${agency.body.id}/channels`;
+    // The suite allows 127.0.0.1 and localhost (its receivers); every other internal address is refused.
+    const refused = {
+      'https://169.254.169.254/latest/meta-data/': 'link-local',
+      'https://10.0.0.5:8080/hook': 'private',
+      'https://172.20.1.1/hook': 'private',
+      'https://192.168.0.10/hook': 'private',
+      'https://100.100.100.200/hook': 'shared (CGNAT)',
+      'https://[::1]/hook': 'loopback',
+      'https://127.0.0.2/hook': 'loopback',
+      'https://api.localhost/hook': 'loopback',
+      'https://0.0.0.0/hook': 'unspecified',
+      'https://239.1.1.1/hook': 'multicast',
+      'https://[::ffff:127.0.0.1]/hook': 'IPv4-mapped',
+      'https://[fd00::10]/hook': 'unique local (ULA)',
+      'https://[fe80::1]/hook': 'link-local',
+      'https://192.0.2.1/hook': 'documentation',
+      'https://[2001:db8::1]/hook': 'documentation',
+      'http://alertas.sernanp.gob.pe/hook': 'url must use https',
+    };
+    for (const [url, reason] of Object.entries(refused)) {
+      const response = await api.post(base, { kind: 'webhook', url });
+      expect({ url, status: response.status }).toEqual({ url, status: 400 });
+      expect(response.body.errors).toEqual([{ field: 'url', messages: [expect.stringContaining(reason)] }]);
+    }
+    expect((await api.get(base)).body).toEqual([]);
+    // Hosts on WEBHOOK_ALLOWED_HOSTS may use http (the suites' receivers).
+    expect((await api.post(base, { kind: 'webhook', url: 'http://127.0.0.1:9/alerts' })).status).toBe(201);
+  });
+
   it('administers subscriptions and channels (admins only, field-level errors, audited, secret shown once)', async () => {
     const agency = await api.post('/v1/agencies', {
       code: 'SERNANP-T',
@@ -359,6 +391,9 @@ async function spawnDispatcher(api: TestApi): Promise<ChildProcess> {
       DATABASE_POOL_SIZE: '2',
       JWT_SECRET: api.config.jwtSecret,
       DEVICE_SECRET_KEY: api.config.deviceSecretKey,
+      EVIDENCE_SIGNING_KEY: api.config.evidenceSigningKey!,
+      WEBHOOK_ALLOWED_HOSTS: api.config.webhookAllowedHosts!,
+      EVIDENCE_ANCHOR_INTERVAL_SECONDS: '0',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'error',
       ZONE_CATALOGUE_SEED: 'none',

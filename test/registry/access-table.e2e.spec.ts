@@ -122,6 +122,9 @@ export const ACCESS_TABLE: Readonly<Record<string, Rule>> = {
   'GET /v1/violations/:id/evidence/verify': { access: CASE_READERS, jurisdiction: 'subject' },
   'GET /v1/violations/:id/export': { access: CASE_READERS, jurisdiction: 'subject', reference: true },
   'GET /v1/evidence/signing-key': { access: CASE_READERS, jurisdiction: 'national' },
+  // Every key that signed, and the anchors every agency is sent anyway: nothing in them is of one jurisdiction.
+  'GET /v1/evidence/signing-keys': { access: CASE_READERS, jurisdiction: 'national' },
+  'GET /v1/evidence/anchors': { access: CASE_READERS, jurisdiction: 'national' },
   'GET /v1/alerts/stream': { access: CASE_READERS, jurisdiction: 'live' },
 
   'GET /v1/deliveries': { access: ADMIN_AND_AUDITOR, jurisdiction: 'none' },

@@ -1,4 +1,5 @@
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +14,12 @@ import { seededGeofenceCache } from './geofence-fixtures';
 import { TestDatabase, openTestDatabase } from './storage';
 
 export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
+
+/** The suites' evidence signing key (Ed25519, generated once per test process). */
+export const TEST_EVIDENCE_KEY = crypto
+  .generateKeyPairSync('ed25519')
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 export interface TestApi {
   readonly app: INestApplication;
@@ -47,6 +54,12 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     // The suites write their fixes on test days up to ten days before they run (test-time.ts), from trackers
     // enrolled a month before (enrolDevice): a month of late fixes is trusted.
     DEVICE_CLOCK_MAX_AGE_HOURS: '720',
+    // The suites' webhook receivers listen on the loopback address (docs/security.md, outbound calls).
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost',
+    // The evidence signing key, outside the database, in both storage modes.
+    EVIDENCE_SIGNING_KEY: TEST_EVIDENCE_KEY,
+    // No periodic evidence anchors: the suites' receivers count what they get (anchors are tested on their own).
+    EVIDENCE_ANCHOR_INTERVAL_SECONDS: '0',
     ...overrides,
   });
 }

@@ -33,12 +33,15 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const config = loadConfig();
+  const loaded = loadConfig();
   // A first start imports the Peru catalogue and builds its index on another thread while the database opens.
-  if (config.zoneCatalogueSeed === 'default') {
-    prefetchDefaultCatalogue({ dataDir: config.geodataDir, cacheDir: config.geofenceCacheDir });
+  if (loaded.zoneCatalogueSeed === 'default') {
+    prefetchDefaultCatalogue({ dataDir: loaded.geodataDir, cacheDir: loaded.geofenceCacheDir });
   }
-  const demo = demoWanted(options, config);
+  const demo = demoWanted(options, loaded);
+  // The demo agencies' webhooks go to a receiver inside this process, on the loopback address: the one
+  // non-public host their channels may use (docs/security.md, outbound calls).
+  const config = demo ? withDemoReceiver(loaded) : loaded;
   if (demo && !config.adminPassword) {
     process.stderr.write(
       'centinela: the demo enrols its machines as the first administrator: set ADMIN_PASSWORD to that password, or start without --demo\n',
@@ -178,3 +181,15 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+/** The configuration with the demo receiver's loopback address added to WEBHOOK_ALLOWED_HOSTS. */
+function withDemoReceiver(config: AppConfig): AppConfig {
+  const hosts = new Set(
+    (config.webhookAllowedHosts ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+  );
+  hosts.add('127.0.0.1');
+  return { ...config, webhookAllowedHosts: [...hosts].join(',') };
+}

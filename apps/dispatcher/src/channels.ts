@@ -1,13 +1,29 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { LookupFunction, isIP } from 'node:net';
 import mqtt, { MqttClient } from 'mqtt';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DEVICE_DIRECTORY, DeviceDirectory, EmbeddedBroker } from '@app/broker';
-import { agencyAlertTopic, signWebhook } from '@app/dispatch';
+import {
+  HostResolver,
+  WEBHOOK_RESOLVER,
+  WebhookTargetPolicy,
+  agencyAlertTopic,
+  checkResolvedAddresses,
+  deliveryErrorCategory,
+  isAllowedHost,
+  parseAllowedHosts,
+  signWebhook,
+  systemResolver,
+  webhookUrlProblems,
+} from '@app/dispatch';
 
 export interface AttemptResult {
   readonly ok: boolean;
   readonly status: number | null;
+  /** What went wrong, as recorded and shown: a category (`connection refused`, `HTTP 503`), never an address. */
   readonly error: string | null;
 }
 
@@ -19,10 +35,36 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-/** POSTs a CloudEvent to an agency webhook, signed per Standard Webhooks; any 2xx answer is a delivery. */
+const bare = (host: string) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
+
+/** A `lookup` for the connection that answers with the address already checked, so a second resolution (DNS
+ * rebinding) cannot send the request elsewhere. */
+export function pinnedLookup(pinned: { address: string; family: number }): LookupFunction {
+  return ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    if (options?.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
+    else callback(null, pinned.address, pinned.family);
+  }) as unknown as LookupFunction;
+}
+
+/**
+ * POSTs a CloudEvent to an agency webhook, signed per Standard Webhooks; any 2xx answer is a delivery. Unless
+ * its host is on WEBHOOK_ALLOWED_HOSTS, a webhook must be https to a public address: the name is resolved here,
+ * every address it has is checked, and the connection goes to the checked address. Failures are recorded as a
+ * category; the detail (addresses, ports) only goes to the dispatcher's own log.
+ */
 @Injectable()
 export class WebhookSender {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  private readonly logger = new Logger('Webhooks');
+  private readonly policy: WebhookTargetPolicy;
+  private readonly resolve: HostResolver;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(WEBHOOK_RESOLVER) resolver?: HostResolver,
+  ) {
+    this.policy = { allowedHosts: parseAllowedHosts(config.webhookAllowedHosts) };
+    this.resolve = resolver ?? systemResolver;
+  }
 
   async send(
     url: string,
@@ -31,25 +73,90 @@ export class WebhookSender {
     body: string,
     abort: AbortSignal,
   ): Promise<AttemptResult> {
+    const target = await this.target(url);
+    if ('error' in target) return { ok: false, status: null, error: target.error };
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: {
+      const status = await this.post(
+        target.url,
+        {
           'content-type': 'application/cloudevents+json; charset=utf-8',
           'user-agent': 'Centinela-Dispatcher/1',
           ...signWebhook(secret, eventId, new Date(), body),
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.any([abort, AbortSignal.timeout(this.config.dispatchWebhookTimeoutMs)]),
-      });
-      await response.body?.cancel();
-      if (response.status >= 200 && response.status < 300)
-        return { ok: true, status: response.status, error: null };
-      return { ok: false, status: response.status, error: `receiver answered ${response.status}` };
+        AbortSignal.any([abort, AbortSignal.timeout(this.config.dispatchWebhookTimeoutMs)]),
+        target.pinned,
+      );
+      if (status >= 200 && status < 300) return { ok: true, status, error: null };
+      return { ok: false, status, error: `HTTP ${status}` };
     } catch (error) {
-      return { ok: false, status: null, error: describe(error) };
+      const category = deliveryErrorCategory(error);
+      this.logger.debug(`webhook ${target.url.host}: ${category} (${describe(error)})`);
+      return { ok: false, status: null, error: category };
     }
+  }
+
+  /** Where to connect: the URL, and unless its host is allowed, the checked public address to pin. */
+  private async target(
+    url: string,
+  ): Promise<{ url: URL; pinned?: { address: string; family: number } } | { error: string }> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return { error: 'address not allowed' };
+    }
+    if (isAllowedHost(this.policy, parsed)) return { url: parsed };
+    const refuse = (problem: string) => {
+      this.logger.warn(`webhook to ${parsed.host} refused: ${problem}`);
+      return { error: 'address not allowed' };
+    };
+    const problems = webhookUrlProblems(url, this.policy);
+    if (problems.length > 0) return refuse(problems.join('; '));
+    const host = bare(parsed.hostname);
+    if (isIP(host)) return { url: parsed, pinned: { address: host, family: isIP(host) } };
+    let addresses: readonly { address: string; family: number }[];
+    try {
+      addresses = await this.resolve(host);
+    } catch (error) {
+      return { error: deliveryErrorCategory(error) };
+    }
+    const problem = checkResolvedAddresses(
+      host,
+      addresses.map((a) => a.address),
+    );
+    if (problem) return refuse(problem);
+    return { url: parsed, pinned: addresses[0]! };
+  }
+
+  private post(
+    url: URL,
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+    pinned: { address: string; family: number } | undefined,
+  ): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const request = (url.protocol === 'https:' ? https : http).request(
+        url,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          signal,
+          // A connection of its own: a pooled one could have been opened to another address.
+          agent: false,
+          ...(pinned ? { lookup: pinnedLookup(pinned) } : {}),
+        },
+        (response) => {
+          // The status is the answer; the body is not read (a receiver streaming one forever holds nothing).
+          response.on('error', () => undefined);
+          resolve(response.statusCode ?? 0);
+          response.destroy();
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
   }
 }
 
@@ -82,7 +189,8 @@ export class AgencyAlertPublisher implements OnModuleDestroy {
       const broken = this.client;
       this.client = undefined;
       void broken?.then((client) => client.endAsync(true)).catch(() => undefined);
-      return { ok: false, status: null, error: describe(error) };
+      this.logger.debug(`publish to ${code} failed: ${describe(error)}`);
+      return { ok: false, status: null, error: `broker: ${deliveryErrorCategory(error)}` };
     }
   }
 

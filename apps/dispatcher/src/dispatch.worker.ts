@@ -4,8 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AgencyChannelRow, AgencyRow, DATABASE, Database, DeliveryRow, NewDelivery, Store } from '@app/db';
 import {
+  ANCHOR_MAX_HEADS,
+  EVIDENCE_ANCHOR_EVENT,
+  EvidenceAnchor,
+  FIRST_ANCHOR_PREVIOUS,
   RetryPolicy,
+  SignedAnchor,
   cloudEvent,
+  signAnchor,
   SentState,
   isAlertEventType,
   isUpdateEvent,
@@ -30,12 +36,15 @@ export interface DispatchCounters {
   updatesHeldBack: number;
   /** Change notifications that woke the dispatcher for new work. */
   woken: number;
+  /** `evidence.anchor` events this instance made. */
+  anchors: number;
 }
 
 const SYSTEM = { id: null, username: 'system' };
 /** Violations whose evidence is resealed periodically: open ones, and those changed within this time. */
 const RESEAL_WITHIN_SECONDS = 7 * 24 * 3600;
 const RESEAL_EVERY_MS = 10_000;
+const ANCHOR_CHECK_EVERY_MS = 60_000;
 /** The longest a dispatcher that hears change notifications sleeps: it still reseals evidence at this pace. */
 const LONGEST_SLEEP_MS = RESEAL_EVERY_MS;
 /** Notified (after commit) when there is new work: outbox events written, dead letters put back in the queue. */
@@ -60,6 +69,7 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
     sealedLinks: 0,
     updatesHeldBack: 0,
     woken: 0,
+    anchors: 0,
   };
   private readonly shutdown = new AbortController();
   private timer: NodeJS.Timeout | undefined;
@@ -71,6 +81,7 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private listening = false;
   private stopListening: (() => Promise<void>) | undefined;
   private lastReseal = Date.now();
+  private lastAnchorCheck = 0;
   private escalationLevels = 0;
   private readonly policy: RetryPolicy;
   private readonly updateIntervalMs: number;
@@ -178,6 +189,13 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
       this.lastReseal = Date.now();
       await this.resealRecent();
     }
+    // Whether an anchor is due is decided by the database (the last anchor's time), looked at once a minute.
+    const anchorCheckMs = Math.min(ANCHOR_CHECK_EVERY_MS, this.config.evidenceAnchorIntervalSeconds * 1000);
+    if (anchorCheckMs > 0 && Date.now() - this.lastAnchorCheck >= anchorCheckMs) {
+      this.lastAnchorCheck = Date.now();
+      // A backlog of heads larger than one anchor goes out in consecutive anchors, one per round.
+      if ((await this.anchorEvidence())?.anchor.more) this.lastAnchorCheck = 0;
+    }
     const full = this.config.dispatchBatchSize;
     return fanned >= full || escalated >= full || delivered >= full;
   }
@@ -195,6 +213,10 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
       /** What was last fanned out of each violation, this round included. */
       const sent = new Map<string, SentState | undefined>();
       for (const event of events) {
+        if (event.type === EVIDENCE_ANCHOR_EVENT) {
+          rows.push(...this.anchorDeliveries(event, agencies, channels));
+          continue;
+        }
         if (event.aggregate_type !== 'violation' || !isAlertEventType(event.type)) continue;
         const violation = await repos.violationCases.findById(event.aggregate_id);
         if (!violation) continue;
@@ -270,6 +292,94 @@ export class DispatchWorker implements OnApplicationBootstrap, OnModuleDestroy {
     });
     for (const id of violations) await this.sealQuietly(id);
     return count;
+  }
+
+  /**
+   * Every agency with an active channel receives each evidence anchor: the more witnesses outside the system
+   * hold the chains' heads, the less a rewrite of the database can go unnoticed.
+   */
+  private anchorDeliveries(
+    event: { id: string; type: string; aggregate_id: string; created_at: Date; payload: unknown },
+    agencies: Map<string, AgencyRow>,
+    channels: readonly AgencyChannelRow[],
+  ): NewDelivery[] {
+    const rows: NewDelivery[] = [];
+    for (const agency of agencies.values()) {
+      const eventId = stableEventId(event.id, agency.id);
+      const body = JSON.stringify(
+        cloudEvent({
+          id: eventId,
+          type: EVIDENCE_ANCHOR_EVENT,
+          subject: `anchor:${event.aggregate_id}`,
+          time: new Date(event.created_at),
+          agency: agency.code,
+          data: event.payload,
+        }),
+      );
+      for (const channel of channels.filter((c) => c.agency_id === agency.id))
+        rows.push({
+          outboxEventId: event.id,
+          agencyId: agency.id,
+          channelId: channel.id,
+          eventId,
+          eventType: EVIDENCE_ANCHOR_EVENT,
+          // Anchors are delivered in order on each channel, as the events of one violation are.
+          violationId: EVIDENCE_ANCHOR_EVENT,
+          body,
+        });
+    }
+    return rows;
+  }
+
+  /**
+   * Publishes the heads of the evidence chains that moved since the last anchor, as a signed `evidence.anchor`
+   * event through the outbox, at most every EVIDENCE_ANCHOR_INTERVAL_SECONDS across all instances (`force`:
+   * whatever the time since the last one). Nothing is published while no head moved.
+   */
+  async anchorEvidence(options: { force?: boolean } = {}): Promise<SignedAnchor | undefined> {
+    const key = await this.evidence.signingKey();
+    return this.store.transaction(async (repos) => {
+      await repos.evidence.lockAnchoring();
+      const last = await repos.evidence.lastAnchor();
+      const now = new Date();
+      const lastHadMore = (last?.anchor as { more?: unknown } | undefined)?.more === true;
+      if (
+        last &&
+        !options.force &&
+        !lastHadMore &&
+        now.getTime() - new Date(last.anchored_at).getTime() <
+          this.config.evidenceAnchorIntervalSeconds * 1000
+      )
+        return undefined;
+      const { moved: all, chains } = await repos.evidence.movedHeads();
+      if (all.length === 0) return undefined;
+      const moved = all.slice(0, ANCHOR_MAX_HEADS);
+      const anchor: EvidenceAnchor = {
+        seq: last ? Number(last.seq) + 1 : 1,
+        anchoredAt: now.toISOString(),
+        previous: last?.hash ?? FIRST_ANCHOR_PREVIOUS,
+        chains,
+        heads: moved.map((h) => ({ violationId: h.violation_id, length: h.length, head: h.head })),
+        more: all.length > moved.length,
+        canonicalization: 'rfc8785',
+      };
+      const signed = signAnchor(anchor, key);
+      await repos.evidence.addAnchor(
+        {
+          seq: anchor.seq,
+          anchored_at: now,
+          previous_hash: anchor.previous,
+          hash: signed.hash,
+          key_id: signed.keyId,
+          signature: signed.signature,
+          anchor,
+        },
+        moved,
+      );
+      await repos.violations.addOutboxEvent(EVIDENCE_ANCHOR_EVENT, 'evidence', String(anchor.seq), signed);
+      this.counters.anchors++;
+      return signed;
+    });
   }
 
   /** Escalates violations left unacknowledged, one level at a time, with a step, an audit entry and an event. */

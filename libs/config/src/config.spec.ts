@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -69,6 +70,74 @@ describe(loadConfig.name, () => {
   it('generates a first administrator password at least as long as every password must be', () => {
     const config = loadConfig({ DATA_DIR: dataDir() });
     expect(config.adminPassword!.length).toBeGreaterThanOrEqual(MIN_PASSWORD_LENGTH);
+  });
+
+  describe('the evidence signing key', () => {
+    const pem = () =>
+      crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+    it('is generated once in embedded mode, under DATA_DIR/secrets (outside the database directory), mode 0600', () => {
+      const dir = dataDir();
+      const first = loadConfig({ DATA_DIR: dir });
+      const file = path.join(dir, 'secrets', 'evidence-signing-key.pem');
+      expect(first.evidenceSigningKey).toBe(fs.readFileSync(file, 'utf8'));
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(path.relative(path.join(dir, 'pglite'), file).startsWith('..')).toBe(true);
+      expect(crypto.createPrivateKey(first.evidenceSigningKey!).asymmetricKeyType).toBe('ed25519');
+      expect(loadConfig({ DATA_DIR: dir }).evidenceSigningKey).toBe(first.evidenceSigningKey);
+    });
+
+    it('comes from EVIDENCE_SIGNING_KEY (PEM, escaped PEM or base64 DER) or EVIDENCE_SIGNING_KEY_FILE', () => {
+      const key = pem();
+      const dir = dataDir();
+      expect(loadConfig({ DATA_DIR: dir, EVIDENCE_SIGNING_KEY: key }).evidenceSigningKey).toBe(key.trim());
+      expect(
+        loadConfig({ DATA_DIR: dir, EVIDENCE_SIGNING_KEY: key.trim().replace(/\n/g, '\\n') })
+          .evidenceSigningKey,
+      ).toBe(key.trim());
+      const der = crypto.createPrivateKey(key).export({ type: 'pkcs8', format: 'der' }).toString('base64');
+      const fromDer = loadConfig({ DATA_DIR: dir, EVIDENCE_SIGNING_KEY: der }).evidenceSigningKey!;
+      expect(crypto.createPublicKey(fromDer).export({ format: 'jwk' })).toEqual(
+        crypto.createPublicKey(key).export({ format: 'jwk' }),
+      );
+      const file = path.join(dir, 'key.pem');
+      fs.writeFileSync(file, key, { mode: 0o600 });
+      const fromFile = loadConfig({
+        DATABASE_URL: 'postgres://localhost/x',
+        JWT_SECRET: 'j'.repeat(32),
+        DEVICE_SECRET_KEY: 'd'.repeat(32),
+        DATA_DIR: dir,
+        EVIDENCE_SIGNING_KEY_FILE: file,
+      });
+      expect(fromFile.evidenceSigningKey).toBe(key);
+      // Nothing was generated: the key given is the key used.
+      expect(fs.existsSync(path.join(dir, 'secrets', 'evidence-signing-key.pem'))).toBe(false);
+    });
+
+    it('is never generated with DATABASE_URL, and refuses what is not an Ed25519 private key', () => {
+      const dir = dataDir();
+      const postgres = {
+        DATABASE_URL: 'postgres://localhost/x',
+        JWT_SECRET: 'j'.repeat(32),
+        DEVICE_SECRET_KEY: 'd'.repeat(32),
+        DATA_DIR: dir,
+      };
+      expect(loadConfig(postgres).evidenceSigningKey).toBeUndefined();
+      expect(fs.existsSync(path.join(dir, 'secrets', 'evidence-signing-key.pem'))).toBe(false);
+      const rsa = crypto
+        .generateKeyPairSync('rsa', { modulusLength: 1024 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString();
+      expect(() => loadConfig({ ...postgres, EVIDENCE_SIGNING_KEY: rsa })).toThrow(
+        /EVIDENCE_SIGNING_KEY must be an Ed25519 private key/,
+      );
+      expect(() =>
+        loadConfig({ ...postgres, EVIDENCE_SIGNING_KEY_FILE: path.join(dir, 'missing.pem') }),
+      ).toThrow(/EVIDENCE_SIGNING_KEY_FILE cannot be read/);
+      expect(() =>
+        loadConfig({ ...postgres, EVIDENCE_SIGNING_KEY: pem(), EVIDENCE_SIGNING_KEY_FILE: 'x' }),
+      ).toThrow(/not both/);
+    });
   });
 
   it('is documented key by key, with defaults, in docs/configuration.md', () => {

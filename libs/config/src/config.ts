@@ -310,6 +310,25 @@ export const CONFIG_KEYS = {
     1,
     604800,
   ),
+  webhookAllowedHosts: optionalString(
+    'WEBHOOK_ALLOWED_HOSTS',
+    'Comma-separated host names or IP literals an agency webhook may point at although they are not public, over http or https (receivers in development and tests, e.g. 127.0.0.1,localhost). Other webhooks must use https to public addresses, checked at registration and at every delivery.',
+  ),
+  evidenceSigningKey: optionalString(
+    'EVIDENCE_SIGNING_KEY',
+    'Ed25519 private key that signs evidence exports and anchors: PEM (PKCS#8), or its DER in base64 on one line. Never stored in the database.',
+  ),
+  evidenceSigningKeyFile: optionalString(
+    'EVIDENCE_SIGNING_KEY_FILE',
+    'File holding that key (PEM). Unset, with EVIDENCE_SIGNING_KEY unset too: in embedded mode DATA_DIR/secrets/evidence-signing-key.pem, generated once (0600); with DATABASE_URL the registry API and the dispatcher refuse to start.',
+  ),
+  evidenceAnchorIntervalSeconds: integer(
+    'EVIDENCE_ANCHOR_INTERVAL_SECONDS',
+    'How often the dispatcher publishes the heads of the evidence chains to every agency as a signed evidence.anchor event (only when a head moved), in seconds. 0: never (the test suites, whose receivers count what they get).',
+    3600,
+    0,
+    604800,
+  ),
   dispatchUpdateIntervalSeconds: integer(
     'DISPATCH_UPDATE_INTERVAL_SECONDS',
     'Least time between two *.updated events of one alert sent to the agencies, unless its severity changed (opened, closed, retracted and escalated events always go), in seconds.',
@@ -324,7 +343,7 @@ type RawConfig = { readonly [K in keyof typeof CONFIG_KEYS]: Parsed<(typeof CONF
 
 export interface AppConfig extends Omit<
   RawConfig,
-  'jwtSecret' | 'deviceSecretKey' | 'geofenceCacheDir' | 'ingestInstanceId'
+  'jwtSecret' | 'deviceSecretKey' | 'geofenceCacheDir' | 'ingestInstanceId' | 'evidenceSigningKey'
 > {
   readonly ingestInstanceId: string;
   readonly geofenceCacheDir: string;
@@ -333,6 +352,13 @@ export interface AppConfig extends Omit<
   readonly deviceSecretKey: string;
   /** Where the generated first-administrator password is kept (embedded mode without ADMIN_PASSWORD). */
   readonly adminPasswordFile: string | undefined;
+  /**
+   * The Ed25519 private key (PEM) that signs evidence exports and anchors: from EVIDENCE_SIGNING_KEY, its file, or
+   * in embedded mode the one generated under DATA_DIR/secrets. Undefined with DATABASE_URL and neither given.
+   */
+  readonly evidenceSigningKey: string | undefined;
+  /** Where it came from, for messages (never the key itself). */
+  readonly evidenceSigningKeySource: string;
 }
 
 /** Parses and validates the environment once; nothing else in the product reads process.env. */
@@ -357,6 +383,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (storageMode === 'embedded' && raw.ingestWorkers > 0)
     throw new ConfigError(['INGEST_WORKERS needs DATABASE_URL: the embedded database lives in one thread']);
+  const evidence = evidenceSigningKey(raw, storageMode);
   return {
     ...raw,
     storageMode,
@@ -373,7 +400,62 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       raw.adminPassword === undefined && storageMode === 'embedded'
         ? persistedSecretPath(raw.dataDir, 'admin-password')
         : undefined,
+    evidenceSigningKey: evidence.pem,
+    evidenceSigningKeySource: evidence.source,
   };
+}
+
+/**
+ * The evidence signing key: EVIDENCE_SIGNING_KEY, else EVIDENCE_SIGNING_KEY_FILE, else (embedded mode) a key
+ * generated once in DATA_DIR/secrets (outside the embedded database's directory), readable by its owner only.
+ */
+function evidenceSigningKey(
+  raw: RawConfig,
+  storageMode: 'postgres' | 'embedded',
+): { pem: string | undefined; source: string } {
+  if (raw.evidenceSigningKey && raw.evidenceSigningKeyFile)
+    throw new ConfigError(['set EVIDENCE_SIGNING_KEY or EVIDENCE_SIGNING_KEY_FILE, not both']);
+  if (raw.evidenceSigningKey) {
+    const text = raw.evidenceSigningKey.replace(/\\n/g, '\n');
+    const pem = text.includes('-----BEGIN')
+      ? text
+      : `-----BEGIN PRIVATE KEY-----\n${text.replace(/\s+/g, '')}\n-----END PRIVATE KEY-----\n`;
+    return { pem: checkedEd25519(pem, 'EVIDENCE_SIGNING_KEY'), source: 'EVIDENCE_SIGNING_KEY' };
+  }
+  const file =
+    raw.evidenceSigningKeyFile ??
+    (storageMode === 'embedded' ? persistedSecretPath(raw.dataDir, 'evidence-signing-key.pem') : undefined);
+  if (!file) return { pem: undefined, source: '(none)' };
+  const source = `EVIDENCE_SIGNING_KEY_FILE ${path.resolve(file)}`;
+  if (!raw.evidenceSigningKeyFile && !fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const { privateKey } = crypto.generateKeyPairSync('ed25519');
+    fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), {
+      mode: 0o600,
+      flag: 'wx',
+    });
+  }
+  let pem: string;
+  try {
+    pem = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([
+      `EVIDENCE_SIGNING_KEY_FILE cannot be read (${path.resolve(file)}): ${(error as Error).message}`,
+    ]);
+  }
+  return { pem: checkedEd25519(pem, 'EVIDENCE_SIGNING_KEY_FILE'), source };
+}
+
+function checkedEd25519(pem: string, key: string): string {
+  try {
+    const parsed = crypto.createPrivateKey(pem);
+    if (parsed.asymmetricKeyType !== 'ed25519') throw new Error(`a ${parsed.asymmetricKeyType} key`);
+  } catch (error) {
+    throw new ConfigError([
+      `${key} must be an Ed25519 private key (PKCS#8 PEM): ${(error as Error).message}`,
+    ]);
+  }
+  return pem;
 }
 
 /** Embedded mode only: a random secret generated on first start and kept beside the embedded database. */

@@ -320,6 +320,7 @@ export interface EvidenceLinksTable {
   prev_hash: string;
   hash: string;
   sealed_at: Date;
+  canonicalization: string;
 }
 
 export interface AgencySubscriptionsTable {
@@ -364,12 +365,30 @@ export interface DeliveriesTable {
   dead_at: Date | null;
 }
 
+/** Public keys only: the private key that signs lives outside the database (EVIDENCE_SIGNING_KEY). */
 export interface SigningKeysTable {
   key_id: string;
   algorithm: string;
   public_key: string;
-  private_key: string;
   created_at: Timestamp;
+  retired_at: Date | null;
+}
+
+export interface EvidenceAnchorsTable {
+  seq: number;
+  anchored_at: Date;
+  previous_hash: string;
+  hash: string;
+  key_id: string;
+  signature: string;
+  anchor: unknown;
+}
+
+export interface EvidenceAnchoredHeadsTable {
+  violation_id: string;
+  length: number;
+  head: string;
+  anchor_seq: number;
 }
 
 export interface DeclaredWindowsTable {
@@ -415,6 +434,8 @@ export interface DB {
   agency_channels: AgencyChannelsTable;
   deliveries: DeliveriesTable;
   signing_keys: SigningKeysTable;
+  evidence_anchors: EvidenceAnchorsTable;
+  evidence_anchored_heads: EvidenceAnchoredHeadsTable;
   declared_windows: DeclaredWindowsTable;
 }
 

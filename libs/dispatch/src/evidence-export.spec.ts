@@ -57,7 +57,7 @@ const evidence: Evidence = {
   zone: { id: 'river-1', name: 'Río', kind: 'water_body', legalBasis: 'DL 1100', catalogueVersion: 'abc' },
   positions: [position(3, -12.8502), position(4, -12.8503)],
   steps: [],
-  chain: { length: 2, head: 'f'.repeat(64), valid: true },
+  chain: { length: 2, head: 'f'.repeat(64), valid: true, links: [] },
 };
 const at = new Date('2026-12-01T10:00:00Z');
 

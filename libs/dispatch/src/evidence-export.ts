@@ -7,6 +7,7 @@ import {
   verify,
 } from 'node:crypto';
 import type { Feature, FeatureCollection, LineString, Point } from 'geojson';
+import type { ChainLink } from './evidence-chain';
 
 /** One stored fix inside the violation, with the raw message it came in. */
 export interface EvidencePosition {
@@ -80,7 +81,13 @@ export interface Evidence {
   };
   readonly positions: readonly EvidencePosition[];
   readonly steps: readonly EvidenceStep[];
-  readonly chain: { readonly length: number; readonly head: string; readonly valid: boolean };
+  readonly chain: {
+    readonly length: number;
+    readonly head: string;
+    readonly valid: boolean;
+    /** Every link, so a receiver can check the chain against an `evidence.anchor` it was sent. */
+    readonly links: readonly ChainLink[];
+  };
 }
 
 /**
@@ -242,19 +249,33 @@ export interface ExportSignature {
 }
 
 export interface SigningKey {
+  /** RFC 7638 JWK thumbprint of the public key (SHA-256, base64url). */
   readonly keyId: string;
   readonly privateKeyPem: string;
   readonly publicKeyPem: string;
 }
 
+/**
+ * The key id of an Ed25519 public key: its RFC 7638 thumbprint, the base64url SHA-256 of the canonical JWK
+ * `{"crv":"Ed25519","kty":"OKP","x":…}` (RFC 8037), so anyone holding the public key can recompute it.
+ */
+export function keyThumbprint(publicKeyPem: string): string {
+  const jwk = createPublicKey(publicKeyPem).export({ format: 'jwk' });
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.x) throw new Error('not an Ed25519 public key');
+  return createHash('sha256').update(`{"crv":"Ed25519","kty":"OKP","x":"${jwk.x}"}`).digest('base64url');
+}
+
+/** The signing key of a private key in PEM (PKCS#8): its public key and key id derived from it. */
+export function signingKeyFromPem(privateKeyPem: string): SigningKey {
+  const privateKey = createPrivateKey(privateKeyPem);
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('the evidence signing key must be Ed25519');
+  const publicKeyPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
+  return { keyId: keyThumbprint(publicKeyPem), privateKeyPem, publicKeyPem };
+}
+
 export function generateSigningKey(): SigningKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  return {
-    keyId: createHash('sha256').update(publicKeyPem).digest('hex').slice(0, 16),
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKeyPem,
-  };
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return signingKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
 }
 
 function signedText(timestamp: string, sha256: string): Buffer {

@@ -7,3 +7,5 @@ export * from './webhook-signature';
 export * from './area';
 export * from './agency-topic';
 export * from './update-throttle';
+export * from './webhook-target';
+export * from './evidence-anchor';

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { Repositories, StoredFix, Store, ViolationRow, ViolationStepRow } from '@app/db';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Repositories, SigningKeyRow, StoredFix, Store, ViolationRow, ViolationStepRow } from '@app/db';
 import {
+  Canonicalization,
   ChainLink,
   ChainVerification,
   Evidence,
@@ -9,8 +11,8 @@ import {
   EvidencePosition,
   SigningKey,
   extendChain,
-  generateSigningKey,
   sha256Hex,
+  signingKeyFromPem,
   verifyChain,
 } from '@app/dispatch';
 
@@ -90,6 +92,7 @@ function toLink(row: {
   prev_hash: string;
   hash: string;
   sealed_at: Date;
+  canonicalization: string;
 }): ChainLink {
   return {
     seq: Number(row.seq),
@@ -98,9 +101,16 @@ function toLink(row: {
     itemDigest: row.item_digest,
     prevHash: row.prev_hash,
     sealedAt: new Date(row.sealed_at).toISOString(),
+    canonicalization: row.canonicalization as Canonicalization,
     hash: row.hash,
   };
 }
+
+/** Why a registry API or dispatcher cannot start without a signing key from outside the database. */
+export const MISSING_SIGNING_KEY =
+  'no evidence signing key: set EVIDENCE_SIGNING_KEY (PEM) or EVIDENCE_SIGNING_KEY_FILE to an Ed25519 private key ' +
+  '(e.g. `openssl genpkey -algorithm ed25519 -out evidence-signing-key.pem`); with DATABASE_URL the key is never ' +
+  'generated nor kept in the database (docs/security.md, evidence keys)';
 
 /**
  * The end of the window of fixes a violation's evidence covers: its close, or for an open one the moment of
@@ -119,10 +129,23 @@ const sealedFixTimes = (links: readonly { kind: string; ref: string }[]): Date[]
  * and assembles the evidence for exports. Sealing locks the violation, so concurrent sealers queue up.
  */
 @Injectable()
-export class EvidenceService {
-  private key: SigningKey | undefined;
+export class EvidenceService implements OnModuleInit {
+  /** The key that signs exports and anchors, from outside the database (libs/config). */
+  private readonly key: SigningKey | undefined;
+  private published: Promise<void> | undefined;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.key = config.evidenceSigningKey ? signingKeyFromPem(config.evidenceSigningKey) : undefined;
+  }
+
+  /** Refuses to start without a signing key, and publishes its public key so exports and anchors verify. */
+  async onModuleInit(): Promise<void> {
+    if (!this.key) throw new Error(MISSING_SIGNING_KEY);
+    await this.publishKey();
+  }
 
   seal(violationId: string): Promise<number> {
     return this.store.transaction((repos) => this.sealIn(repos, violationId));
@@ -157,6 +180,13 @@ export class EvidenceService {
 
   /** Checks the chain against the violation, fixes and steps as they are stored now. */
   async verify(violationId: string, repos: Repositories = this.store.repos): Promise<ChainVerification> {
+    return (await this.verified(violationId, repos)).verification;
+  }
+
+  private async verified(
+    violationId: string,
+    repos: Repositories,
+  ): Promise<{ verification: ChainVerification; links: ChainLink[] }> {
     const links = (await repos.evidence.links(violationId)).map(toLink);
     const violation = await repos.violationCases.findById(violationId);
     const current = new Map<string, unknown>();
@@ -167,17 +197,17 @@ export class EvidenceService {
       for (const step of await repos.violationCases.steps(violationId))
         current.set(stepRef(step), stepContent(step));
     }
-    return verifyChain(links, current);
+    return { verification: verifyChain(links, current), links };
   }
 
   /** Everything about one violation, for officers and exports (the caller checked access). */
   async evidence(violation: ViolationRow): Promise<Evidence> {
     const repos = this.store.repos;
-    const [parties, fixes, steps, chain] = await Promise.all([
+    const [parties, fixes, steps, { verification: chain, links }] = await Promise.all([
       repos.violationCases.parties(violation.id),
       this.shownFixes(repos, violation),
       repos.violationCases.steps(violation.id),
-      this.verify(violation.id, repos),
+      this.verified(violation.id, repos),
     ]);
     return {
       violation: {
@@ -226,7 +256,7 @@ export class EvidenceService {
         reference: s.reference,
         resolution: s.resolution,
       })),
-      chain: { length: chain.length, head: chain.head, valid: chain.valid },
+      chain: { length: chain.length, head: chain.head, valid: chain.valid, links },
     };
   }
 
@@ -250,18 +280,36 @@ export class EvidenceService {
     );
   }
 
-  /** The system's export signing key, created on first use and kept in the database. */
+  /** The key that signs exports and anchors now; its public key is published in the database. */
   async signingKey(): Promise<SigningKey> {
-    if (this.key) return this.key;
-    let row = await this.store.repos.evidence.signingKey();
-    if (!row) {
-      const fresh = generateSigningKey();
-      await this.store.transaction((repos) => repos.evidence.addSigningKey(fresh));
-      row = await this.store.repos.evidence.signingKey();
-    }
-    if (!row) throw new Error('no signing key');
-    this.key = { keyId: row.key_id, publicKeyPem: row.public_key, privateKeyPem: row.private_key };
+    if (!this.key) throw new Error(MISSING_SIGNING_KEY);
+    await this.publishKey();
     return this.key;
+  }
+
+  private publishKey(): Promise<void> {
+    const key = this.key!;
+    this.published ??= this.store.repos.evidence.publishSigningKey(key).catch((error: unknown) => {
+      this.published = undefined;
+      throw error;
+    });
+    return this.published;
+  }
+
+  /** Every public key that signed exports or anchors (retired ones included), the current one first. */
+  async publicKeys(): Promise<{ current: string | undefined; keys: SigningKeyRow[] }> {
+    if (this.key) await this.publishKey();
+    const keys = await this.store.repos.evidence.signingKeys();
+    const current = this.key?.keyId;
+    return {
+      current,
+      keys: [...keys].sort((a, b) => Number(b.key_id === current) - Number(a.key_id === current)),
+    };
+  }
+
+  /** The links of a violation's chain, as exports carry them for checking against an anchor. */
+  async links(violationId: string): Promise<ChainLink[]> {
+    return (await this.store.repos.evidence.links(violationId)).map(toLink);
   }
 }
 

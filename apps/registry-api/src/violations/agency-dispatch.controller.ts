@@ -1,10 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Optional, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Inject } from '@nestjs/common';
 import { DEVICE_DIRECTORY, DeviceDirectory } from '@app/broker';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AgencyChannelRow, DeliveryRow, Store } from '@app/db';
-import { agencyAlertTopic, generateWebhookSecret } from '@app/dispatch';
+import {
+  HostResolver,
+  WEBHOOK_RESOLVER,
+  WebhookTargetPolicy,
+  agencyAlertTopic,
+  generateWebhookSecret,
+  parseAllowedHosts,
+  systemResolver,
+  webhookRegistrationProblems,
+} from '@app/dispatch';
 import { generateDeviceSecret, hashDeviceSecret, normaliseDepartment } from '@app/registry';
 import {
   AuthenticatedUser,
@@ -79,11 +88,18 @@ function deliveryView(row: DeliveryRow) {
 @Roles('admin')
 @Controller('v1/agencies/:id')
 export class AgencyDispatchController {
+  private readonly webhookPolicy: WebhookTargetPolicy;
+  private readonly resolve: HostResolver;
+
   constructor(
     private readonly store: Store,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(DEVICE_DIRECTORY) private readonly directory: DeviceDirectory,
-  ) {}
+    @Optional() @Inject(WEBHOOK_RESOLVER) resolver?: HostResolver,
+  ) {
+    this.webhookPolicy = { allowedHosts: parseAllowedHosts(config.webhookAllowedHosts) };
+    this.resolve = resolver ?? systemResolver;
+  }
 
   private async agency(id: string) {
     const agency = await this.store.repos.agencies.findById(id);
@@ -162,6 +178,11 @@ export class AgencyDispatchController {
     await this.agency(id);
     if (body.kind === 'webhook' && !body.url)
       throw validationFailed([{ field: 'url', messages: ['url is required for a webhook'] }]);
+    if (body.kind === 'webhook') {
+      // Public addresses over https only, unless the host is on WEBHOOK_ALLOWED_HOSTS (docs/security.md).
+      const problems = await webhookRegistrationProblems(body.url!, this.webhookPolicy, this.resolve);
+      if (problems.length > 0) throw validationFailed([{ field: 'url', messages: problems }]);
+    }
     const secret = body.kind === 'webhook' ? generateWebhookSecret() : null;
     return this.store.transaction(async (repos) => {
       const row = await repos.agencyChannels.addChannel({

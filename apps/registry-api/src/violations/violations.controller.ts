@@ -3,11 +3,13 @@ import { from, mergeMap } from 'rxjs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { renderCsv, renderGeoJson, renderKml, signExport } from '@app/dispatch';
+import { Store } from '@app/db';
 import { EvidenceService } from '@app/evidence';
 import { AuthenticatedUser, CurrentUser, Roles } from '@app/platform';
 import { UUID_PARAM } from '../common/validators';
 import {
   AcknowledgeDto,
+  AnchorQueryDto,
   AreaQueryDto,
   DispatchDto,
   ExportQueryDto,
@@ -147,7 +149,10 @@ export class ViolationsController {
 @ApiBearerAuth()
 @Controller('v1/evidence')
 export class EvidenceKeyController {
-  constructor(private readonly evidence: EvidenceService) {}
+  constructor(
+    private readonly evidence: EvidenceService,
+    private readonly store: Store,
+  ) {}
 
   /** The public key that verifies export signatures: Ed25519 over `{Evidence-Timestamp}.{Evidence-SHA256}`. */
   @Get('signing-key')
@@ -160,6 +165,37 @@ export class EvidenceKeyController {
       publicKey: key.publicKeyPem,
       signedText: '{Evidence-Timestamp}.{Evidence-SHA256}',
     };
+  }
+
+  /**
+   * Every public key that signed exports or anchors, the current one first: after a rotation the old keys stay
+   * here, so what they signed still verifies (`Evidence-Key-Id` names the key).
+   */
+  @Get('signing-keys')
+  @Roles(...READERS)
+  async signingKeys() {
+    const { current, keys } = await this.evidence.publicKeys();
+    return keys.map((key) => ({
+      keyId: key.key_id,
+      algorithm: 'Ed25519',
+      publicKey: key.public_key,
+      current: key.key_id === current,
+      publishedAt: key.created_at,
+      retiredAt: key.retired_at,
+    }));
+  }
+
+  /** The evidence anchors sent to the agencies (`evidence.anchor`), oldest first, after `after` (a seq). */
+  @Get('anchors')
+  @Roles(...READERS)
+  async anchors(@Query() query: AnchorQueryDto) {
+    const rows = await this.store.repos.evidence.anchors(query.after ?? 0, query.limit ?? 100);
+    return rows.map((row) => ({
+      anchor: row.anchor,
+      hash: row.hash,
+      keyId: row.key_id,
+      signature: row.signature,
+    }));
   }
 }
 

@@ -109,6 +109,23 @@ export class ExportQueryDto {
   reference?: string;
 }
 
+export class AnchorQueryDto {
+  @ApiPropertyOptional({ description: 'Only anchors after this seq', minimum: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  after?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
 export class AreaQueryDto {
   @ApiPropertyOptional({ description: 'A zone of the active catalogue (its buffer included)' })
   @IsOptional()

@@ -19,6 +19,7 @@ import * as violationCases from './20261205T1900_violation_cases';
 import * as alertTitles from './20261205T1910_alert_titles';
 import * as auditorRole from './20261205T2000_auditor_role';
 import * as ingestSessions from './20261205T2040_ingest_sessions';
+import * as evidenceKeys from './20261205T2100_evidence_keys';
 import * as ingestCounters from './20261205T2110_ingest_counters';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
@@ -43,5 +44,6 @@ export const migrations: Record<string, Migration> = {
   '20261205T1910_alert_titles': alertTitles,
   '20261205T2000_auditor_role': auditorRole,
   '20261205T2040_ingest_sessions': ingestSessions,
+  '20261205T2100_evidence_keys': evidenceKeys,
   '20261205T2110_ingest_counters': ingestCounters,
 };

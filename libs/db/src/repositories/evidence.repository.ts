@@ -10,6 +10,7 @@ export interface NewEvidenceLink {
   readonly prevHash: string;
   readonly hash: string;
   readonly sealedAt: Date;
+  readonly canonicalization: string;
 }
 
 /** A stored fix with the raw message it came in, as evidence shows it. */
@@ -33,10 +34,29 @@ export interface StoredFix {
   readonly payload: Buffer | null;
 }
 
+/** A published public key of the system (the private key is never in the database). */
 export interface SigningKeyRow {
   readonly key_id: string;
+  readonly algorithm: string;
   readonly public_key: string;
-  readonly private_key: string;
+  readonly created_at: Date;
+  readonly retired_at: Date | null;
+}
+
+export interface ChainHead {
+  readonly violation_id: string;
+  readonly length: number;
+  readonly head: string;
+}
+
+export interface AnchorRow {
+  readonly seq: number;
+  readonly anchored_at: Date;
+  readonly previous_hash: string;
+  readonly hash: string;
+  readonly key_id: string;
+  readonly signature: string;
+  readonly anchor: unknown;
 }
 
 /** The evidence hash chain of violations, the stored fixes it seals, and the system key that signs exports. */
@@ -66,6 +86,7 @@ export class EvidenceRepository {
           prev_hash: l.prevHash,
           hash: l.hash,
           sealed_at: l.sealedAt,
+          canonicalization: l.canonicalization,
         })),
       )
       .execute();
@@ -157,28 +178,97 @@ export class EvidenceRepository {
       .execute();
   }
 
-  signingKey(): Promise<SigningKeyRow | undefined> {
+  /** Every public key that signed or signs exports and anchors, newest first. */
+  signingKeys(): Promise<SigningKeyRow[]> {
     return this.db
       .selectFrom('signing_keys')
-      .select(['key_id', 'public_key', 'private_key'])
+      .select(['key_id', 'algorithm', 'public_key', 'created_at', 'retired_at'])
       .orderBy('created_at', 'desc')
+      .execute();
+  }
+
+  signingKey(keyId: string): Promise<SigningKeyRow | undefined> {
+    return this.db
+      .selectFrom('signing_keys')
+      .select(['key_id', 'algorithm', 'public_key', 'created_at', 'retired_at'])
+      .where('key_id', '=', keyId)
+      .executeTakeFirst();
+  }
+
+  /** Publishes the public key of the key that signs now (once; a key put back in use is no longer retired). */
+  async publishSigningKey(key: { keyId: string; publicKeyPem: string }): Promise<void> {
+    await this.db
+      .insertInto('signing_keys')
+      .values({ key_id: key.keyId, algorithm: 'ed25519', public_key: key.publicKeyPem, retired_at: null })
+      .onConflict((oc) => oc.column('key_id').doUpdateSet({ retired_at: null }))
+      .execute();
+  }
+
+  /** The last link of every chain whose head moved since it was last anchored. */
+  async movedHeads(): Promise<{ moved: ChainHead[]; chains: number }> {
+    const heads = await sql<ChainHead & { anchored_length: number | null; anchored_head: string | null }>`
+      select l.violation_id, l.seq as length, l.hash as head,
+             a.length as anchored_length, a.head as anchored_head
+      from evidence_links l
+      join (select violation_id, max(seq) as seq from evidence_links group by violation_id) m
+        on m.violation_id = l.violation_id and m.seq = l.seq
+      left join evidence_anchored_heads a on a.violation_id = l.violation_id
+      order by l.violation_id`.execute(this.db);
+    const moved = heads.rows
+      .filter((r) => r.anchored_head !== r.head || Number(r.anchored_length) !== Number(r.length))
+      .map((r) => ({ violation_id: String(r.violation_id), length: Number(r.length), head: r.head }));
+    return { moved, chains: heads.rows.length };
+  }
+
+  lastAnchor(): Promise<AnchorRow | undefined> {
+    return this.db
+      .selectFrom('evidence_anchors')
+      .selectAll()
+      .orderBy('seq', 'desc')
       .limit(1)
       .executeTakeFirst();
   }
 
-  /** Keeps the first key created when two instances create one at once. */
-  async addSigningKey(key: { keyId: string; publicKeyPem: string; privateKeyPem: string }): Promise<void> {
-    await sql`select pg_advisory_xact_lock(hashtext('centinela.signing_keys'))`.execute(this.db);
-    const existing = await this.signingKey();
-    if (existing) return;
-    await this.db
-      .insertInto('signing_keys')
-      .values({
-        key_id: key.keyId,
-        algorithm: 'ed25519',
-        public_key: key.publicKeyPem,
-        private_key: key.privateKeyPem,
-      })
+  anchors(afterSeq: number, limit: number): Promise<AnchorRow[]> {
+    return this.db
+      .selectFrom('evidence_anchors')
+      .selectAll()
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
       .execute();
+  }
+
+  /** Serialises anchoring across dispatcher instances, for the caller's transaction. */
+  async lockAnchoring(): Promise<void> {
+    await sql`select pg_advisory_xact_lock(hashtext('centinela.evidence_anchors'))`.execute(this.db);
+  }
+
+  /** Records an anchor and where each chain it names stood. */
+  async addAnchor(row: AnchorRow, heads: readonly ChainHead[]): Promise<void> {
+    await this.db
+      .insertInto('evidence_anchors')
+      .values({ ...row, anchor: JSON.stringify(row.anchor) })
+      .execute();
+    for (let i = 0; i < heads.length; i += 500) {
+      await this.db
+        .insertInto('evidence_anchored_heads')
+        .values(
+          heads.slice(i, i + 500).map((h) => ({
+            violation_id: h.violation_id,
+            length: h.length,
+            head: h.head,
+            anchor_seq: row.seq,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.column('violation_id').doUpdateSet((eb) => ({
+            length: eb.ref('excluded.length'),
+            head: eb.ref('excluded.head'),
+            anchor_seq: eb.ref('excluded.anchor_seq'),
+          })),
+        )
+        .execute();
+    }
   }
 }
