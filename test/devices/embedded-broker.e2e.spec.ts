@@ -2,6 +2,7 @@ import { MqttClient } from 'mqtt';
 import { hexPacket, TELTONIKA_SAMPLES } from '@app/telemetry/testing/fixtures';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
+import { IngestStatsRecorder } from '../../apps/ingest/src/ingest-stats.recorder';
 import { TestApi, startTestApi } from '../support/api';
 import {
   closedByBroker,
@@ -149,6 +150,7 @@ describe.each(storageModes())('device protocol on the embedded broker (%s storag
     await client.publishAsync(`devices/${tracker.imei}/teltonika`, corrupt, { qos: 1 });
     expect(await crc).toMatchObject({ rejections: [expect.objectContaining({ reason: 'bad_crc' })] });
 
+    await api.app.get(IngestStatsRecorder).flush();
     const stats = await api.get('/v1/ingest/stats');
     expect(stats.body.ingest.rejections.invalid_json).toBeGreaterThanOrEqual(1);
     expect(stats.body.ingest.rejections.bad_crc).toBeGreaterThanOrEqual(1);

@@ -1,6 +1,7 @@
 import { MqttClient } from 'mqtt';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { IngestRuntime } from '../../apps/ingest/src/ingest.runtime';
+import { IngestStatsRecorder } from '../../apps/ingest/src/ingest-stats.recorder';
 import { TestApi, startTestApi } from '../support/api';
 import { PersistentTestDatabase, persistentTestDatabase } from '../support/storage';
 import { connectDevice, enrolDevice, nextMessage, storedPositions } from '../support/devices';
@@ -35,6 +36,7 @@ describe('ingest on worker threads (postgres storage, INGEST_WORKERS=2)', () => 
     const dredges = await Promise.all(Array.from({ length: 6 }, () => enrolDevice(api, 'dredge')));
     const connected = await Promise.all(dredges.map((d) => connectDevice(url, d.imei, d.password)));
     clients.push(...connected);
+    await api.app.get(IngestStatsRecorder).flush();
     const statsBefore = (await api.get('/v1/ingest/stats')).body.ingest as { fixesStored: number };
     // Off the river, onto it, off again: each as single-fix messages, then a resend of the whole track.
     const track = [
@@ -62,6 +64,7 @@ describe('ingest on worker threads (postgres storage, INGEST_WORKERS=2)', () => 
         .execute();
       expect(violations).toEqual([{ rule_id: 'dredge-in-water-body', status: 'closed' }]);
     }
+    await api.app.get(IngestStatsRecorder).flush();
     const stats = (await api.get('/v1/ingest/stats')).body.ingest as {
       fixesStored: number;
       fixesDuplicate: number;
@@ -77,6 +80,7 @@ describe('ingest on worker threads (postgres storage, INGEST_WORKERS=2)', () => 
     const answer = nextMessage(client, `devices/${tracker.imei}/errors`);
     await client.publishAsync(`devices/${tracker.imei}/fixes`, '{"lat": -12.6, oops', { qos: 1 });
     expect(await answer).toMatchObject({ rejections: [expect.objectContaining({ reason: 'invalid_json' })] });
+    await api.app.get(IngestStatsRecorder).flush();
     const stats = (await api.get('/v1/ingest/stats')).body.ingest as { rejections: Record<string, number> };
     expect(stats.rejections['invalid_json']).toBeGreaterThanOrEqual(1);
   });

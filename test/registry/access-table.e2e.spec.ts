@@ -143,6 +143,7 @@ export const ACCESS_TABLE: Readonly<Record<string, Rule>> = {
 
   'GET /v1/ingest/stats': { access: ADMIN_AND_AUDITOR, jurisdiction: 'none' },
   'GET /v1/ingest/refused': { access: ADMIN_AND_AUDITOR, jurisdiction: 'none' },
+  'GET /v1/ingest/instances': { access: ADMIN_AND_AUDITOR, jurisdiction: 'none' },
 
   'POST /v1/broker/emqx/authenticate': { access: 'broker-hook', jurisdiction: 'none' },
   'POST /v1/broker/emqx/authorize': { access: 'broker-hook', jurisdiction: 'none' },

@@ -99,6 +99,28 @@ describe('the main job (npm start) on embedded services', () => {
     const docs = await fetch(`${apiUrl}/docs/openapi.json`);
     expect(docs.status).toBe(200);
 
+    // Administrators read ingest's counters and refused messages from the database, as from a registry API alone.
+    const password = fs.readFileSync(path.join(dataDir, 'secrets', 'admin-password'), 'utf8').trim();
+    const login = await fetch(`${apiUrl}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const admin = { authorization: `Bearer ${accessToken}` };
+    const written = Date.now() + 30_000;
+    let stats: { ingest: { fixesStored: number }; instances: number } | undefined;
+    // The main job writes its counters every INGEST_COUNTERS_FLUSH_MS (5 s): the demo's fixes appear by then.
+    while (Date.now() < written && !(stats && stats.ingest.fixesStored > 0)) {
+      const response = await fetch(`${apiUrl}/v1/ingest/stats`, { headers: admin });
+      expect(response.status).toBe(200);
+      stats = (await response.json()) as typeof stats;
+      if (!(stats && stats.ingest.fixesStored > 0)) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(stats).toMatchObject({ instances: 1, ingest: { fixesStored: expect.any(Number) } });
+    expect(stats!.ingest.fixesStored).toBeGreaterThan(0);
+    expect((await fetch(`${apiUrl}/v1/ingest/refused`, { headers: admin })).status).toBe(200);
+
     job.interrupt();
     expect(await job.exited).toBe(0);
     expect(job.output).toMatch(/Demo stopped: \d+ machines/);

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { DeviceTelemetryController } from './device-telemetry.controller';
-import { IngestController } from './ingest.controller';
 import { IngestCoreModule } from './ingest-core.module';
 import { IngestIntake } from './ingest.intake';
 import { IngestRuntime } from './ingest.runtime';
+import { IngestStatsRecorder } from './ingest-stats.recorder';
 
 /**
  * Ingest: device messages in; stored fixes, violations (rule verdicts and integrity alerts) and outbox events out. Needs ConfigModule, DbModule and
@@ -11,8 +11,8 @@ import { IngestRuntime } from './ingest.runtime';
  */
 @Module({
   imports: [IngestCoreModule],
-  controllers: [IngestController, DeviceTelemetryController],
-  providers: [IngestIntake, IngestRuntime],
-  exports: [IngestCoreModule, IngestIntake, IngestRuntime],
+  controllers: [DeviceTelemetryController],
+  providers: [IngestIntake, IngestRuntime, IngestStatsRecorder],
+  exports: [IngestCoreModule, IngestIntake, IngestRuntime, IngestStatsRecorder],
 })
 export class IngestModule {}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DevicePublisher } from '@app/broker';
-import { DATABASE, Database, Store } from '@app/db';
+import { DATABASE, Database, Store, isDataRefusal } from '@app/db';
 import { DEFAULT_LIMITS, INBOUND_CHANNELS } from '@app/telemetry';
 import { IngestCounters } from './ingest-counters';
 import { IntegrityWriter } from './integrity.writer';
@@ -89,6 +89,8 @@ export class IngestPipeline implements OnApplicationBootstrap, OnModuleDestroy {
     this.lanes = new Lanes<IncomingMessage>(config.ingestWriters, config.ingestBatchMax, {
       process: (batch) => this.process(batch),
       settleFailed: (item, error) => this.refused.settle(item, error),
+      // The database refused some message's data (SQLSTATE class 22 or 23): halve the batch down to that message.
+      splits: isDataRefusal,
     });
     this.sweeper = new IntegritySweep(
       this.lanes,

@@ -3,6 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { NeedToKnowModule } from './common/need-to-know';
 import { ReadAuditInterceptor } from './common/read-audit';
 import { AuditController } from './audit/audit.controller';
+import { IngestAdminController } from './ingest/ingest-admin.controller';
 import { EmqxHooksController } from './devices/emqx-hooks.controller';
 import { AuthModule } from './auth/auth.module';
 import { MachineImportService } from './machines/machine-import.service';
@@ -24,6 +25,7 @@ import { WindowsModule } from './windows/windows.module';
     TrackersController,
     AuditController,
     EmqxHooksController,
+    IngestAdminController,
   ],
   providers: [
     OwnersService,

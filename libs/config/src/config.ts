@@ -120,6 +120,13 @@ export const CONFIG_KEYS = {
     100,
     600000,
   ),
+  ingestCountersFlushMs: integer(
+    'INGEST_COUNTERS_FLUSH_MS',
+    "How often an ingest process writes its counters (messages, fixes, rejections by reason, messages the database refused) to the database, where GET /v1/ingest/stats adds up every instance's, in milliseconds; also written when it stops. A process killed loses at most this much of its counts, never a fix.",
+    5000,
+    50,
+    600000,
+  ),
   redisKeyPrefix: stringWithDefault(
     'REDIS_KEY_PREFIX',
     'Prefix of every Redis key the product writes.',

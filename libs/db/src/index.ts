@@ -19,5 +19,6 @@ export * from './repositories/agency-channels.repository';
 export * from './repositories/deliveries.repository';
 export * from './repositories/declared-windows.repository';
 export * from './repositories/ingest-sessions.repository';
+export * from './repositories/ingest-counters.repository';
 export * from './repositories/zone-import-jobs.repository';
 export * from './repositories/approvals.repository';

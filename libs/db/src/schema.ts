@@ -199,6 +199,16 @@ export interface IngestSessionsTable {
   drained_messages: number | null;
 }
 
+/** One counter of one ingest process run (see the migration). */
+export interface IngestCountersTable {
+  run_id: string;
+  instance_id: string;
+  counter: string;
+  value: ColumnType<string, number, number>;
+  started_at: Date;
+  updated_at: Date;
+}
+
 export interface PositionsTable {
   imei: string;
   fix_time: Date;
@@ -449,6 +459,7 @@ export interface DB {
   device_messages: DeviceMessagesTable;
   refused_device_messages: RefusedDeviceMessagesTable;
   ingest_sessions: IngestSessionsTable;
+  ingest_counters: IngestCountersTable;
   positions: PositionsTable;
   violations: ViolationsTable;
   outbox_events: OutboxEventsTable;

@@ -14,6 +14,7 @@ import { DeliveriesRepository } from './repositories/deliveries.repository';
 import { EvidenceRepository } from './repositories/evidence.repository';
 import { ViolationCasesRepository } from './repositories/violation-cases.repository';
 import { IngestSessionsRepository } from './repositories/ingest-sessions.repository';
+import { IngestCountersRepository } from './repositories/ingest-counters.repository';
 import { ZoneImportJobsRepository } from './repositories/zone-import-jobs.repository';
 import { ApprovalsRepository } from './repositories/approvals.repository';
 
@@ -34,6 +35,7 @@ export interface Repositories {
   readonly deliveries: DeliveriesRepository;
   readonly declaredWindows: DeclaredWindowsRepository;
   readonly ingestSessions: IngestSessionsRepository;
+  readonly ingestCounters: IngestCountersRepository;
   readonly zoneImportJobs: ZoneImportJobsRepository;
   readonly approvals: ApprovalsRepository;
 }
@@ -55,6 +57,7 @@ export function repositoriesFor(db: Kysely<DB>): Repositories {
     deliveries: new DeliveriesRepository(db),
     declaredWindows: new DeclaredWindowsRepository(db),
     ingestSessions: new IngestSessionsRepository(db),
+    ingestCounters: new IngestCountersRepository(db),
     zoneImportJobs: new ZoneImportJobsRepository(db),
     approvals: new ApprovalsRepository(db),
   };

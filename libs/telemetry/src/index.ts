@@ -36,3 +36,16 @@ export { errorsPayload, MAX_REJECTIONS_PER_ERRORS_MESSAGE } from './errors-paylo
 export type { ClockDoubt, ErrorsPayload, UntrustedClockFix } from './errors-payload';
 export { MAX_FIXES_PER_RECEIPT, receiptPayloads, readReceiptPayload } from './receipts';
 export type { ReceiptPayload, ReceiptedFix } from './receipts';
+export {
+  FIX_COLUMNS,
+  FIX_TIME_MAX_MS,
+  FIX_TIME_MIN_MS,
+  FLOAT4_MAX,
+  FLOAT4_MIN_NORMAL,
+  INTEGER_RANGES,
+  isStorable,
+  keepStorable,
+  unstorableField,
+  unstorableReason,
+} from './storable';
+export type { StoredColumnType, StoredFixField } from './storable';

@@ -53,6 +53,40 @@ describe(Lanes.name, () => {
     expect(r.settled).toEqual(['bad', 'kept']);
   });
 
+  it('halves a batch that failed on an item’s data down to that item, resolving the others as their parts succeed', async () => {
+    const processed: string[][] = [];
+    const settled: string[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const lanes = new Lanes<string>(1, 100, {
+      process: async (batch) => {
+        processed.push([...batch]);
+        if (batch.includes('hold')) await held;
+        if (batch.includes('poison')) throw new Error('22003: out of range');
+      },
+      settleFailed: async (item) => {
+        settled.push(item);
+      },
+      splits: (error) => error instanceof Error && error.message.startsWith('22'),
+    });
+    const first = lanes.submit('k', 'hold');
+    const items = Array.from({ length: 16 }, (_, i) => (i === 11 ? 'poison' : `m${i}`));
+    const submitted = items.map((item) => lanes.submit('k', item));
+    release();
+
+    await Promise.all([first, ...submitted]);
+
+    expect(settled).toEqual(['poison']);
+    // The batch of 16, then halves while they fail: eight writes in all, not sixteen after the batch.
+    expect(processed.slice(1).map((b) => b.length)).toEqual([16, 8, 8, 4, 2, 2, 1, 1, 4]);
+    // In arrival order, each item committed exactly once.
+    const committed = processed
+      .slice(1)
+      .filter((b) => !b.includes('poison'))
+      .flat();
+    expect(committed).toEqual(items.filter((item) => item !== 'poison'));
+  });
+
   it('runs a task between two batches of its lane, never during one', async () => {
     const events: string[] = [];
     let release: () => void = () => undefined;

@@ -7,6 +7,11 @@ export interface LaneWork<T> {
    * anyway (acknowledged), rejects with the error to report otherwise (left unacknowledged).
    */
   settleFailed(item: T, error: unknown): Promise<void>;
+  /**
+   * Whether a batch that failed with `error` is retried in halves (the error lies in one item's data: the others
+   * will go through, in a few writes whatever the batch's size) rather than item by item (the default).
+   */
+  splits?(error: unknown): boolean;
 }
 
 interface Pending<T> {
@@ -25,8 +30,8 @@ interface Lane<T> {
 /**
  * Ingest's writers (INGEST_WRITERS of them). Items queue on the lane of their key (a tracker's IMEI), so one
  * tracker's messages are handled in arrival order by one writer; each turn of a writer takes what has queued (up
- * to `maxBatch`) as one batch. A batch that fails is retried item by item, so one item does not hold back the
- * others. Tasks (`exclusive`) run between two batches of their lane, never during one.
+ * to `maxBatch`) as one batch. A batch that fails is retried in parts (halves when an item's data is at fault,
+ * else item by item), so one item does not hold back the others. Tasks (`exclusive`) run between two batches of their lane, never during one.
  */
 export class Lanes<T> {
   private readonly lanes: Lane<T>[];
@@ -88,27 +93,35 @@ export class Lanes<T> {
       const task = lane.tasks.shift();
       if (task) await task();
       if (lane.queue.length === 0) continue;
-      const batch = lane.queue.splice(0, this.maxBatch);
-      try {
-        await this.work.process(batch.map((p) => p.item));
-        for (const p of batch) p.resolve();
-      } catch (error) {
-        if (batch.length === 1) {
-          await this.settle(batch[0] as Pending<T>, error);
-          continue;
-        }
-        // One item must not hold back the others: retry them one by one, so only what cannot be stored
-        // (the database is down) stays unacknowledged.
-        for (const p of batch) {
-          try {
-            await this.work.process([p.item]);
-            p.resolve();
-          } catch (single) {
-            await this.settle(p, single);
-          }
-        }
-      }
+      await this.attempt(lane.queue.splice(0, this.maxBatch));
     }
+  }
+
+  /** Handles a batch (or part of one): its items are resolved once it is done, else it is retried in parts. */
+  private async attempt(batch: readonly Pending<T>[]): Promise<void> {
+    try {
+      await this.work.process(batch.map((p) => p.item));
+      for (const p of batch) p.resolve();
+    } catch (error) {
+      await this.retry(batch, error);
+    }
+  }
+
+  /**
+   * One item must not hold back the others: a failed batch is retried in halves, each halved again while it fails,
+   * when the error lies in an item's data (`splits`), else item by item; an item that fails alone is settled. So only
+   * the offending item is settled (refused), or, when the database is down, each stays unacknowledged. Parts run in
+   * order, so one tracker's items are still handled in arrival order.
+   */
+  private async retry(batch: readonly Pending<T>[], error: unknown): Promise<void> {
+    if (batch.length === 1) return this.settle(batch[0] as Pending<T>, error);
+    if (this.work.splits?.(error)) {
+      const middle = Math.ceil(batch.length / 2);
+      await this.attempt(batch.slice(0, middle));
+      await this.attempt(batch.slice(middle));
+      return;
+    }
+    for (const p of batch) await this.attempt([p]);
   }
 
   private async settle(pending: Pending<T>, error: unknown): Promise<void> {

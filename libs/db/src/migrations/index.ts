@@ -20,7 +20,8 @@ import * as alertTitles from './20261205T1910_alert_titles';
 import * as auditorRole from './20261205T2000_auditor_role';
 import * as ingestSessions from './20261205T2040_ingest_sessions';
 import * as evidenceKeys from './20261205T2100_evidence_keys';
-import * as importJobsAndApprovals from './20261205T2110_import_jobs_and_approvals';
+import * as ingestCounters from './20261205T2110_ingest_counters';
+import * as importJobsAndApprovals from './20261205T2120_import_jobs_and_approvals';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -45,5 +46,6 @@ export const migrations: Record<string, Migration> = {
   '20261205T2000_auditor_role': auditorRole,
   '20261205T2040_ingest_sessions': ingestSessions,
   '20261205T2100_evidence_keys': evidenceKeys,
-  '20261205T2110_import_jobs_and_approvals': importJobsAndApprovals,
+  '20261205T2110_ingest_counters': ingestCounters,
+  '20261205T2120_import_jobs_and_approvals': importJobsAndApprovals,
 };

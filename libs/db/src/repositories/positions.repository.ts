@@ -165,12 +165,15 @@ export class PositionsRepository {
       .execute();
   }
 
-  /** The refused device messages, newest first, a page at a time. */
+  /** The refused device messages (of one tracker, when given), newest first, a page at a time. */
   async refused(window: {
     limit: number;
     offset: number;
+    /** Only this tracker's. */
+    imei?: string | undefined;
   }): Promise<{ items: RefusedDeviceMessageRow[]; total: number }> {
-    const base = this.db.selectFrom('refused_device_messages');
+    let base = this.db.selectFrom('refused_device_messages');
+    if (window.imei !== undefined) base = base.where('imei', '=', window.imei);
     const [items, count] = await Promise.all([
       base
         .selectAll()

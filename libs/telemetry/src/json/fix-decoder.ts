@@ -4,6 +4,7 @@ import { assessPlausibility, FixDraft } from '../plausibility';
 import { rejection } from '../rejection';
 import { describeType, isPlainObject, ownField, parseJsonPayload } from './payload';
 import { parseFixTime } from './time';
+import { FIX_COLUMNS, keepStorable, unstorableReason } from '../storable';
 
 type NumericKey =
   | 'speedKmh'
@@ -24,7 +25,10 @@ interface NumericField {
   integer: boolean;
 }
 
-/** Optional numeric fields of a JSON fix and the values accepted for each (inclusive). */
+/**
+ * Optional numeric fields of a JSON fix and the values accepted for each (inclusive); a value must also be one its
+ * `positions` column stores (`FIX_COLUMNS`: a non-zero `real` below 1.1754943508222875e-38 in magnitude is not).
+ */
 export const JSON_NUMERIC_FIELDS: readonly NumericField[] = [
   { name: 'speed', key: 'speedKmh', min: 0, max: 1000, integer: false },
   { name: 'heading', key: 'headingDeg', min: 0, max: 360, integer: false },
@@ -189,7 +193,9 @@ function decodeJsonFix(
         `${field.name} must be ${kind} from ${field.min} to ${field.max}, got ${value}`,
       );
     } else {
-      draft[field.key] = value;
+      const unstorable = unstorableReason(FIX_COLUMNS[field.key].type, value);
+      if (unstorable === undefined) draft[field.key] = value;
+      else dropField('out_of_range', field.name, `${field.name} cannot be stored: ${unstorable}`);
     }
   }
 
@@ -201,7 +207,7 @@ function decodeJsonFix(
 
   const events = ownField(entry, 'events');
   if (events !== undefined && events !== null) draft.events = decodeEvents(events, dropField);
-  return draft;
+  return keepStorable(draft, index, rejections) ? draft : undefined;
 }
 
 /** A required coordinate of a fix, or undefined once the fix has been refused for it. */

@@ -11,6 +11,7 @@ import { assessPlausibility, FixDraft } from '../plausibility';
 import { rejection } from '../rejection';
 import { AvlIoElement, AvlPacket, AvlRecord, CODEC_8_EXTENDED } from './avl-packet';
 import { readAvlPacket } from './avl-reader';
+import { keepStorable, unstorableReason } from '../storable';
 
 /** Teltonika AVL ids mapped into the fix model. */
 export const TELTONIKA_IO = {
@@ -27,12 +28,11 @@ export const TELTONIKA_IO = {
 
 const PANIC_PRIORITY = 2;
 const GNSS_JAMMING_STATES: readonly GnssJammingState[] = ['none', 'warning', 'critical'];
-/** Latest instant a JavaScript Date can hold. */
-const MAX_DATE_MS = 8.64e15;
 
 /**
  * Decodes the payload of `devices/{imei}/teltonika`: one Codec 8 or Codec 8 Extended AVL data packet with TCP
- * framing (preamble, data field length, CRC). Every record becomes a fix unless its timestamp is not a date.
+ * framing (preamble, data field length, CRC). Every record becomes a fix unless its timestamp is outside 1970 to
+ * 2100 (`FIX_TIME_MIN_MS`, `FIX_TIME_MAX_MS`); a value the database cannot store is dropped (`keepStorable`).
  * Never throws.
  */
 export function decodeTeltonika(
@@ -65,16 +65,18 @@ export function decodeTeltonikaDrafts(
   const drafts: FixDraft[] = [];
   const received = receivedAt.getTime();
   read.packet.records.forEach((record, index) => {
-    if (record.timestampMs > MAX_DATE_MS) {
+    const unstorableTime = unstorableReason('timestamptz', record.timestampMs);
+    if (unstorableTime !== undefined) {
       rejections.push(
-        rejection('invalid_time', 'fix', `timestamp ${record.timestampMs} ms is not a date`, {
+        rejection('invalid_time', 'fix', `timestamp ${record.timestampMs} ms: ${unstorableTime}`, {
           index,
           field: 'timestamp',
         }),
       );
-    } else {
-      drafts.push(recordToDraft(record, read.packet.codec, index, deviceId, received));
+      return;
     }
+    const draft = recordToDraft(record, read.packet.codec, index, deviceId, received);
+    if (keepStorable(draft, index, rejections)) drafts.push(draft);
   });
   return { drafts, rejections };
 }
