@@ -23,6 +23,9 @@ import { DispatcherModule } from '../../apps/dispatcher/src/dispatcher.module';
 import { numberArg, percentile } from '../support';
 import { OFF_RIVER, ON_RIVER, TEST_RIVER, TEST_RIVER_MAPPING, minutes } from '../../test/support/river';
 
+/** The dredges' tracks start half an hour before the run; their trackers were installed an hour before that. */
+const TRACK_START = Date.now() - 30 * 60_000;
+
 const DREDGES = numberArg('dredges', 50);
 const POSTS = numberArg('posts', 2000);
 const PASSWORD = 'bench-admin-password-0123';
@@ -166,16 +169,22 @@ async function main(): Promise<void> {
       },
       token,
     );
-    await call('POST', `/v1/machines/${machine['id']}/tracker`, { trackerId: tracker['id'] }, token);
+    await call(
+      'POST',
+      `/v1/machines/${machine['id']}/tracker`,
+      { trackerId: tracker['id'], installedAt: new Date(TRACK_START - 3_600_000).toISOString() },
+      token,
+    );
     const issued = await call('POST', `/v1/trackers/${tracker['id']}/credentials`, undefined, token);
     devices.push({ imei: tracker['imei'] as string, password: issued['password'] as string });
   }
 
   // Each dredge sends its track in one message: outside, six minutes on the river, outside again.
+  const at = (offsetMinutes: number) => new Date(TRACK_START + offsetMinutes * 60_000).toISOString();
   const track = [
-    ...minutes('2026-11-20T08:00:00Z', 3, OFF_RIVER),
-    ...minutes('2026-11-20T08:03:00Z', 6, ON_RIVER),
-    ...minutes('2026-11-20T08:09:00Z', 5, OFF_RIVER),
+    ...minutes(at(0), 3, OFF_RIVER),
+    ...minutes(at(3), 6, ON_RIVER),
+    ...minutes(at(9), 5, OFF_RIVER),
   ];
   const clients = await Promise.all(
     devices.map((d) =>
