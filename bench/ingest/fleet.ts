@@ -68,6 +68,7 @@ export function workload(devices: readonly Device[], fixes: number, t0: number):
 
 export async function seedRegistry(databaseUrl: string, devices: readonly Device[]): Promise<void> {
   const database = await openDatabase({ databaseUrl, poolSize: 2 });
+  const installedAt = new Date(Date.now() - 7 * 24 * 3_600_000);
   try {
     const db = database.db;
     const owner = await db
@@ -113,7 +114,14 @@ export async function seedRegistry(databaseUrl: string, devices: readonly Device
         .execute();
       await db
         .insertInto('tracker_bindings')
-        .values(chunk.map((_, j) => ({ tracker_id: trackers[j]!.id, machine_id: machines[j]!.id })))
+        .values(
+          // Installed a week before the run: the workload's fixes, dated hours back, are the trackers' own.
+          chunk.map((_, j) => ({
+            tracker_id: trackers[j]!.id,
+            machine_id: machines[j]!.id,
+            bound_at: installedAt,
+          })),
+        )
         .execute();
     }
   } finally {

@@ -22,6 +22,7 @@ import * as ingestSessions from './20261205T2040_ingest_sessions';
 import * as evidenceKeys from './20261205T2100_evidence_keys';
 import * as ingestCounters from './20261205T2110_ingest_counters';
 import * as importJobsAndApprovals from './20261205T2120_import_jobs_and_approvals';
+import * as violationsFillfactor from './20261205T2130_violations_fillfactor';
 
 /** Every migration, keyed by its timestamped name; applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '20261205T2100_evidence_keys': evidenceKeys,
   '20261205T2110_ingest_counters': ingestCounters,
   '20261205T2120_import_jobs_and_approvals': importJobsAndApprovals,
+  '20261205T2130_violations_fillfactor': violationsFillfactor,
 };
