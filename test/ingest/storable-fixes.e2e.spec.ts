@@ -7,10 +7,10 @@ import {
   CODEC_8_EXTENDED,
   FIX_COLUMNS,
   FIX_TIME_MAX_MS,
-  FLOAT4_MIN_NORMAL,
   TELTONIKA_IO,
   writeAvlPacket,
 } from '@app/telemetry';
+import { edgyJsonFix } from '@app/telemetry/testing/storable-arbitraries';
 import { decode } from '../../apps/ingest/src/stages/decode.stage';
 import { checkPlausibility } from '../../apps/ingest/src/stages/plausibility.stage';
 import { storeTelemetry, telemetryRows } from '../../apps/ingest/src/stages/store.stage';
@@ -20,67 +20,6 @@ import { TestDatabase, openTestDatabase, storageModes } from '../support/storage
 /** Valid IMEIs (Luhn): the positions table keys fixes by IMEI and time, without a registry reference. */
 const JSON_IMEI = '356307042441013';
 const TELTONIKA_IMEI = '490154203237518';
-
-/** Numbers at and around every edge a column type has, and any double at all. */
-const edgy = fc.oneof(
-  fc.double(),
-  fc.constantFrom(
-    0,
-    -0,
-    1e-50,
-    -1e-50,
-    5e-324,
-    1e-40,
-    FLOAT4_MIN_NORMAL,
-    FLOAT4_MIN_NORMAL / 2,
-    3.4028235e38,
-    3.5e38,
-    1.7976931348623157e308,
-    32_767,
-    32_768,
-    2 ** 31,
-    2 ** 53,
-    4_294_967_295,
-    1000,
-    -1000,
-  ),
-  fc.integer({ min: -5_000_000_000, max: 5_000_000_000 }),
-);
-const timeArb = fc.oneof(
-  fc.integer({ min: -8.64e15, max: 8.64e15 }),
-  fc.constantFrom(0, -1, FIX_TIME_MAX_MS, FIX_TIME_MAX_MS + 1, 253_402_300_799_999),
-  fc
-    .date({
-      min: new Date('-000001-01-01T00:00:00Z'),
-      max: new Date('9999-12-31T23:59:59.999Z'),
-      noInvalidDate: true,
-    })
-    .map((d) => d.toISOString()),
-  fc.constantFrom(
-    '0000-01-01T00:00:00Z',
-    '0001-01-01T00:00:00Z',
-    '1969-12-31T23:59:59.999Z',
-    '2100-12-31T23:59:59.999Z',
-  ),
-);
-const jsonFixArb = fc.record(
-  {
-    time: timeArb,
-    lat: edgy,
-    lon: edgy,
-    speed: edgy,
-    heading: edgy,
-    altitude: edgy,
-    hdop: edgy,
-    pdop: edgy,
-    satellites: edgy,
-    externalVoltage: edgy,
-    battery: edgy,
-    sequence: edgy,
-    ignition: fc.boolean(),
-  },
-  { requiredKeys: ['time', 'lat', 'lon'] },
-);
 
 const mappedIo = fc.constantFrom(...Object.values(TELTONIKA_IO));
 const ioArb: fc.Arbitrary<AvlIoElement> = fc.constantFrom<1 | 2 | 4 | 8>(1, 2, 4, 8).chain((width) =>
@@ -148,7 +87,7 @@ describe.each(storageModes())('every fix a decoder accepts is stored (%s storage
   it('stores every JSON fix the decoder accepts', async () => {
     let accepted = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(jsonFixArb, { minLength: 1, maxLength: 8 }), async (fixes) => {
+      fc.asyncProperty(fc.array(edgyJsonFix, { minLength: 1, maxLength: 8 }), async (fixes) => {
         const result = await storeDecoded(
           `devices/${JSON_IMEI}/fixes`,
           Buffer.from(JSON.stringify({ fixes })),

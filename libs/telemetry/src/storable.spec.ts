@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { decodeJsonFixes } from './json/fix-decoder';
 import { decodeStatus } from './json/status-decoder';
 import { Rejection } from './model';
+import { edgyJsonFix } from './testing/storable-arbitraries';
 import {
   FIX_TIME_MAX_MS,
   FIX_TIME_MIN_MS,
@@ -131,37 +132,8 @@ describe('the JSON decoder refuses per fix what the database would refuse', () =
   });
 
   it('never accepts a fix the database would refuse (property)', () => {
-    const edgy = fc.oneof(
-      fc.double(),
-      fc.constantFrom(1e-50, 5e-324, -5e-324, 1e-40, FLOAT4_MIN_NORMAL, 3.5e38, 0, -0, 1000, 65_535),
-      fc.integer({ min: -40_000, max: 5_000_000_000 }),
-    );
-    const timeArb = fc.oneof(
-      fc.integer({ min: -8.64e15, max: 8.64e15 }),
-      fc
-        .date({
-          min: new Date(-62_198_755_200_000),
-          max: new Date('9999-12-31T23:59:59.999Z'),
-          noInvalidDate: true,
-        })
-        .map((d) => d.toISOString()),
-    );
-    const fixArb = fc.record({
-      time: timeArb,
-      lat: edgy,
-      lon: edgy,
-      speed: edgy,
-      heading: edgy,
-      altitude: edgy,
-      hdop: edgy,
-      pdop: edgy,
-      satellites: edgy,
-      externalVoltage: edgy,
-      battery: edgy,
-      sequence: edgy,
-    });
     fc.assert(
-      fc.property(fc.array(fixArb, { minLength: 1, maxLength: 20 }), (fixes) => {
+      fc.property(fc.array(edgyJsonFix, { minLength: 1, maxLength: 20 }), (fixes) => {
         const decoded = decodeJsonFixes(jsonPayload({ fixes }), receivedAt);
         for (const fix of decoded.fixes) expect(unstorableField(fix)).toBeUndefined();
         // Every entry is either kept or refused with a reason of its own.
