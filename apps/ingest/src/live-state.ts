@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { failFastRedis, redisReady } from '@app/platform/redis';
 import { IntegrityMachine, IntegrityState, checkIntegrityState, parseIntegrityState } from '@app/integrity';
 import { DeviceState, STATE_VERSION, checkState } from '@app/rules';
 import { Fix, FixFlag, isOnEarth } from '@app/telemetry';
@@ -186,20 +187,14 @@ export class RedisLiveStateStore implements LiveStateStore {
   private flushing: Promise<void> | undefined;
 
   constructor(private readonly options: RedisLiveStateOptions) {
-    this.redis = new Redis(options.url, {
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      commandTimeout: 2000,
-    });
-    this.redis.on('error', () => undefined);
+    this.redis = failFastRedis(options.url);
     this.timer = setInterval(() => void this.flush().catch(() => undefined), options.flushEveryMs);
     this.timer.unref();
   }
 
   /** Resolves once connected to Redis (commands fail while it is not: nothing waits in an offline queue). */
-  async connected(): Promise<void> {
-    if (this.redis.status === 'ready') return;
-    await new Promise<void>((resolve) => this.redis.once('ready', () => resolve()));
+  connected(): Promise<void> {
+    return redisReady(this.redis);
   }
 
   private key(kind: 'state' | 'writer', imei: string): string {

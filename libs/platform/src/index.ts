@@ -4,3 +4,4 @@ export * from './http-input';
 export * from './pagination';
 export * from './roles';
 export * from './service-app';
+export * from './redis';

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { tooManyRequests } from '@app/platform';
+import { failFastRedis, redisReady, tooManyRequests } from '@app/platform';
 
 /** A count within a window that started at its first hit. */
 export interface WindowCount {
@@ -90,14 +90,12 @@ export class RedisAttemptCounter implements AttemptCounter {
   private readonly redis: Redis;
 
   constructor(url: string) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 2000 });
-    this.redis.on('error', () => undefined);
+    this.redis = failFastRedis(url);
   }
 
   /** Resolves once connected. */
-  async connected(): Promise<void> {
-    if (this.redis.status === 'ready') return;
-    await new Promise<void>((resolve) => this.redis.once('ready', () => resolve()));
+  connected(): Promise<void> {
+    return redisReady(this.redis);
   }
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
