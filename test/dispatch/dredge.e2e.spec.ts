@@ -14,6 +14,7 @@ import {
   Receiver,
   agencyWithWebhook,
   eventually,
+  exportOf,
   openViolation,
   enrolMachine,
 } from './support';
@@ -276,25 +277,8 @@ describe.each(storageModes())('a dredge entering a river, from tracker to agency
       ['kml', 'application/vnd.google-earth.kml+xml'],
       ['csv', 'text/csv'],
     ] as const) {
-      const response = await api
-        .http()
-        .get(`/v1/violations/${violationId}/export?format=${format}`)
-        .set('authorization', `Bearer ${api.adminToken}`)
-        .buffer(true)
-        .parse((res, done) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => done(null, Buffer.concat(chunks)));
-        });
-      expect(response.status).toBe(200);
-      expect(response.headers['content-type']).toContain(type);
-      const body = response.body as Buffer;
-      const signature = {
-        timestamp: response.headers['evidence-timestamp'] as string,
-        sha256: response.headers['evidence-sha256'] as string,
-        signature: response.headers['evidence-signature'] as string,
-        keyId: response.headers['evidence-key-id'] as string,
-      };
+      const { body, contentType, signature } = await exportOf(api, violationId, format);
+      expect(contentType).toContain(type);
       expect(signature.keyId).toBe(key.keyId);
       expect(Math.abs(Date.parse(signature.timestamp) - Date.now())).toBeLessThan(60_000);
       expect(verifyExport(body, signature, key.publicKey)).toBe(true);

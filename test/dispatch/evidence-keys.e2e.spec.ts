@@ -20,6 +20,7 @@ import {
   agencyWithWebhook,
   enrolMachine,
   eventually,
+  exportOf,
   openViolation,
   startDispatcher,
 } from './support';
@@ -29,30 +30,6 @@ interface PublishedKey {
   publicKey: string;
   current: boolean;
   retiredAt: string | null;
-}
-
-/** An export as the bytes were sent, with its signature headers. */
-async function exportOf(api: TestApi, violationId: string, format: 'geojson' | 'csv') {
-  const response = await api
-    .http()
-    .get(`/v1/violations/${violationId}/export?format=${format}`)
-    .set('authorization', `Bearer ${api.adminToken}`)
-    .buffer(true)
-    .parse((res, done) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done(null, Buffer.concat(chunks)));
-    });
-  expect(response.status).toBe(200);
-  return {
-    body: response.body as Buffer,
-    signature: {
-      timestamp: response.headers['evidence-timestamp'] as string,
-      sha256: response.headers['evidence-sha256'] as string,
-      signature: response.headers['evidence-signature'] as string,
-      keyId: response.headers['evidence-key-id'] as string,
-    },
-  };
 }
 
 const newKey = () =>

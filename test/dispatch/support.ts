@@ -261,3 +261,28 @@ export async function closeViolation(api: TestApi, id: string): Promise<void> {
     await repos.violations.addOutboxEvent('violation.closed', 'violation', id, row);
   });
 }
+
+/** A violation's export as its bytes were sent, with its content type and signature headers. */
+export async function exportOf(api: TestApi, violationId: string, format: 'geojson' | 'kml' | 'csv') {
+  const response = await api
+    .http()
+    .get(`/v1/violations/${violationId}/export?format=${format}`)
+    .set('authorization', `Bearer ${api.adminToken}`)
+    .buffer(true)
+    .parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    });
+  expect(response.status).toBe(200);
+  return {
+    body: response.body as Buffer,
+    contentType: response.headers['content-type'] as string,
+    signature: {
+      timestamp: response.headers['evidence-timestamp'] as string,
+      sha256: response.headers['evidence-sha256'] as string,
+      signature: response.headers['evidence-signature'] as string,
+      keyId: response.headers['evidence-key-id'] as string,
+    },
+  };
+}
